@@ -1,0 +1,100 @@
+"""Tier 2: rule-based machining feature recognition from the B-Rep graph, no model.
+
+The orchestrator. It finds the stock, then lets each feature family claim
+faces in an order where the more specific rule goes first: turned features
+(on rotational parts), holes, chamfers and rounds, then the prismatic
+depressions (pockets, slots, steps, passages, bosses). Every face ends up in
+one feature or labelled stock. The modules under ``recognition/`` do the work;
+tier 1 uses the same measuring code for the features its network finds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .features import STOCK, Feature, Recognition
+from .geometry.brep_graph import BRepGraph
+from .recognition.candidate import Candidate
+from .recognition.edges_blends import recognize_chamfers, recognize_rounds
+from .recognition.holes import recognize_holes
+from .recognition.pockets import recognize_depressions
+from .recognition.stock import (
+    box_plane_faces,
+    faces_compound,
+    oriented_box,
+    part_volume,
+    stock_box,
+)
+from .recognition.topology import PartTopology
+from .recognition.turning import analyze_turning
+
+METHOD = "geometric"
+
+
+def recognize_features(graph: BRepGraph) -> Recognition:
+    """Features and a label per face for one part, with part-level stock figures."""
+    topology = PartTopology(graph)
+    compound = faces_compound(graph)
+    box = stock_box(compound)
+    volume = part_volume(compound)
+    turning = analyze_turning(topology)
+
+    if turning.part_type != "prismatic":
+        stock = turning.stock_faces
+    else:
+        stock = box_plane_faces(topology, box)
+    free = ~stock
+    candidates: list[Candidate] = []
+
+    def claim(found: list[Candidate]) -> None:
+        for candidate in found:
+            free[candidate.face_ids] = False
+            candidates.append(candidate)
+
+    if turning.part_type != "prismatic":
+        claim(turning.features(free))
+    claim(recognize_holes(topology, free))
+    claim(recognize_chamfers(topology, free))
+    claim(recognize_rounds(topology, free))
+    claim(recognize_depressions(topology, free, np.eye(3)))
+
+    features: list[Feature] = []
+    labels = [STOCK] * graph.face_count
+    owner: list[int | None] = [None] * graph.face_count
+    for number, candidate in enumerate(candidates):
+        features.append(
+            Feature(
+                id=number,
+                type=candidate.type,
+                subtype=candidate.subtype,
+                face_ids=[int(f) for f in candidate.face_ids],
+                parameters=candidate.parameters,
+                confidence=candidate.confidence,
+                recognition_method=METHOD,
+            )
+        )
+        for face in candidate.face_ids:
+            labels[face] = candidate.type
+            owner[face] = number
+
+    part = {
+        "part_type": turning.part_type,
+        "stock_box": {
+            "min": box.lower.tolist(),
+            "max": box.upper.tolist(),
+            "size": box.size.tolist(),
+        },
+        "oriented_box": oriented_box(compound),
+        "volume": volume,
+        "stock_volume": box.volume,
+        "removed_volume": box.volume - volume,
+    }
+    if turning.part_type != "prismatic":
+        part.update(turning.part_parameters())
+    return Recognition(
+        features=features,
+        face_labels=labels,
+        face_feature=owner,
+        part_type=turning.part_type,
+        part_parameters=part,
+    )

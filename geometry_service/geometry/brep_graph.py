@@ -1,0 +1,389 @@
+"""The B-Rep of a part as numpy arrays: faces, edges and coedges.
+
+This is the topology that both recognizers consume: the rule-based one reads
+surfaces, convexity and adjacency; the BRepNet-style network convolves over
+coedges (next, previous, mate). The OCCT loop runs once per face and once per
+edge; everything after it is array work.
+
+Conventions:
+- face ``i`` is ``StepModel.faces.FindKey(i + 1)``; edge ``j`` likewise in ``edges``.
+- face normals point out of the material (the face's orientation is applied).
+- a coedge is one use of an edge by a face loop, oriented as the loop runs
+  (counter-clockwise around the outward normal for an outer loop).
+- an edge is convex when the material angle across it is under 180 degrees,
+  concave when over, smooth when the faces meet tangentially.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+from OCP.BRep import BRep_Tool
+from OCP.BRepAdaptor import BRepAdaptor_Curve, BRepAdaptor_Curve2d, BRepAdaptor_Surface
+from OCP.BRepGProp import BRepGProp
+from OCP.BRepTools import BRepTools, BRepTools_WireExplorer
+from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
+from OCP.GCPnts import GCPnts_AbscissaPoint
+from OCP.GeomAbs import GeomAbs_CurveType, GeomAbs_SurfaceType
+from OCP.gp import gp_Pnt, gp_Pnt2d, gp_Vec
+from OCP.GProp import GProp_GProps
+from OCP.TopAbs import TopAbs_EDGE, TopAbs_REVERSED, TopAbs_WIRE
+from OCP.TopExp import TopExp, TopExp_Explorer
+from OCP.TopoDS import TopoDS
+
+from .step_reader import StepModel
+
+SURFACE_TYPES = ("plane", "cylinder", "cone", "sphere", "torus", "bspline", "other")
+CURVE_TYPES = ("line", "circle", "ellipse", "bspline", "other")
+
+_SURFACE_CODE = {
+    GeomAbs_SurfaceType.GeomAbs_Plane: 0,
+    GeomAbs_SurfaceType.GeomAbs_Cylinder: 1,
+    GeomAbs_SurfaceType.GeomAbs_Cone: 2,
+    GeomAbs_SurfaceType.GeomAbs_Sphere: 3,
+    GeomAbs_SurfaceType.GeomAbs_Torus: 4,
+    GeomAbs_SurfaceType.GeomAbs_BSplineSurface: 5,
+    GeomAbs_SurfaceType.GeomAbs_BezierSurface: 5,
+}
+_CURVE_CODE = {
+    GeomAbs_CurveType.GeomAbs_Line: 0,
+    GeomAbs_CurveType.GeomAbs_Circle: 1,
+    GeomAbs_CurveType.GeomAbs_Ellipse: 2,
+    GeomAbs_CurveType.GeomAbs_BSplineCurve: 3,
+    GeomAbs_CurveType.GeomAbs_BezierCurve: 3,
+}
+_OTHER_SURFACE = SURFACE_TYPES.index("other")
+_OTHER_CURVE = CURVE_TYPES.index("other")
+
+
+class Convexity(IntEnum):
+    CONCAVE = 0
+    CONVEX = 1
+    SMOOTH = 2
+
+
+@dataclass
+class BRepGraph:
+    """Faces, edges and coedges of a part; every array is indexed by id."""
+
+    # Faces (F).
+    face_surface_type: np.ndarray  # int8, index into SURFACE_TYPES
+    face_area: np.ndarray  # float64 mm^2
+    face_centroid: np.ndarray  # (F, 3)
+    face_axis: np.ndarray  # (F, 3): plane normal (outward) or axis of revolution
+    face_axis_point: np.ndarray  # (F, 3): a point on the plane or on the axis (sphere: centre)
+    face_radius: np.ndarray  # cylinder, cone (reference), sphere, torus (major); NaN if none
+    face_minor_radius: np.ndarray  # torus minor radius; NaN otherwise
+    face_half_angle: np.ndarray  # cone half angle in radians; NaN otherwise
+    face_sample_point: np.ndarray  # (F, 3) a point on the face (its UV centre)
+    face_sample_normal: np.ndarray  # (F, 3) outward normal there
+    face_loop_count: np.ndarray  # int16, number of wires
+    face_names: list[str | None]
+
+    # Edges (E).
+    edge_curve_type: np.ndarray  # int8, index into CURVE_TYPES
+    edge_length: np.ndarray  # float64 mm
+    edge_convexity: np.ndarray  # int8 Convexity
+    edge_dihedral: np.ndarray  # signed angle between face normals: + convex, - concave
+    edge_closed: np.ndarray  # bool: the edge is a closed curve (full circle)
+    edge_degenerate: np.ndarray  # bool: a collapsed edge (cone apex, sphere pole)
+    edge_midpoint: np.ndarray  # (E, 3)
+    edge_radius: np.ndarray  # circle radius; NaN otherwise
+
+    # Coedges (C).
+    coedge_face: np.ndarray  # int32
+    coedge_edge: np.ndarray  # int32
+    coedge_next: np.ndarray  # int32, next coedge in the same loop
+    coedge_prev: np.ndarray  # int32
+    coedge_mate: np.ndarray  # int32, the coedge on the other side of the edge, -1 if none
+    coedge_reversed: np.ndarray  # bool, runs against the edge's curve
+
+    faces: IndexedMapOfShape = field(repr=False)
+    edges: IndexedMapOfShape = field(repr=False)
+    build_ms: float = 0.0
+
+    @property
+    def face_count(self) -> int:
+        return len(self.face_area)
+
+    @property
+    def edge_count(self) -> int:
+        return len(self.edge_length)
+
+    @property
+    def coedge_count(self) -> int:
+        return len(self.coedge_face)
+
+    def face(self, face_id: int):
+        return TopoDS.Face(self.faces.FindKey(face_id + 1))
+
+    def edge(self, edge_id: int):
+        return TopoDS.Edge(self.edges.FindKey(edge_id + 1))
+
+    def face_adjacency(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs of distinct faces that share an edge, and the edge they share.
+
+        Returns ``(pairs (K, 2) int32, edge_ids (K,) int32)``; seams are left out.
+        """
+        has_mate = self.coedge_mate >= 0
+        first = np.flatnonzero(has_mate & (np.arange(self.coedge_count) < self.coedge_mate))
+        pairs = np.stack(
+            [self.coedge_face[first], self.coedge_face[self.coedge_mate[first]]], axis=1
+        )
+        distinct = pairs[:, 0] != pairs[:, 1]
+        return pairs[distinct].astype(np.int32), self.coedge_edge[first][distinct]
+
+    def surface_type_names(self) -> list[str]:
+        return [SURFACE_TYPES[code] for code in self.face_surface_type]
+
+
+def build_graph(model: StepModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
+    """Extract the graph of ``model``; faces keep the reader's ids and names."""
+    started = time.perf_counter()
+    face_count = model.face_count
+    edges = IndexedMapOfShape()
+    TopExp.MapShapes_s(model.shape, TopAbs_EDGE, edges)
+
+    surfaces = _FaceGeometry(face_count)
+    adaptors: list[BRepAdaptor_Surface] = []
+    faces = []
+    coedges = _CoedgeLists()
+    for face_id in range(face_count):
+        face = TopoDS.Face(model.faces.FindKey(face_id + 1))
+        faces.append(face)
+        adaptor = BRepAdaptor_Surface(face, True)
+        adaptors.append(adaptor)
+        surfaces.measure(face_id, face, adaptor)
+        surfaces.loop_count[face_id] = coedges.add_face_loops(face_id, face, edges)
+
+    edge_data = _measure_edges(edges, faces, adaptors, coedges, math.radians(smooth_angle_deg))
+    coedge_arrays = coedges.to_arrays(edges.Extent())
+
+    return BRepGraph(
+        face_surface_type=surfaces.surface_type,
+        face_area=surfaces.area,
+        face_centroid=surfaces.centroid,
+        face_axis=surfaces.axis,
+        face_axis_point=surfaces.axis_point,
+        face_radius=surfaces.radius,
+        face_minor_radius=surfaces.minor_radius,
+        face_half_angle=surfaces.half_angle,
+        face_sample_point=surfaces.sample_point,
+        face_sample_normal=surfaces.sample_normal,
+        face_loop_count=surfaces.loop_count,
+        face_names=list(model.face_names),
+        **edge_data,
+        **coedge_arrays,
+        faces=model.faces,
+        edges=edges,
+        build_ms=(time.perf_counter() - started) * 1000.0,
+    )
+
+
+def _xyz(p) -> tuple[float, float, float]:
+    return (p.X(), p.Y(), p.Z())
+
+
+def _outward_normal(adaptor: BRepAdaptor_Surface, reversed_face: bool, u: float, v: float):
+    """Unit outward normal of a face at (u, v), or None where it is undefined."""
+    point, d1u, d1v = gp_Pnt(), gp_Vec(), gp_Vec()
+    adaptor.D1(u, v, point, d1u, d1v)
+    normal = d1u.Crossed(d1v)
+    magnitude = normal.Magnitude()
+    if magnitude < 1e-12:
+        return point, None
+    normal.Divide(-magnitude if reversed_face else magnitude)
+    return point, normal
+
+
+class _FaceGeometry:
+    """Per-face arrays filled one face at a time by :meth:`measure`."""
+
+    def __init__(self, count: int) -> None:
+        self.surface_type = np.full(count, _OTHER_SURFACE, dtype=np.int8)
+        self.area = np.zeros(count)
+        self.centroid = np.zeros((count, 3))
+        self.axis = np.zeros((count, 3))
+        self.axis_point = np.zeros((count, 3))
+        self.radius = np.full(count, np.nan)
+        self.minor_radius = np.full(count, np.nan)
+        self.half_angle = np.full(count, np.nan)
+        self.sample_point = np.zeros((count, 3))
+        self.sample_normal = np.zeros((count, 3))
+        self.loop_count = np.zeros(count, dtype=np.int16)
+
+    def measure(self, i: int, face, adaptor: BRepAdaptor_Surface) -> None:
+        reversed_face = face.Orientation() == TopAbs_REVERSED
+        kind = adaptor.GetType()
+        code = _SURFACE_CODE.get(kind, _OTHER_SURFACE)
+        self.surface_type[i] = code
+
+        props = GProp_GProps()
+        BRepGProp.SurfaceProperties_s(face, props)
+        self.area[i] = props.Mass()
+        self.centroid[i] = _xyz(props.CentreOfMass())
+
+        if kind == GeomAbs_SurfaceType.GeomAbs_Plane:
+            axis = adaptor.Plane().Axis()
+            sign = -1.0 if reversed_face else 1.0
+            self.axis[i] = [sign * c for c in _xyz(axis.Direction())]
+            self.axis_point[i] = _xyz(axis.Location())
+        elif kind == GeomAbs_SurfaceType.GeomAbs_Cylinder:
+            cylinder = adaptor.Cylinder()
+            self._set_axis(i, cylinder.Axis())
+            self.radius[i] = cylinder.Radius()
+        elif kind == GeomAbs_SurfaceType.GeomAbs_Cone:
+            cone = adaptor.Cone()
+            self._set_axis(i, cone.Axis())
+            self.radius[i] = cone.RefRadius()
+            self.half_angle[i] = abs(cone.SemiAngle())
+        elif kind == GeomAbs_SurfaceType.GeomAbs_Sphere:
+            sphere = adaptor.Sphere()
+            self.axis_point[i] = _xyz(sphere.Location())
+            self.radius[i] = sphere.Radius()
+        elif kind == GeomAbs_SurfaceType.GeomAbs_Torus:
+            torus = adaptor.Torus()
+            self._set_axis(i, torus.Axis())
+            self.radius[i] = torus.MajorRadius()
+            self.minor_radius[i] = torus.MinorRadius()
+
+        umin, umax, vmin, vmax = BRepTools.UVBounds_s(face)
+        point, normal = _outward_normal(adaptor, reversed_face, 0.5 * (umin + umax), 0.5 * (vmin + vmax))
+        self.sample_point[i] = _xyz(point)
+        if normal is not None:
+            self.sample_normal[i] = _xyz(normal)
+
+    def _set_axis(self, i: int, axis) -> None:
+        self.axis[i] = _xyz(axis.Direction())
+        self.axis_point[i] = _xyz(axis.Location())
+
+
+class _CoedgeLists:
+    """Coedges gathered loop by loop; next and previous are known as they come."""
+
+    def __init__(self) -> None:
+        self.face: list[int] = []
+        self.edge: list[int] = []
+        self.reversed: list[bool] = []
+        self.next: list[int] = []
+        self.prev: list[int] = []
+        self.oriented_edges: list = []
+
+    def add_face_loops(self, face_id: int, face, edges: IndexedMapOfShape) -> int:
+        """Append the coedges of every loop of ``face``; return the loop count."""
+        loops = 0
+        wires = TopExp_Explorer(face, TopAbs_WIRE)
+        while wires.More():
+            start = len(self.face)
+            walker = BRepTools_WireExplorer(TopoDS.Wire(wires.Current()), face)
+            while walker.More():
+                edge = walker.Current()  # its Orientation(), not the walker's: that one is wrong for closed edges
+                self.face.append(face_id)
+                self.edge.append(edges.FindIndex(edge) - 1)
+                self.reversed.append(edge.Orientation() == TopAbs_REVERSED)
+                self.oriented_edges.append(edge)
+                walker.Next()
+            count = len(self.face) - start
+            ids = list(range(start, start + count))
+            self.next.extend(ids[1:] + ids[:1])
+            self.prev.extend(ids[-1:] + ids[:-1])
+            loops += 1
+            wires.Next()
+        return loops
+
+    def uses_of_edges(self, edge_count: int) -> list[list[int]]:
+        uses: list[list[int]] = [[] for _ in range(edge_count)]
+        for coedge_id, edge_id in enumerate(self.edge):
+            uses[edge_id].append(coedge_id)
+        return uses
+
+    def to_arrays(self, edge_count: int) -> dict[str, np.ndarray]:
+        mate = np.full(len(self.face), -1, dtype=np.int32)
+        for uses in self.uses_of_edges(edge_count):
+            if len(uses) >= 2:
+                mate[uses] = np.roll(uses, -1)
+        return {
+            "coedge_face": np.asarray(self.face, dtype=np.int32),
+            "coedge_edge": np.asarray(self.edge, dtype=np.int32),
+            "coedge_next": np.asarray(self.next, dtype=np.int32),
+            "coedge_prev": np.asarray(self.prev, dtype=np.int32),
+            "coedge_mate": mate,
+            "coedge_reversed": np.asarray(self.reversed, dtype=bool),
+        }
+
+
+def _measure_edges(edges, faces, adaptors, coedges: _CoedgeLists, smooth_tol: float) -> dict:
+    """Curve type, length, closure and convexity of every edge."""
+    count = edges.Extent()
+    curve_type = np.full(count, _OTHER_CURVE, dtype=np.int8)
+    length = np.zeros(count)
+    convexity = np.full(count, Convexity.SMOOTH, dtype=np.int8)
+    dihedral = np.zeros(count)
+    closed = np.zeros(count, dtype=bool)
+    degenerate = np.zeros(count, dtype=bool)
+    midpoint = np.zeros((count, 3))
+    radius = np.full(count, np.nan)
+
+    uses = coedges.uses_of_edges(count)
+    for edge_id in range(count):
+        edge = TopoDS.Edge(edges.FindKey(edge_id + 1))
+        if BRep_Tool.Degenerated_s(edge):
+            degenerate[edge_id] = True
+            continue
+        curve = BRepAdaptor_Curve(edge)
+        kind = curve.GetType()
+        curve_type[edge_id] = _CURVE_CODE.get(kind, _OTHER_CURVE)
+        if kind == GeomAbs_CurveType.GeomAbs_Circle:
+            radius[edge_id] = curve.Circle().Radius()
+        length[edge_id] = GCPnts_AbscissaPoint.Length_s(curve)
+        first, last = curve.FirstParameter(), curve.LastParameter()
+        closed[edge_id] = TopExp.FirstVertex_s(edge).IsSame(TopExp.LastVertex_s(edge))
+        mid = 0.5 * (first + last)
+        point, tangent = gp_Pnt(), gp_Vec()
+        curve.D1(mid, point, tangent)
+        midpoint[edge_id] = _xyz(point)
+
+        edge_uses = uses[edge_id]
+        if len(edge_uses) < 2:
+            continue
+        a, b = edge_uses[0], edge_uses[1]
+        if coedges.face[a] == coedges.face[b]:
+            continue  # a seam: the face meets itself smoothly
+        normal_a = _normal_along_coedge(coedges, a, faces, adaptors, mid)
+        normal_b = _normal_along_coedge(coedges, b, faces, adaptors, mid)
+        if normal_a is None or normal_b is None or tangent.Magnitude() < 1e-12:
+            continue
+        angle = normal_a.Angle(normal_b)
+        if angle < smooth_tol:
+            continue
+        if coedges.reversed[a]:
+            tangent.Reverse()
+        convex = normal_a.Crossed(normal_b).Dot(tangent) > 0.0
+        convexity[edge_id] = Convexity.CONVEX if convex else Convexity.CONCAVE
+        dihedral[edge_id] = angle if convex else -angle
+
+    return {
+        "edge_curve_type": curve_type,
+        "edge_length": length,
+        "edge_convexity": convexity,
+        "edge_dihedral": dihedral,
+        "edge_closed": closed,
+        "edge_degenerate": degenerate,
+        "edge_midpoint": midpoint,
+        "edge_radius": radius,
+    }
+
+
+def _normal_along_coedge(coedges: _CoedgeLists, coedge_id: int, faces, adaptors, parameter: float):
+    """Outward normal of a coedge's face at the point of its edge at ``parameter``."""
+    face_id = coedges.face[coedge_id]
+    face = faces[face_id]
+    uv: gp_Pnt2d = BRepAdaptor_Curve2d(TopoDS.Edge(coedges.oriented_edges[coedge_id]), face).Value(parameter)
+    _, normal = _outward_normal(
+        adaptors[face_id], face.Orientation() == TopAbs_REVERSED, uv.X(), uv.Y()
+    )
+    return normal

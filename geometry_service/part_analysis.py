@@ -1,0 +1,131 @@
+"""The work of one request, as run inside a geometry worker process.
+
+read STEP -> B-Rep graph -> mesh with face map -> part metrics -> the highest
+tier of the ladder that answers. Returns a JSON-ready dict (the parts of the
+/analyze answer that depend on the file); the HTTP process adds the request's
+own fields (correlation id, hash, cache flag, total time).
+
+This module is what the worker forkserver preloads, so OCP is imported once.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from .analysis_request import AnalysisRequest
+from .features import Recognition
+from .geometry.brep_graph import SURFACE_TYPES, build_graph
+from .geometry.mesher import Mesh, mesh_model
+from .geometry.part_metrics import measure_part
+from .geometry.step_reader import read_step
+from .graceful_degradation import Ladder, PartContext, Tier
+from .point_cloud import summarize_point_cloud
+
+
+def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest()) -> dict[str, Any]:
+    """Analyze one STEP file; raises PermanentError for input that cannot be a part."""
+    started = time.perf_counter()
+    model = read_step(Path(path))
+    graph, graph_error = None, None
+    try:
+        graph = build_graph(model)
+    except Exception as exc:  # the mesh tiers can still answer without a graph
+        graph_error = f"{type(exc).__name__}: {exc}"
+    mesh = mesh_model(model, request.mesh)
+
+    ladder = build_ladder(request, graph_error)
+    result = ladder.run(PartContext(model=model, graph=graph, mesh=mesh), request.deadline)
+    recognition = result.recognition
+
+    warnings = []
+    if graph_error:
+        warnings.append(f"B-Rep graph could not be built: {graph_error}")
+    if mesh.unmeshed_faces:
+        warnings.append(f"{len(mesh.unmeshed_faces)} face(s) have no triangles: {mesh.unmeshed_faces[:20]}")
+
+    metadata: dict[str, Any] = {"part_type": recognition.part_type}
+    if graph is not None:
+        metadata.update(measure_part(model, graph).to_json())
+    else:
+        metadata.update(face_count=model.face_count, solid_count=model.solid_count)
+    metadata["part_parameters"] = recognition.part_parameters
+
+    timings = {
+        "read_ms": model.read_ms,
+        "graph_ms": graph.build_ms if graph is not None else None,
+        "mesh_ms": mesh.mesh_ms,
+        "recognize_ms": sum(result.tier_ms.values()),
+        "tiers_ms": result.tier_ms,
+    }
+    timings["worker_total_ms"] = (time.perf_counter() - started) * 1000.0
+    return {
+        "processing_tier": result.tier.label,
+        "tier_number": int(result.tier),
+        "confidence": result.confidence,
+        "timings": timings,
+        "degradation": [failure.to_json() for failure in result.degradation],
+        "tier_errors": {int(f.tier): {"code": f.code, "error_type": f.error_type} for f in result.degradation},
+        "mesh_data": mesh.to_json(model.face_count) if request.include_mesh else None,
+        "faces": _faces_json(model, graph, recognition),
+        "features": [feature.to_json() for feature in recognition.features],
+        "metadata": metadata,
+        "warnings": warnings,
+    }
+
+
+def build_ladder(request: AnalysisRequest, graph_error: str | None) -> Ladder:
+    """Plug the tiers in; a tier whose inputs are missing is blocked with the reason."""
+    blocked = {Tier(number): reason for number, reason in request.blocked_tiers.items()}
+    if graph_error:
+        for tier in (Tier.BREP_ML, Tier.MESH_HEURISTICS):
+            blocked.setdefault(tier, ("graph_failed", f"no B-Rep graph: {graph_error}"))
+    tiers = {
+        Tier.MESH_HEURISTICS: _rule_based,
+        Tier.POINT_CLOUD: _point_cloud,
+        Tier.BASIC: _mesh_only,
+    }
+    return Ladder(tiers=tiers, unavailable=blocked)
+
+
+def _rule_based(context: PartContext) -> Recognition:
+    from .geometric_fallback import recognize_features
+
+    return recognize_features(context.graph)
+
+
+def _point_cloud(context: PartContext) -> Recognition:
+    mesh: Mesh = context.mesh
+    summary = summarize_point_cloud(mesh.vertices, mesh.indices)
+    return Recognition(
+        features=[],
+        face_labels=[],
+        face_feature=[],
+        part_type=summary.part_type,
+        part_parameters={"point_cloud": summary.to_json()},
+    )
+
+
+def _mesh_only(context: PartContext) -> Recognition:
+    return Recognition(features=[], face_labels=[], face_feature=[], part_type="unknown")
+
+
+def _faces_json(model, graph, recognition: Recognition) -> list[dict[str, Any]]:
+    labelled = len(recognition.face_labels) == model.face_count
+    probabilities = recognition.face_probabilities
+    faces = []
+    for face_id in range(model.face_count):
+        faces.append(
+            {
+                "id": face_id,
+                "step_name": model.face_names[face_id],
+                "surface_type": SURFACE_TYPES[graph.face_surface_type[face_id]] if graph is not None else None,
+                "area": float(graph.face_area[face_id]) if graph is not None else None,
+                "label": recognition.face_labels[face_id] if labelled else None,
+                "label_probability": probabilities[face_id] if probabilities else None,
+                "feature_id": recognition.face_feature[face_id] if labelled else None,
+            }
+        )
+    return faces
+

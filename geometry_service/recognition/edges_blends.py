@@ -1,0 +1,136 @@
+"""Chamfers and fillets: faces that replace an edge between two other faces.
+
+A chamfer is a flat (or, on a turned part, conical) face bounded by convex
+edges only, meeting at least two faces at an oblique angle; it cuts a convex
+edge. A round is a cylinder, torus or sphere face tangent to its neighbours
+that bulges out of the material (its normal points away from its axis);
+rounds joined by tangent edges are one fillet chain. Concave blends are corner
+radii of pockets or fillets of turned shoulders and are left to those modules.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from OCP.BRepTools import BRepTools
+
+from .candidate import Candidate
+from .measure import unit
+from .topology import CONE, CONVEX, CYLINDER, PLANE, SMOOTH, SPHERE, TORUS, PartTopology
+
+OBLIQUE_LIMIT = math.radians(89.9)  # a dihedral below this is not a square corner
+
+
+def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
+    graph = topology.graph
+    found = []
+    for face in np.flatnonzero(free):
+        face = int(face)
+        kind = graph.face_surface_type[face]
+        neighbours = topology.neighbours[face]
+        if kind not in (PLANE, CONE) or not neighbours:
+            continue
+        if any(n.convexity != CONVEX for n in neighbours):
+            continue
+        oblique = [n for n in neighbours if abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT]
+        if len(oblique) < 2:
+            continue
+        if kind == PLANE:
+            found.append(_planar_chamfer(topology, face, oblique))
+        else:
+            found.append(_conical_chamfer(topology, face))
+    return found
+
+
+def _planar_chamfer(topology: PartTopology, face: int, oblique) -> Candidate:
+    """Legs from the width across the face and the two oblique angles (law of sines)."""
+    graph = topology.graph
+    a, b = sorted(oblique, key=lambda n: graph.edge_length[n.edge], reverse=True)[:2]
+    normal = graph.face_axis[face]
+    direction = np.cross(normal, graph.face_axis[a.face])
+    direction /= np.linalg.norm(direction)
+    offset = graph.edge_midpoint[b.edge] - graph.edge_midpoint[a.edge]
+    width = float(np.linalg.norm(offset - np.dot(offset, direction) * direction))
+    phi_a, phi_b = abs(graph.edge_dihedral[a.edge]), abs(graph.edge_dihedral[b.edge])
+    corner = math.sin(phi_a + phi_b)
+    params = {
+        "width": width,
+        "length": float(graph.edge_length[a.edge]),
+        "angle_deg": math.degrees(phi_a),
+        "distance_1": width * math.sin(phi_b) / corner,
+        "distance_2": width * math.sin(phi_a) / corner,
+        "support_faces": [a.face, b.face],
+        "normal": unit(normal),
+    }
+    return Candidate("chamfer", [face], params, "planar")
+
+
+def _conical_chamfer(topology: PartTopology, face: int) -> Candidate:
+    graph = topology.graph
+    half_angle = float(graph.face_half_angle[face])
+    _, _, vmin, vmax = BRepTools.UVBounds_s(graph.face(face))
+    slant = vmax - vmin
+    params = {
+        "angle_deg": math.degrees(half_angle),
+        "axial_length": abs(slant * math.cos(half_angle)),
+        "radial_depth": abs(slant * math.sin(half_angle)),
+        "width": abs(slant),
+        "axis": unit(graph.face_axis[face]),
+        "inner": topology.inward(face),
+    }
+    return Candidate("chamfer", [face], params, "conical")
+
+
+def blend_radius(topology: PartTopology, face: int) -> float:
+    graph = topology.graph
+    if graph.face_surface_type[face] == TORUS:
+        return float(graph.face_minor_radius[face])
+    return float(graph.face_radius[face])
+
+
+def _bulges_out(topology: PartTopology, face: int) -> bool:
+    """Convex blend: for a torus, the normal points away from the tube's centre circle."""
+    graph = topology.graph
+    if graph.face_surface_type[face] != TORUS:
+        return not topology.inward(face)
+    axis = graph.face_axis[face]
+    point = graph.face_sample_point[face]
+    radial = point - graph.face_axis_point[face]
+    radial -= np.dot(radial, axis) * axis
+    radial /= np.linalg.norm(radial)
+    centre = graph.face_axis_point[face] + graph.face_radius[face] * radial
+    centre += np.dot(point - graph.face_axis_point[face], axis) * axis
+    return float(np.dot(graph.face_sample_normal[face], point - centre)) > 0.0
+
+
+def recognize_rounds(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
+    """Convex fillets, grouped into tangent chains."""
+    graph = topology.graph
+    blends = set()
+    for face in np.flatnonzero(free):
+        face = int(face)
+        if graph.face_surface_type[face] not in (CYLINDER, TORUS, SPHERE):
+            continue
+        if not any(n.convexity == SMOOTH for n in topology.neighbours[face]):
+            continue
+        if _bulges_out(topology, face):
+            blends.add(face)
+    found = []
+    while blends:
+        seed = blends.pop()
+        chain, stack = [seed], [seed]
+        while stack:
+            for n in topology.neighbours[stack.pop()]:
+                if n.face in blends and n.convexity == SMOOTH:
+                    blends.discard(n.face)
+                    chain.append(n.face)
+                    stack.append(n.face)
+        radii = [blend_radius(topology, f) for f in chain]
+        params = {
+            "radius": min(radii),
+            "max_radius": max(radii),
+            "area": float(graph.face_area[chain].sum()),
+        }
+        found.append(Candidate("round", sorted(chain), params, "convex"))
+    return found

@@ -1,0 +1,353 @@
+"""Holes: coaxial stacks of bores, with counterbores, countersinks and bottoms.
+
+A hole is a set of inward-facing cylinders and cones on one axis (a bore's
+outward normal points at its axis), joined to each other directly or through
+flat rings normal to the axis (a counterbore's shoulder), and closed by a flat
+bottom or a drill-point cone when it is blind. Cylinders tangent to a
+neighbour are left out: those are corner radii and round slot ends.
+
+Dimensions are exact: radii from the surfaces, axial positions from the
+surfaces' own parameter ranges (v runs along the axis), so a depth is right
+even where the hole breaks out through a slanted or curved face.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from OCP.BRepAdaptor import BRepAdaptor_Surface
+from OCP.BRepTools import BRepTools
+
+from .candidate import Candidate
+from .iso_sizes import nearest_drill, nearest_tap
+from .measure import unit
+from .topology import CONE, CYLINDER, PLANE, SMOOTH, PartTopology
+
+FULL_TURN = 2.0 * math.pi
+
+
+@dataclass
+class Segment:
+    """Faces of one surface of the stack (split halves of a bore are one segment)."""
+
+    kind: str  # "cylinder", "cone" or "plane"
+    faces: list[int]
+    start: float  # axial positions along the group axis
+    end: float
+    radius_start: float
+    radius_end: float
+    span: float = 0.0  # angle covered, radians (cylinders and cones)
+
+
+@dataclass
+class HoleStack:
+    axis: np.ndarray
+    origin: np.ndarray
+    faces: set[int] = field(default_factory=set)
+
+
+def recognize_holes(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
+    stacks = _stacks(topology, free)
+    found = []
+    for stack in stacks:
+        candidate = _measure(topology, stack)
+        if candidate is not None:
+            found.append(candidate)
+    return found
+
+
+def _is_bore(topology: PartTopology, face: int) -> bool:
+    graph = topology.graph
+    if graph.face_surface_type[face] not in (CYLINDER, CONE):
+        return False
+    if any(n.convexity == SMOOTH for n in topology.neighbours[face]):
+        return False
+    return topology.inward(face)
+
+
+def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:
+    """Coaxial bores joined directly or through flat rings, as union-find groups."""
+    graph = topology.graph
+    bores = [int(f) for f in np.flatnonzero(free) if _is_bore(topology, int(f))]
+    parent = {f: f for f in bores}
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for face in bores:
+        for n in topology.neighbours[face]:
+            if n.face in parent and topology.coaxial(face, n.face):
+                parent[root(face)] = root(n.face)
+
+    # Flat rings and bottoms: planes normal to the axis touching only bores of it.
+    for face in np.flatnonzero(free & (graph.face_surface_type == PLANE)):
+        face = int(face)
+        around = topology.neighbour_faces(face)
+        if not around or not around <= parent.keys():
+            continue
+        first = next(iter(around))
+        if not topology.parallel(graph.face_axis[face], graph.face_axis[first]):
+            continue
+        if not all(topology.coaxial(first, other) for other in around):
+            continue
+        parent[face] = face
+        for other in around:
+            parent[root(other)] = root(face)
+
+    groups: dict[int, HoleStack] = {}
+    for face in parent:
+        key = root(face)
+        if key not in groups:
+            bore = (
+                face
+                if graph.face_surface_type[face] != PLANE
+                else next(
+                    f for f in parent if root(f) == key and graph.face_surface_type[f] != PLANE
+                )
+            )
+            groups[key] = HoleStack(
+                graph.face_axis[bore].copy(), graph.face_axis_point[bore].copy()
+            )
+        groups[key].faces.add(face)
+    return list(groups.values())
+
+
+def _segment(topology: PartTopology, face: int, stack: HoleStack) -> Segment:
+    graph = topology.graph
+    kind = int(graph.face_surface_type[face])
+    if kind == PLANE:
+        t = float(np.dot(graph.face_sample_point[face] - stack.origin, stack.axis))
+        return Segment("plane", [face], t, t, math.nan, math.nan)
+    umin, umax, vmin, vmax = BRepTools.UVBounds_s(graph.face(face))
+    surface = BRepAdaptor_Surface(graph.face(face), True)
+    if kind == CYLINDER:
+        gp = surface.Cylinder()
+        slope, radius0, radius_rate = 1.0, gp.Radius(), 0.0
+    else:
+        gp = surface.Cone()
+        slope = math.cos(gp.SemiAngle())
+        radius0, radius_rate = gp.RefRadius(), math.sin(gp.SemiAngle())
+    position = gp.Position()
+    location = np.array(position.Location().Coord())
+    direction = float(np.dot(np.array(position.Direction().Coord()), stack.axis))
+    base = float(np.dot(location - stack.origin, stack.axis))
+    ends = [(base + v * slope * direction, radius0 + v * radius_rate) for v in (vmin, vmax)]
+    ends.sort()
+    return Segment(
+        "cylinder" if kind == CYLINDER else "cone",
+        [face],
+        ends[0][0],
+        ends[1][0],
+        ends[0][1],
+        ends[1][1],
+        umax - umin,
+    )
+
+
+def _merge(segments: list[Segment], tol: float) -> list[Segment]:
+    """Faces of the same surface over the same axial range become one segment."""
+    merged: list[Segment] = []
+    for seg in sorted(segments, key=lambda s: (s.start, s.end)):
+        for other in merged:
+            if (
+                other.kind == seg.kind
+                and abs(other.start - seg.start) < tol
+                and abs(other.end - seg.end) < tol
+                and (seg.kind == "plane" or abs(other.radius_start - seg.radius_start) < tol)
+            ):
+                other.faces += seg.faces
+                other.span += seg.span
+                break
+        else:
+            merged.append(seg)
+    return merged
+
+
+def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
+    graph = topology.graph
+    tol = 100.0 * topology.length_tol
+    segments = _merge([_segment(topology, f, stack) for f in stack.faces], tol)
+    bores = [s for s in segments if s.kind != "plane"]
+    if not bores:
+        return None
+    low = min(s.start for s in bores)
+    high = max(s.end for s in bores)
+
+    # Which ends open onto the part: a face outside the stack touches the end.
+    members = stack.faces
+    entry_faces: dict[bool, set[int]] = {False: set(), True: set()}
+    for seg in bores:
+        for face in seg.faces:
+            for n in topology.neighbours[face]:
+                if n.face in members:
+                    continue
+                t = float(np.dot(graph.edge_midpoint[n.edge] - stack.origin, stack.axis))
+                at_high = abs(t - high) <= abs(t - low)
+                entry_faces[at_high].add(n.face)
+    open_low, open_high = bool(entry_faces[False]), bool(entry_faces[True])
+    bottoms = [
+        s
+        for s in segments
+        if s.kind == "plane" and min(abs(s.start - low), abs(s.start - high)) < tol
+    ]
+    if bottoms:
+        bottom_at_high = abs(bottoms[0].start - high) < tol
+        open_low, open_high = (open_low and bottom_at_high, open_high and not bottom_at_high)
+    tip = _tip(bores, low, high, tol)
+    if tip is not None:
+        if tip == "high":
+            open_high = False
+        else:
+            open_low = False
+    through = open_low and open_high
+    if not (open_low or open_high):
+        return None  # an internal void or an odd shape: not a hole we can drill
+
+    # Drilling direction: into the part from the entry end.
+    if through:
+        entry_high = _entry_by_size(stack, bores, low, high, tol)
+        into_bore = {
+            end: all(_is_bore(topology, f) for f in entry_faces[end]) for end in (False, True)
+        }
+        if into_bore[False] != into_bore[True]:
+            entry_high = into_bore[False]  # a cross hole is drilled from outside into the bore
+    else:
+        entry_high = open_high
+    drill = -stack.axis if entry_high else stack.axis
+    entry_t = high if entry_high else low
+
+    def depth_of(t: float) -> float:
+        return abs(t - entry_t)
+
+    ordered = sorted(segments, key=lambda s: min(depth_of(s.start), depth_of(s.end)))
+    cylinders = [s for s in ordered if s.kind == "cylinder"]
+    if not cylinders:
+        return None
+    main = cylinders[-1]
+    radius = main.radius_start
+    diameter = 2.0 * radius
+    main_bottom = max(depth_of(main.start), depth_of(main.end))
+    stack_parts = []
+    subtype_parts = []
+    for seg in ordered:
+        if seg is main or seg.kind == "plane":
+            continue
+        near, far = sorted((depth_of(seg.start), depth_of(seg.end)))
+        if seg.kind == "cylinder" and seg.radius_start > radius + tol and near < tol:
+            stack_parts.append(
+                {
+                    "kind": "counterbore",
+                    "diameter": 2.0 * seg.radius_start,
+                    "depth": far - near,
+                    "faces": seg.faces,
+                }
+            )
+            subtype_parts.append("counterbore")
+        elif seg.kind == "cone" and near < tol:
+            angle = 2.0 * math.degrees(
+                abs(math.atan2(seg.radius_end - seg.radius_start, seg.end - seg.start))
+            )
+            stack_parts.append(
+                {
+                    "kind": "countersink",
+                    "diameter": 2.0 * max(seg.radius_start, seg.radius_end),
+                    "angle_deg": angle,
+                    "depth": far - near,
+                    "faces": seg.faces,
+                }
+            )
+            subtype_parts.append("countersink")
+        elif seg.kind == "cone" and through and abs(far - abs(high - low)) < tol:
+            stack_parts.append(
+                {
+                    "kind": "exit_countersink",
+                    "diameter": 2.0 * max(seg.radius_start, seg.radius_end),
+                    "angle_deg": 2.0
+                    * math.degrees(
+                        abs(math.atan2(seg.radius_end - seg.radius_start, seg.end - seg.start))
+                    ),
+                    "depth": far - near,
+                    "faces": seg.faces,
+                }
+            )
+            subtype_parts.append("exit_countersink")
+        elif seg.kind == "cylinder":
+            stack_parts.append(
+                {
+                    "kind": "bore",
+                    "diameter": 2.0 * seg.radius_start,
+                    "depth_from": near,
+                    "depth_to": far,
+                    "faces": seg.faces,
+                }
+            )
+
+    params = {
+        "diameter": diameter,
+        "radius": radius,
+        "depth": high - low if through else main_bottom,
+        "axis": unit(drill),
+        "entry_point": (stack.origin + entry_t * stack.axis).tolist(),
+        "entry_faces": sorted(entry_faces[entry_high]),
+        "through": through,
+        "bottom": "through"
+        if through
+        else ("flat" if bottoms else ("drill_point" if tip else "open")),
+        "segments": stack_parts,
+        "partial": main.span < FULL_TURN - 1e-6,
+        "arc_deg": math.degrees(main.span),
+        "iso_drill": nearest_drill(diameter).to_json(),
+        "iso_tap": nearest_tap(diameter).to_json(),
+    }
+    if tip is not None:
+        cone = next(
+            s
+            for s in bores
+            if s.kind == "cone"
+            and (
+                (tip == "high" and abs(s.end - high) < tol)
+                or (tip == "low" and abs(s.start - low) < tol)
+            )
+        )
+        params["drill_point_angle_deg"] = 2.0 * math.degrees(
+            abs(math.atan2(cone.radius_end - cone.radius_start, cone.end - cone.start))
+        )
+        params["tip_depth"] = high - low
+    kind = "through_hole" if through else "blind_hole"
+    subtype = "+".join(subtype_parts) if subtype_parts else "plain"
+    return Candidate(kind, sorted(stack.faces), params, subtype)
+
+
+def _tip(bores: list[Segment], low: float, high: float, tol: float) -> str | None:
+    """The end closed by a cone narrowing to a point (a drill point), if any."""
+    for seg in bores:
+        if seg.kind != "cone":
+            continue
+        if abs(seg.end - high) < tol and seg.radius_end < tol:
+            return "high"
+        if abs(seg.start - low) < tol and seg.radius_start < tol:
+            return "low"
+    return None
+
+
+def _entry_by_size(
+    stack: HoleStack, bores: list[Segment], low: float, high: float, tol: float
+) -> bool:
+    """For a through hole, enter where the stack is widest (the counterbore or
+    countersink side); if both ends are alike, from above: along the axis's
+    main component, downward."""
+
+    def widest_at(t: float) -> float:
+        return max(
+            max(s.radius_start, s.radius_end) for s in bores if s.start - tol <= t <= s.end + tol
+        )
+
+    radius_low, radius_high = widest_at(low), widest_at(high)
+    if abs(radius_low - radius_high) > tol:
+        return radius_high > radius_low
+    return bool(stack.axis[int(np.argmax(np.abs(stack.axis)))] > 0)

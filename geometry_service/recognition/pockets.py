@@ -1,0 +1,448 @@
+"""Prismatic depressions: pockets, slots, steps, passages and bosses.
+
+A milled depression is the union of a few cuts. Across an edge inside one cut
+the material angle exceeds 180 degrees (concave) or the faces blend (a corner
+radius, smooth); where two cuts or a cut and the stock meet, the edge is
+convex. So the concave-or-smooth connected components of the non-stock faces
+that the other modules left are the cuts, and each is classified by its
+floor (the face every wall stands on), its walls and where it opens:
+
+- no floor, walls around a common axis in a ring: a passage (3, 4, 6 sides);
+  two walls in a V: a triangular through slot;
+- a floor closed all round by walls: a pocket (3, 4, 6 sides, circular ends);
+- a floor open to the outside on two opposite sides (through) or not (blind):
+  steps (one wall, or two meeting), slots (two parallel walls, or three);
+- walls standing on an inner loop of a floor: a boss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from OCP.BRepTools import BRepTools
+
+from .candidate import Candidate
+from .measure import extent_along, face_outline, face_vertices, oriented_extent, unit
+from .taxonomy import PASSAGE_BY_SIDES, POCKET_BY_SIDES
+from .topology import CONCAVE, CONVEX, CYLINDER, PLANE, SMOOTH, PartTopology
+
+
+@dataclass
+class Depression:
+    """One concave-connected cut, with its floor and walls once found."""
+
+    faces: list[int]
+    floor: list[int] | None = None
+
+
+def recognize_depressions(
+    topology: PartTopology, free: np.ndarray, stock_axes: np.ndarray
+) -> list[Candidate]:
+    """Classify every concave-connected component of the free faces."""
+    found: list[Candidate] = []
+    claimed: set[int] = set()
+    # Largest first, so that a boss claims its top before the top is seen alone.
+    for faces in sorted(_components(topology, free), key=len, reverse=True):
+        faces = [f for f in faces if f not in claimed]
+        if not faces:
+            continue
+        for candidate in _classify(topology, Depression(faces), stock_axes, free):
+            claimed.update(candidate.face_ids)
+            found.append(candidate)
+    return found
+
+
+def _components(
+    topology: PartTopology, free: np.ndarray, joins: tuple[int, ...] = (CONCAVE, SMOOTH)
+) -> list[list[int]]:
+    parent = list(range(topology.face_count))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for face in np.flatnonzero(free):
+        for n in topology.neighbours[face]:
+            if free[n.face] and n.convexity in joins:
+                parent[root(int(face))] = root(n.face)
+    groups: dict[int, list[int]] = {}
+    for face in np.flatnonzero(free):
+        groups.setdefault(root(int(face)), []).append(int(face))
+    return list(groups.values())
+
+
+def _find_floor(topology: PartTopology, faces: list[int]) -> list[int] | None:
+    """The plane that every other face stands square on, as its faces, if any.
+
+    Planar walls are perpendicular to it, cylindrical walls (corner radii,
+    round ends) have their axis along its normal. A floor split by a boolean
+    is several coplanar faces. Several planes can qualify (an L-shaped step):
+    the one with more walls on it, then the larger, wins.
+    """
+    graph = topology.graph
+    members = set(faces)
+    planar = [f for f in faces if graph.face_surface_type[f] == PLANE]
+    best, best_key = None, None
+    for group in _distinct_planes(topology, planar):
+        normal = graph.face_axis[group[0]]
+        inside = set(group)
+        fits = True
+        for other in faces:
+            if other in inside:
+                continue
+            kind = graph.face_surface_type[other]
+            if kind == PLANE:
+                fits = topology.perpendicular(normal, graph.face_axis[other])
+            elif kind == CYLINDER:
+                fits = topology.parallel(normal, graph.face_axis[other])
+            else:
+                fits = False
+            if not fits:
+                break
+        if not fits:
+            continue
+        touching = set().union(*(topology.neighbour_faces(f) for f in group)) & (members - inside)
+        key = (len(touching), float(graph.face_area[group].sum()))
+        if best_key is None or key > best_key:
+            best, best_key = sorted(group, key=lambda f: -graph.face_area[f]), key
+    return best
+
+
+def _distinct_planes(topology: PartTopology, faces: list[int]) -> list[list[int]]:
+    """Planar faces grouped by the plane they lie on (a wall split by another cut)."""
+    graph = topology.graph
+    groups: list[list[int]] = []
+    for face in faces:
+        normal = graph.face_axis[face]
+        offset = float(np.dot(normal, graph.face_sample_point[face]))
+        for group in groups:
+            other = group[0]
+            if (
+                float(np.dot(normal, graph.face_axis[other])) > 1.0 - 1e-4
+                and abs(offset - float(np.dot(normal, graph.face_sample_point[other])))
+                < 10.0 * topology.length_tol
+            ):
+                group.append(face)
+                break
+        else:
+            groups.append([face])
+    return groups
+
+
+def _axis_aligned(topology: PartTopology, normal: np.ndarray, stock_axes: np.ndarray) -> bool:
+    return any(topology.parallel(normal, axis) for axis in stock_axes)
+
+
+def _opposite_pair(topology: PartTopology, faces: set[int]) -> bool:
+    """Two planar faces among ``faces`` face opposite ways (the cut runs through)."""
+    graph = topology.graph
+    planes = [f for f in faces if f >= 0 and graph.face_surface_type[f] == PLANE]
+    for i, a in enumerate(planes):
+        for b in planes[i + 1 :]:
+            if float(np.dot(graph.face_axis[a], graph.face_axis[b])) < -1.0 + 1e-4:
+                return True
+    return False
+
+
+def _classify(
+    topology: PartTopology,
+    cut: Depression,
+    stock_axes: np.ndarray,
+    free: np.ndarray,
+) -> list[Candidate]:
+    graph = topology.graph
+    cut.floor = _find_floor(topology, cut.faces)
+    if cut.floor is None:
+        return _floorless(topology, cut)
+
+    floor_faces = cut.floor
+    floor = floor_faces[0]
+    members = set(cut.faces)
+    outer_walls, island_walls, open_sides = [], [], set()
+    for piece in floor_faces:
+        outer = topology.outer_loop_edges(piece)
+        for n in topology.neighbours[piece]:
+            if n.face in floor_faces:
+                continue
+            if n.face in members and n.convexity in (CONCAVE, SMOOTH):
+                (outer_walls if n.edge in outer else island_walls).append(n.face)
+            elif n.edge in outer:
+                open_sides.add(n.face)
+    walls = [f for f in cut.faces if f not in floor_faces]
+    found: list[Candidate] = []
+    if island_walls:
+        boss_faces = _island(topology, set(floor_faces), island_walls, members)
+        walls = [f for f in walls if f not in boss_faces]
+        tops = _boss_tops(topology, boss_faces, graph.face_axis[floor], free)
+        boss_floor = floor_faces if not outer_walls else []
+        found.append(_boss(topology, floor, boss_floor, boss_faces, tops))
+        if not outer_walls:
+            return found
+
+    planar = [f for f in walls if graph.face_surface_type[f] == PLANE]
+    rounds = [f for f in walls if graph.face_surface_type[f] == CYLINDER]
+    planes = _distinct_planes(topology, planar)
+    sides = len(planes)
+    ends = _round_ends(topology, rounds)
+    through = _opposite_pair(topology, open_sides)
+    floor_normal = graph.face_axis[floor]
+
+    if not open_sides:
+        if ends and sides == 2:
+            kind = "circular_end_pocket"
+        else:
+            kind = POCKET_BY_SIDES.get(sides, "rectangular_pocket")
+        subtype = "closed"
+    elif through:
+        if sides == 1 and not rounds:
+            aligned = _axis_aligned(topology, floor_normal, stock_axes) and _axis_aligned(
+                topology, graph.face_axis[planar[0]], stock_axes
+            )
+            kind = "rectangular_through_step" if aligned else "slanted_through_step"
+        elif sides == 2 and _parallel_planes(topology, planes):
+            kind = "rectangular_through_slot"
+        elif sides == 2:
+            kind = "2sides_through_step"
+        elif sides == 0 and not rounds:
+            kind = "rectangular_through_step"
+        else:
+            kind = "rectangular_through_slot"
+        subtype = "through"
+    else:
+        if sides == 1 and not rounds:
+            kind = "triangular_blind_step"
+        elif sides == 0 and rounds:
+            kind = "circular_blind_step"
+        elif sides == 2 and not ends and not _parallel_planes(topology, planes):
+            kind = "rectangular_blind_step"
+        elif ends:
+            kind = "h_circular_end_blind_slot"
+        elif sides >= 3 or (sides == 2 and _parallel_planes(topology, planes)):
+            kind = "rectangular_blind_slot"
+        else:
+            kind = "rectangular_blind_step"
+        subtype = "blind"
+    params = _floor_parameters(topology, floor_faces, walls, rounds)
+    found.append(Candidate(kind, floor_faces + walls, params, subtype))
+    return found
+
+
+def _parallel_planes(topology: PartTopology, planes: list[list[int]]) -> bool:
+    """Among the wall planes, two face each other (the two sides of a slot)."""
+    graph = topology.graph
+    normals = [graph.face_axis[group[0]] for group in planes]
+    return any(
+        float(np.dot(normals[i], normals[j])) < -1.0 + 1e-4
+        for i in range(len(normals))
+        for j in range(i + 1, len(normals))
+    )
+
+
+def _round_ends(topology: PartTopology, rounds: list[int]) -> list[list[int]]:
+    """Coaxial groups of cylindrical walls turning through half a circle or more:
+    the round ends of a slot or obround pocket (a corner radius turns 90)."""
+    groups: list[list[int]] = []
+    for face in rounds:
+        for group in groups:
+            if topology.coaxial(group[0], face):
+                group.append(face)
+                break
+        else:
+            groups.append([face])
+    ends = []
+    for group in groups:
+        span = 0.0
+        for face in group:
+            umin, umax, _, _ = BRepTools.UVBounds_s(topology.graph.face(face))
+            span += umax - umin
+        if np.degrees(span) > 179.0:
+            ends.append(group)
+    return ends
+
+
+def _floor_parameters(
+    topology: PartTopology, floor_faces: list[int], walls: list[int], rounds: list[int]
+) -> dict:
+    graph = topology.graph
+    normal = graph.face_axis[floor_faces[0]]
+    base = float(np.dot(normal, graph.face_sample_point[floor_faces[0]]))
+    depth = 0.0
+    if walls:
+        _, top = extent_along(face_vertices(graph, walls), normal)
+        depth = top - base
+    outline = np.concatenate([face_outline(graph, f) for f in floor_faces])
+    length, width, direction = oriented_extent(outline, normal)
+    corner = [float(graph.face_radius[f]) for f in rounds if topology.inward(f)]
+    return {
+        "floor_face": floor_faces[0],
+        "floor_faces": list(floor_faces),
+        "wall_faces": list(walls),
+        "depth": depth,
+        "length": length,
+        "width": width,
+        "length_direction": unit(direction),
+        "min_corner_radius": min(corner) if corner else 0.0,
+        "tool_access_direction": unit(normal),
+        "floor_area": float(graph.face_area[floor_faces].sum()),
+    }
+
+
+def _floorless(topology: PartTopology, cut: Depression) -> list[Candidate]:
+    """Passages, V slots and lone faces: no face that the others stand on."""
+    graph = topology.graph
+    faces = cut.faces
+    planar = [f for f in faces if graph.face_surface_type[f] == PLANE]
+    members = set(faces)
+    if len(faces) == 1:
+        return []  # a lone face that no rule explains stays stock
+    axis = _common_axis(topology, planar) if len(planar) == len(faces) else None
+    ring = all(
+        sum(1 for n in topology.neighbours[f] if n.face in members and n.convexity != CONVEX) >= 2
+        for f in faces
+    )
+    if axis is not None and ring and len(faces) >= 3:
+        sides = len(_distinct_planes(topology, planar))
+        kind = PASSAGE_BY_SIDES.get(sides, "rectangular_passage")
+        return [Candidate(kind, faces, _prism_parameters(topology, faces, axis), "through")]
+    if axis is not None and len(faces) == 2:
+        return [
+            Candidate(
+                "triangular_through_slot",
+                faces,
+                _prism_parameters(topology, faces, axis),
+                "through",
+            )
+        ]
+    if (
+        axis is None
+        and len(planar) == len(faces)
+        and any(
+            n.convexity == SMOOTH
+            for f in faces
+            for n in topology.neighbours[f]
+            if n.face in members
+        )
+    ):
+        split = _split_at_flush_joins(topology, cut)
+        if split:
+            return split
+    kind = "circular_through_slot" if len(planar) < len(faces) else "rectangular_through_slot"
+    return [Candidate(kind, faces, {"wall_faces": faces}, "through", 0.5)]
+
+
+def _split_at_flush_joins(topology: PartTopology, cut: Depression) -> list[Candidate]:
+    """Crossing cuts whose walls run flush merge through tangent (coplanar) edges:
+    classify the concave-only parts, then give each flush face to the first
+    feature it continues."""
+    mask = np.zeros(topology.face_count, dtype=bool)
+    mask[cut.faces] = True
+    parts = [p for p in _components(topology, mask, (CONCAVE,)) if len(p) > 1]
+    if len(parts) < 2:
+        return []
+    found = [c for p in parts for c in _floorless(topology, Depression(p))]
+    owned = {f for c in found for f in c.face_ids}
+    for face in cut.faces:
+        if face in owned:
+            continue
+        for candidate in found:
+            if any(n.face in candidate.face_ids for n in topology.neighbours[face]):
+                candidate.face_ids.append(face)
+                break
+    return found
+
+
+def _common_axis(topology: PartTopology, planar: list[int]) -> np.ndarray | None:
+    """The direction every wall is parallel to (the prism axis), if they share one."""
+    graph = topology.graph
+    normals = graph.face_axis[planar]
+    for i in range(len(normals)):
+        for j in range(i + 1, len(normals)):
+            axis = np.cross(normals[i], normals[j])
+            norm = float(np.linalg.norm(axis))
+            if norm > 1e-3:
+                axis /= norm
+                if np.all(np.abs(normals @ axis) < 1e-4):
+                    return axis
+                return None
+    return None
+
+
+def _prism_parameters(topology: PartTopology, faces: list[int], axis: np.ndarray) -> dict:
+    points = face_vertices(topology.graph, faces)
+    low, high = extent_along(points, axis)
+    length, width, direction = oriented_extent(points, axis)
+    return {
+        "wall_faces": list(faces),
+        "axis": unit(axis),
+        "depth": high - low,
+        "length": length,
+        "width": width,
+        "length_direction": unit(direction),
+        "min_corner_radius": 0.0,
+        "tool_access_direction": unit(axis),
+    }
+
+
+def _island(
+    topology: PartTopology, floor: set[int], seeds: list[int], members: set[int]
+) -> set[int]:
+    """The walls of an island: the seeds and the faces joined to them off the floor."""
+    island = set(seeds)
+    stack = list(seeds)
+    while stack:
+        face = stack.pop()
+        for n in topology.neighbours[face]:
+            if (
+                n.face in members
+                and n.face not in floor
+                and n.face not in island
+                and (n.convexity == CONVEX or n.convexity == SMOOTH)
+            ):
+                island.add(n.face)
+                stack.append(n.face)
+    return island
+
+
+def _boss_tops(
+    topology: PartTopology, walls: set[int], normal: np.ndarray, free: np.ndarray
+) -> list[int]:
+    """Free planar faces capping the island walls, facing the way the floor does."""
+    graph = topology.graph
+    tops = set()
+    for wall in walls:
+        for n in topology.neighbours[wall]:
+            if (
+                free[n.face]
+                and n.convexity == CONVEX
+                and graph.face_surface_type[n.face] == PLANE
+                and float(np.dot(graph.face_axis[n.face], normal)) > 1.0 - 1e-4
+            ):
+                tops.add(n.face)
+    return sorted(tops)
+
+
+def _boss(
+    topology: PartTopology, floor: int, floor_faces: list[int], walls: set[int], tops: list[int]
+) -> Candidate:
+    graph = topology.graph
+    normal = graph.face_axis[floor]
+    base = float(np.dot(normal, graph.face_sample_point[floor]))
+    wall_list = sorted(walls)
+    points = face_vertices(graph, wall_list)
+    _, top = extent_along(points, normal)
+    length, width, direction = oriented_extent(points, normal)
+    faces = list(floor_faces) + wall_list + tops
+    params = {
+        "floor_face": floor,
+        "wall_faces": wall_list,
+        "top_faces": tops,
+        "height": top - base,
+        "length": length,
+        "width": width,
+        "length_direction": unit(direction),
+        "tool_access_direction": unit(normal),
+    }
+    return Candidate("boss", faces, params, "island")

@@ -1,0 +1,121 @@
+"""Adjacency queries over a BRepGraph that every recognizer needs.
+
+The graph stores coedges as flat arrays; recognizers ask face-level questions
+(who are my neighbours, across which edge, which faces sit at the two ends of
+an edge, which edges bound my outer loop). This answers them once per part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from OCP.BRepTools import BRepTools
+from OCP.TopAbs import TopAbs_EDGE
+from OCP.TopExp import TopExp_Explorer
+
+from ..geometry.brep_graph import SURFACE_TYPES, BRepGraph, Convexity
+
+PLANE = SURFACE_TYPES.index("plane")
+CYLINDER = SURFACE_TYPES.index("cylinder")
+CONE = SURFACE_TYPES.index("cone")
+SPHERE = SURFACE_TYPES.index("sphere")
+TORUS = SURFACE_TYPES.index("torus")
+ROTATIONAL_SURFACES = (CYLINDER, CONE, SPHERE, TORUS)
+
+CONCAVE = int(Convexity.CONCAVE)
+CONVEX = int(Convexity.CONVEX)
+SMOOTH = int(Convexity.SMOOTH)
+
+ANGLE_TOL = 1e-4  # on dot products of unit vectors (about 0.006 degrees)
+
+
+@dataclass
+class Neighbour:
+    face: int
+    edge: int
+    convexity: int
+
+
+class PartTopology:
+    """Face neighbours and loops of one part, plus the size-scaled length tolerance."""
+
+    def __init__(self, graph: BRepGraph) -> None:
+        self.graph = graph
+        self.face_count = graph.face_count
+        pairs, edge_ids = graph.face_adjacency()
+        self.neighbours: list[list[Neighbour]] = [[] for _ in range(self.face_count)]
+        for (a, b), edge in zip(pairs.tolist(), edge_ids.tolist()):
+            convexity = int(graph.edge_convexity[edge])
+            self.neighbours[a].append(Neighbour(b, edge, convexity))
+            self.neighbours[b].append(Neighbour(a, edge, convexity))
+        order = np.argsort(graph.coedge_face, kind="stable")
+        starts = np.searchsorted(graph.coedge_face[order], np.arange(self.face_count + 1))
+        self._face_coedges = [order[starts[i] : starts[i + 1]] for i in range(self.face_count)]
+        extent = np.ptp(graph.face_centroid, axis=0).max() if self.face_count else 1.0
+        self.length_tol = max(1e-6, 1e-7 * float(extent))
+
+    def neighbour_faces(self, face: int) -> set[int]:
+        return {n.face for n in self.neighbours[face]}
+
+    def coedges(self, face: int) -> np.ndarray:
+        return self._face_coedges[face]
+
+    def edge_faces(self, edge: int) -> list[int]:
+        """The distinct faces that use ``edge``."""
+        uses = np.flatnonzero(self.graph.coedge_edge == edge)
+        return sorted({int(f) for f in self.graph.coedge_face[uses]})
+
+    def edge_end_faces(self, edge: int, face: int) -> tuple[int, int]:
+        """The faces met at the two ends of ``edge`` as seen from ``face``'s loop.
+
+        They are the faces across the previous and next coedges of the loop,
+        -1 where that coedge has no mate. Used to tell where a step or slot
+        edge runs: from one stock side to the opposite one (through) or not.
+        """
+        graph = self.graph
+        for coedge in self._face_coedges[face]:
+            if graph.coedge_edge[coedge] == edge:
+                ends = []
+                for other in (graph.coedge_prev[coedge], graph.coedge_next[coedge]):
+                    mate = graph.coedge_mate[other]
+                    ends.append(int(graph.coedge_face[mate]) if mate >= 0 else -1)
+                return ends[0], ends[1]
+        return -1, -1
+
+    def outer_loop_edges(self, face: int) -> set[int]:
+        """Edge ids of the face's outer wire (islands and holes are inner wires)."""
+        wire = BRepTools.OuterWire_s(self.graph.face(face))
+        edges: set[int] = set()
+        explorer = TopExp_Explorer(wire, TopAbs_EDGE)
+        while explorer.More():
+            edges.add(self.graph.edges.FindIndex(explorer.Current()) - 1)
+            explorer.Next()
+        return edges
+
+    def parallel(self, u: np.ndarray, v: np.ndarray) -> bool:
+        return abs(float(np.dot(u, v))) > 1.0 - ANGLE_TOL
+
+    def perpendicular(self, u: np.ndarray, v: np.ndarray) -> bool:
+        return abs(float(np.dot(u, v))) < ANGLE_TOL
+
+    def coaxial(self, a: int, b: int) -> bool:
+        """Two rotational faces turn about the same line."""
+        graph = self.graph
+        if not self.parallel(graph.face_axis[a], graph.face_axis[b]):
+            return False
+        offset = graph.face_axis_point[b] - graph.face_axis_point[a]
+        axis = graph.face_axis[a]
+        return float(np.linalg.norm(offset - np.dot(offset, axis) * axis)) < 1e3 * self.length_tol
+
+    def inward(self, face: int) -> bool:
+        """A rotational face whose material lies outside it (a bore, not a shaft).
+
+        Its outward normal points toward its axis.
+        """
+        graph = self.graph
+        point = graph.face_sample_point[face]
+        axis = graph.face_axis[face]
+        radial = point - graph.face_axis_point[face]
+        radial = radial - np.dot(radial, axis) * axis
+        return float(np.dot(graph.face_sample_normal[face], radial)) < 0.0

@@ -1,0 +1,330 @@
+"""Turned parts: is the part turned, about which axis, and its turned features.
+
+A lathe makes surfaces of revolution about one axis: cylinders, cones and
+tori on that axis and planes square to it. The axis is the line that holds the
+most rotational face area. A part whose every face fits it is rotational; one
+whose outside is mostly turned but has other faces too (flats, cross holes,
+keyways) is mixed; anything else is prismatic and this module stays out.
+
+For a turned part the stock is the bar: the largest outside diameter over the
+full length. Outside cylinders below that diameter are turned diameters (with
+the shoulder they stand on) or, bounded by walls on both sides, grooves;
+outside cones that are not chamfers are tapers; concave tori are shoulder
+fillets; other square planes are faced. Bores are left to the hole module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from OCP.BRepAdaptor import BRepAdaptor_Surface
+from OCP.BRepTools import BRepTools
+
+from .candidate import Candidate
+from .measure import face_vertices, unit
+from .topology import (
+    CONCAVE,
+    CONE,
+    CONVEX,
+    CYLINDER,
+    PLANE,
+    ROTATIONAL_SURFACES,
+    SMOOTH,
+    SPHERE,
+    TORUS,
+    PartTopology,
+)
+
+MIXED_OUTSIDE_SHARE = 0.3  # turned outside area over all area that makes a part "mixed"
+
+
+@dataclass
+class TurningAnalysis:
+    topology: PartTopology
+    part_type: str = "prismatic"
+    axis: np.ndarray | None = None
+    origin: np.ndarray | None = None
+    coaxial: np.ndarray | None = None  # bool per face: a surface of revolution about the axis
+    stock_faces: np.ndarray | None = None
+    max_radius: float = 0.0
+    span: tuple[float, float] = (0.0, 0.0)
+    profile: list[dict] = field(default_factory=list)
+    _outside_spans: list[tuple[float, float, float]] | None = None
+
+    def position(self, point: np.ndarray) -> float:
+        return float(np.dot(point - self.origin, self.axis))
+
+    def features(self, free: np.ndarray) -> list[Candidate]:
+        """Turned diameters, grooves, tapers, shoulder fillets and faced planes."""
+        graph = self.topology.graph
+        topology = self.topology
+        taken: set[int] = set()
+        found: list[Candidate] = []
+        outside = [
+            int(f)
+            for f in np.flatnonzero(free & self.coaxial)
+            if graph.face_surface_type[f] == CYLINDER and not topology.inward(int(f))
+        ]
+        for face in sorted(outside, key=lambda f: self._range(f)[0]):
+            start, end = self._range(face)
+            radius = float(graph.face_radius[face])
+            walls, blends = self._walls(face, free, taken)
+            params = {
+                "diameter": 2.0 * radius,
+                "length": end - start,
+                "axial_start": start,
+                "axial_end": end,
+                "axis": unit(self.axis),
+                "cylinder_face": face,
+                "shoulder_faces": sorted(walls),
+            }
+            if self._recessed(start, end, radius):
+                outer = [self._outer_radius(w) for w in walls] or [self._rim_radius(start, end)]
+                width = self._width(walls) if len(walls) >= 2 else end - start
+                params.update(width=width, depth=min(outer) - radius)
+                found.append(Candidate("groove", [face] + walls, params, "external"))
+            else:
+                params["depth"] = self.max_radius - radius
+                found.append(Candidate("turned_diameter", [face] + walls, params, "external"))
+            found.extend(self._blend(b) for b in blends)
+            taken.update([face] + walls + blends)
+        for face in np.flatnonzero(free & self.coaxial):
+            face = int(face)
+            if face in taken:
+                continue
+            kind = graph.face_surface_type[face]
+            neighbours = topology.neighbours[face]
+            if kind == CONE and not topology.inward(face):
+                if all(n.convexity == CONVEX for n in neighbours):
+                    continue  # a chamfer: the chamfer rule measures it
+                found.append(Candidate("taper", [face], self._taper(face), "external"))
+            elif kind == TORUS and any(n.convexity == SMOOTH for n in neighbours):
+                if not self._torus_convex(face):
+                    params = {"radius": float(graph.face_minor_radius[face])}
+                    found.append(Candidate("round", [face], params, "concave"))
+            elif kind == PLANE and not any(
+                n.convexity == CONCAVE and not self.coaxial[n.face] for n in neighbours
+            ):
+                t = self.position(graph.face_sample_point[face])
+                params = {
+                    "axial_position": t,
+                    "outer_diameter": 2.0 * self._outer_radius(face),
+                    "normal": unit(graph.face_axis[face]),
+                }
+                found.append(Candidate("turned_face", [face], params, "facing"))
+        return found
+
+    def part_parameters(self) -> dict:
+        return {
+            "turning_axis": unit(self.axis),
+            "turning_axis_point": self.origin.tolist(),
+            "bar_diameter": 2.0 * self.max_radius,
+            "bar_length": self.span[1] - self.span[0],
+            "turned_profile": self.profile,
+        }
+
+    # ----------------------------------------------------------- measuring
+
+    def _walls(self, face: int, free: np.ndarray, taken: set[int]) -> tuple[list[int], list[int]]:
+        """The square planes a turned cylinder meets in a concave corner, directly
+        or through a concave blend (an inside chamfer cone or a fillet torus)."""
+        topology, graph = self.topology, self.topology.graph
+
+        def usable(other: int) -> bool:
+            return bool(free[other]) and bool(self.coaxial[other]) and other not in taken
+
+        walls, blends = [], []
+        for n in topology.neighbours[face]:
+            if n.convexity == CONVEX or not usable(n.face):
+                continue
+            kind = graph.face_surface_type[n.face]
+            if kind == PLANE:
+                walls.append(n.face)
+            elif kind in (CONE, TORUS) and all(
+                m.convexity != CONVEX for m in topology.neighbours[n.face]
+            ):
+                blends.append(n.face)
+                walls.extend(
+                    m.face
+                    for m in topology.neighbours[n.face]
+                    if m.face != face
+                    and usable(m.face)
+                    and graph.face_surface_type[m.face] == PLANE
+                )
+        return sorted(set(walls)), blends
+
+    def _recessed(self, start: float, end: float, radius: float) -> bool:
+        """A groove: the outside rises above ``radius`` on both sides of [start, end]
+        (however many grooves nest inside it); a turned diameter runs out to an end."""
+        tol = 100.0 * self.topology.length_tol
+        left = any(s <= start + tol and r > radius + tol for s, _, r in self._spans())
+        right = any(e >= end - tol and r > radius + tol for _, e, r in self._spans())
+        return left and right
+
+    def _spans(self) -> list[tuple[float, float, float]]:
+        """(start, end, largest radius) of every outside turned face."""
+        if self._outside_spans is None:
+            self._outside_spans = [
+                (e["axial_start"], e["axial_end"], self._outer_radius(e["face"]))
+                for e in self.profile
+            ]
+        return self._outside_spans
+
+    def _rim_radius(self, start: float, end: float) -> float:
+        """The lower of the two outside radii met next to either side of [start, end]."""
+        tol = 100.0 * self.topology.length_tol
+        left = [(e, r) for s, e, r in self._spans() if e <= start + tol]
+        right = [(s, r) for s, e, r in self._spans() if s >= end - tol]
+        return min(max(left)[1], min(right)[1])
+
+    def _width(self, walls: list[int]) -> float:
+        positions = [self.position(self.topology.graph.face_sample_point[w]) for w in walls]
+        return max(positions) - min(positions)
+
+    def _blend(self, face: int) -> Candidate:
+        graph = self.topology.graph
+        if graph.face_surface_type[face] == TORUS:
+            return Candidate(
+                "round", [face], {"radius": float(graph.face_minor_radius[face])}, "concave"
+            )
+        params = self._taper(face)
+        return Candidate(
+            "chamfer",
+            [face],
+            {"angle_deg": params["half_angle_deg"], "axial_length": params["length"]},
+            "conical_inside",
+        )
+
+    def _range(self, face: int) -> tuple[float, float]:
+        """Axial extent of a coaxial cylinder or cone, exact from its v range."""
+        graph = self.topology.graph
+        surface = BRepAdaptor_Surface(graph.face(face), True)
+        _, _, vmin, vmax = BRepTools.UVBounds_s(graph.face(face))
+        if graph.face_surface_type[face] == CYLINDER:
+            gp, slope = surface.Cylinder(), 1.0
+        else:
+            gp = surface.Cone()
+            slope = math.cos(gp.SemiAngle())
+        position = gp.Position()
+        base = self.position(np.array(position.Location().Coord()))
+        sense = float(np.dot(np.array(position.Direction().Coord()), self.axis))
+        a, b = base + vmin * slope * sense, base + vmax * slope * sense
+        return (a, b) if a <= b else (b, a)
+
+    def _outer_radius(self, face: int) -> float:
+        """Largest distance from the axis over a face's vertices."""
+        points = face_vertices(self.topology.graph, [face]) - self.origin
+        radial = points - np.outer(points @ self.axis, self.axis)
+        return float(np.linalg.norm(radial, axis=1).max()) if len(points) else 0.0
+
+    def _taper(self, face: int) -> dict:
+        graph = self.topology.graph
+        surface = BRepAdaptor_Surface(graph.face(face), True)
+        cone = surface.Cone()
+        _, _, vmin, vmax = BRepTools.UVBounds_s(graph.face(face))
+        start, end = self._range(face)
+        r1 = cone.RefRadius() + vmin * math.sin(cone.SemiAngle())
+        r2 = cone.RefRadius() + vmax * math.sin(cone.SemiAngle())
+        return {
+            "half_angle_deg": math.degrees(abs(cone.SemiAngle())),
+            "included_angle_deg": 2.0 * math.degrees(abs(cone.SemiAngle())),
+            "length": end - start,
+            "diameter_large": 2.0 * max(r1, r2),
+            "diameter_small": 2.0 * min(r1, r2),
+            "axis": unit(self.axis),
+        }
+
+    def _torus_convex(self, face: int) -> bool:
+        graph = self.topology.graph
+        point = graph.face_sample_point[face] - self.origin
+        radial = point - np.dot(point, self.axis) * self.axis
+        distance = float(np.linalg.norm(radial))
+        direction = radial / distance
+        centre_offset = direction * float(graph.face_radius[face])
+        to_point = radial - centre_offset
+        return float(np.dot(graph.face_sample_normal[face], to_point)) > 0.0
+
+
+def analyze_turning(topology: PartTopology) -> TurningAnalysis:
+    """Find the turning axis and decide rotational, mixed or prismatic."""
+    graph = topology.graph
+    analysis = TurningAnalysis(topology)
+    rotational = [
+        f
+        for f in range(graph.face_count)
+        if graph.face_surface_type[f] in ROTATIONAL_SURFACES
+        and graph.face_surface_type[f] != SPHERE
+    ]
+    if not rotational:
+        return analysis
+    groups: list[list[int]] = []
+    for face in rotational:
+        for group in groups:
+            if topology.coaxial(group[0], face):
+                group.append(face)
+                break
+        else:
+            groups.append([face])
+    main = max(groups, key=lambda g: float(graph.face_area[g].sum()))
+    axis = graph.face_axis[main[0]].copy()
+    k = int(np.argmax(np.abs(axis)))
+    if axis[k] < 0:
+        axis = -axis
+    # Axial positions are measured from the point of the axis nearest the origin.
+    point = graph.face_axis_point[main[0]]
+    analysis.axis, analysis.origin = axis, point - np.dot(point, axis) * axis
+
+    coaxial = np.zeros(graph.face_count, dtype=bool)
+    coaxial[main] = True
+    planes = np.flatnonzero(graph.face_surface_type == PLANE)
+    coaxial[planes] = np.abs(graph.face_axis[planes] @ axis) > 1.0 - 1e-4
+    analysis.coaxial = coaxial
+    outside = [
+        f for f in main if graph.face_surface_type[f] in (CYLINDER, CONE) and not topology.inward(f)
+    ]
+    share = float(graph.face_area[outside].sum() / graph.face_area.sum())
+    if coaxial.all():
+        analysis.part_type = "rotational"
+    elif share >= MIXED_OUTSIDE_SHARE:
+        analysis.part_type = "mixed"
+    else:
+        return analysis
+    _bar(analysis, outside)
+    return analysis
+
+
+def _bar(analysis: TurningAnalysis, outside: list[int]) -> None:
+    """Bar stock: largest outside radius, full length; its faces are stock."""
+    topology = analysis.topology
+    graph = topology.graph
+    tol = 100.0 * topology.length_tol
+    points = face_vertices(graph, list(range(graph.face_count))) - analysis.origin
+    along = points @ analysis.axis
+    analysis.span = (float(along.min()), float(along.max()))
+    cylinders = [f for f in outside if graph.face_surface_type[f] == CYLINDER]
+    analysis.max_radius = max((float(graph.face_radius[f]) for f in cylinders), default=0.0)
+    stock = np.zeros(graph.face_count, dtype=bool)
+    for face in cylinders:
+        stock[face] = abs(graph.face_radius[face] - analysis.max_radius) < tol
+    for face in np.flatnonzero(analysis.coaxial & (graph.face_surface_type == PLANE)):
+        t = analysis.position(graph.face_sample_point[face])
+        sense = float(np.dot(graph.face_axis[face], analysis.axis))
+        stock[face] = (abs(t - analysis.span[1]) < tol and sense > 0) or (
+            abs(t - analysis.span[0]) < tol and sense < 0
+        )
+    analysis.stock_faces = stock
+    profile = []
+    for face in outside:
+        start, end = analysis._range(face)
+        entry = {
+            "face": int(face),
+            "kind": "cylinder" if graph.face_surface_type[face] == CYLINDER else "cone",
+            "axial_start": start,
+            "axial_end": end,
+        }
+        if entry["kind"] == "cylinder":
+            entry["diameter"] = 2.0 * float(graph.face_radius[face])
+        profile.append(entry)
+    analysis.profile = sorted(profile, key=lambda e: (e["axial_start"], e["axial_end"]))

@@ -1,0 +1,243 @@
+"""Analysis results cached by what determines them: file content, options, model.
+
+The same STEP file is often uploaded again (a re-quote, a retry by the edge
+function); answering from cache saves the whole geometry pipeline. A result
+depends on the file bytes, the analysis options and the model version, so
+the key hashes all three: a new model never serves an old answer.
+
+Two backends with one API (``get``/``set``/``stats``):
+
+- :class:`InProcessLRUCache`, the default: bounded by entry count and TTL;
+- :class:`RedisCache` when REDIS_URL is set, shared by every instance.
+
+Both store values as zlib-compressed JSON, so a value read back is always a
+fresh copy (a caller that adds ``"cached": true`` cannot alter the cache) and
+large meshes take a fraction of their memory. A cache must never fail a
+request: a Redis that is down, slow or holds a corrupt value reads as a miss,
+and a value that cannot be stored is logged and skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+import zlib
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Mapping, Protocol
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from .config import Settings
+
+log = logging.getLogger("geometry_service.cache")
+
+KEY_PREFIX = "geometry:result:v1:"
+"""Namespaces our keys in a shared Redis; bump the version if the value format changes."""
+
+COMPRESSION_LEVEL = 1
+"""Fastest zlib level: mesh JSON shrinks several-fold even so, and set() runs
+on the request path."""
+
+REDIS_TIMEOUT_S = 0.5
+"""A cache lookup that takes longer than this is worse than a miss."""
+
+
+def cache_key(file_hash: str, options: Mapping[str, Any], model_version: str) -> str:
+    """The key of one analysis: options are canonicalised (sorted keys) so that
+    equal options always hash alike."""
+    canonical_options = json.dumps(options, sort_keys=True, separators=(",", ":"), default=str)
+    material = "\x1f".join((file_hash, canonical_options, model_version))
+    return KEY_PREFIX + hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _encode(value: dict[str, Any]) -> bytes:
+    text = json.dumps(value, separators=(",", ":"))
+    return zlib.compress(text.encode("utf-8"), COMPRESSION_LEVEL)
+
+
+def _decode(blob: bytes) -> dict[str, Any]:
+    return json.loads(zlib.decompress(blob))
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """``size`` is None where counting would cost more than it tells (a shared Redis)."""
+
+    backend: str
+    hits: int
+    misses: int
+    size: int | None
+    errors: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ResultCache(Protocol):
+    def get(self, key: str) -> dict[str, Any] | None: ...
+
+    def set(self, key: str, value: dict[str, Any]) -> None: ...
+
+    def stats(self) -> CacheStats: ...
+
+
+class _Counters:
+    """Hit, miss and error counts, shared by request threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        self.errors = 0
+
+    def count(self, *, hit: bool = False, miss: bool = False, error: bool = False) -> None:
+        with self._lock:
+            self.hits += hit
+            self.misses += miss
+            self.errors += error
+
+
+def _encode_or_log(value: dict[str, Any], counters: _Counters) -> bytes | None:
+    try:
+        return _encode(value)
+    except (TypeError, ValueError):
+        counters.count(error=True)
+        log.warning(json.dumps({"event": "cache_value_not_json"}), exc_info=True)
+        return None
+
+
+def _decode_or_log(blob: bytes, counters: _Counters) -> dict[str, Any] | None:
+    try:
+        return _decode(blob)
+    except (zlib.error, ValueError):
+        counters.count(error=True)
+        log.warning(json.dumps({"event": "cache_value_corrupt"}), exc_info=True)
+        return None
+
+
+class InProcessLRUCache:
+    """A thread-safe LRU cache with a TTL, private to this process."""
+
+    def __init__(
+        self,
+        max_entries: int = 256,
+        ttl_s: float = 86_400,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self._max_entries = max_entries
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._counters = _Counters()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] <= self._clock():
+                del self._entries[key]
+                entry = None
+            if entry is not None:
+                self._entries.move_to_end(key)
+        self._counters.count(hit=entry is not None, miss=entry is None)
+        return _decode(entry[1]) if entry is not None else None
+
+    def set(self, key: str, value: dict[str, Any]) -> None:
+        blob = _encode_or_log(value, self._counters)
+        if blob is None:
+            return
+        with self._lock:
+            self._entries[key] = (self._clock() + self._ttl_s, blob)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+
+    def stats(self) -> CacheStats:
+        with self._lock:
+            size = len(self._entries)
+        counters = self._counters
+        return CacheStats("memory", counters.hits, counters.misses, size, counters.errors)
+
+
+class RedisCache:
+    """Results in Redis, shared by every instance, expiring after ``ttl_s``."""
+
+    def __init__(self, client: redis.Redis, ttl_s: int = 86_400) -> None:
+        self._client = client
+        self._ttl_s = ttl_s
+        self._counters = _Counters()
+        self._failing = False
+        self._state_lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, ttl_s: int = 86_400) -> "RedisCache":
+        # No client-side retries: a retried cache lookup only delays the real work.
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=REDIS_TIMEOUT_S,
+            socket_connect_timeout=REDIS_TIMEOUT_S,
+            retry=Retry(NoBackoff(), 0),
+        )
+        return cls(client, ttl_s)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        try:
+            blob = self._client.get(key)
+        except redis.RedisError as exc:
+            self._failed("get", exc)
+            self._counters.count(miss=True)
+            return None
+        self._succeeded()
+        value = _decode_or_log(blob, self._counters) if blob is not None else None
+        self._counters.count(hit=value is not None, miss=value is None)
+        return value
+
+    def set(self, key: str, value: dict[str, Any]) -> None:
+        blob = _encode_or_log(value, self._counters)
+        if blob is None:
+            return
+        try:
+            self._client.set(key, blob, ex=self._ttl_s)
+        except redis.RedisError as exc:
+            self._failed("set", exc)
+            return
+        self._succeeded()
+
+    def stats(self) -> CacheStats:
+        counters = self._counters
+        return CacheStats("redis", counters.hits, counters.misses, None, counters.errors)
+
+    def _failed(self, operation: str, exc: Exception) -> None:
+        """Count every failure, but log only the first of a run: a Redis outage
+        must not write one warning per request."""
+        self._counters.count(error=True)
+        with self._state_lock:
+            first, self._failing = not self._failing, True
+        if first:
+            log.warning(
+                json.dumps(
+                    {"event": "cache_unavailable", "operation": operation,
+                     "error_class": type(exc).__name__, "error": str(exc)}
+                )
+            )
+
+    def _succeeded(self) -> None:
+        with self._state_lock:
+            recovered, self._failing = self._failing, False
+        if recovered:
+            log.info(json.dumps({"event": "cache_recovered"}))
+
+
+def build_cache(settings: Settings) -> ResultCache:
+    """Redis when REDIS_URL is set, else an in-process LRU."""
+    if settings.redis_url:
+        return RedisCache.from_url(settings.redis_url, settings.cache_ttl_s)
+    return InProcessLRUCache(settings.cache_max_entries, settings.cache_ttl_s)

@@ -1,0 +1,167 @@
+"""A pool of geometry worker processes with hard timeouts and a bounded queue.
+
+OCCT can segfault or hang on hostile files and cannot be interrupted from
+Python, so every OCCT and onnxruntime call runs in a pebble worker process:
+a task past its timeout is killed with its process, a crash kills only its
+worker, and pebble starts a fresh one. Workers are recycled after N tasks to
+bound memory growth.
+
+Workers are forked from a forkserver that has imported the geometry code once
+(one OCP import for the pool's whole life, not one per worker start), and the
+HTTP process itself never imports OCP, so a multi-threaded parent is never
+forked and no parallel mesh ever ran in a process that forks.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import resource
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pebble import ProcessExpired, ProcessPool
+
+from .errors import TransientError
+
+log = logging.getLogger("geometry_service.worker_pool")
+
+PRELOAD_MODULES = ["geometry_service.part_analysis"]
+
+
+class WorkerTimeout(TransientError):
+    default_status = 504
+
+
+class WorkerLost(TransientError):
+    default_status = 503
+
+
+class PoolOverloaded(TransientError):
+    default_status = 503
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    workers: int = 2
+    max_tasks_per_worker: int = 200
+    task_timeout_s: float = 60.0
+    queue_limit: int = 16
+    memory_limit_mb: int = 4096
+
+
+@dataclass
+class PoolStats:
+    workers: int
+    in_flight: int
+    capacity: int
+    completed: int
+    timeouts: int
+    crashes: int
+
+    @property
+    def worker_restarts(self) -> int:
+        return self.timeouts + self.crashes
+
+
+def _init_worker(memory_limit_mb: int) -> None:
+    """Runs once in each new worker: cap its memory, keep math libraries single-threaded."""
+    os.environ["OMP_NUM_THREADS"] = "1"
+    if memory_limit_mb > 0:
+        limit = memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    from .geometry.step_reader import silence_occt
+
+    silence_occt()
+
+
+class GeometryPool:
+    """Run functions in worker processes; each call blocks until its result.
+
+    ``run`` raises WorkerTimeout when a task passes its timeout, WorkerLost when
+    its worker dies, and PoolOverloaded when more than ``workers + queue_limit``
+    tasks are already waiting. The task's own exceptions pass through as raised.
+    """
+
+    def __init__(self, settings: PoolSettings, preload: list[str] | None = None) -> None:
+        self.settings = settings
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD_MODULES if preload is None else preload)
+        self._pool = ProcessPool(
+            max_workers=settings.workers,
+            max_tasks=settings.max_tasks_per_worker,
+            initializer=_init_worker,
+            initargs=(settings.memory_limit_mb,),
+            context=context,
+        )
+        self._capacity = settings.workers + settings.queue_limit
+        self._slots = threading.BoundedSemaphore(self._capacity)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._completed = 0
+        self._timeouts = 0
+        self._crashes = 0
+
+    def run(self, function: Callable[..., Any], *args: Any, timeout_s: float | None = None) -> Any:
+        if not self._slots.acquire(blocking=False):
+            raise PoolOverloaded(
+                "overloaded",
+                "All geometry workers are busy and the queue is full; retry shortly.",
+                details={"retry_after_s": 5},
+            )
+        timeout = self.settings.task_timeout_s if timeout_s is None else timeout_s
+        with self._lock:
+            self._in_flight += 1
+        try:
+            future = self._pool.schedule(function, args=args, timeout=timeout)
+            return future.result()
+        except FutureTimeout as exc:
+            self._count("timeouts")
+            log.warning("geometry task timed out", extra={"event": "worker_timeout", "timeout_s": timeout})
+            raise WorkerTimeout(
+                "timeout", f"Geometry processing took longer than {timeout:.0f} s.", details={"timeout_s": timeout}
+            ) from exc
+        except ProcessExpired as exc:
+            self._count("crashes")
+            log.error("geometry worker died", extra={"event": "worker_died", "exit_code": exc.exitcode})
+            raise WorkerLost(
+                "worker_lost",
+                "The geometry worker processing this file stopped unexpectedly.",
+                details={"exit_code": exc.exitcode},
+            ) from exc
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                self._completed += 1
+            self._slots.release()
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            setattr(self, f"_{name}", getattr(self, f"_{name}") + 1)
+
+    def stats(self) -> PoolStats:
+        with self._lock:
+            return PoolStats(
+                workers=self.settings.workers,
+                in_flight=self._in_flight,
+                capacity=self._capacity,
+                completed=self._completed,
+                timeouts=self._timeouts,
+                crashes=self._crashes,
+            )
+
+    def warm_up(self, timeout_s: float = 120.0) -> None:
+        """Start every worker now, so the first request does not pay for it."""
+        futures = [self._pool.schedule(os.getpid) for _ in range(self.settings.workers)]
+        for future in futures:
+            future.result(timeout=timeout_s)
+
+    def close(self, wait: bool = True) -> None:
+        self._pool.close()
+        if wait:
+            self._pool.join()
+        else:
+            self._pool.stop()

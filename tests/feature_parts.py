@@ -1,0 +1,210 @@
+"""Extra test parts for the rule-based recognizer, beyond tests/part_builders.py.
+
+Each builder states the features it holds and their exact dimensions; the
+tests assert those to 1e-6 mm. Frame as in part_builders: prismatic parts sit
+on the XY plane with their minimum corner at the origin, Z up; the block is
+100 x 60 x 30 unless said otherwise; turned parts turn about Z.
+"""
+
+from __future__ import annotations
+
+import math
+
+from OCP.BRepAdaptor import BRepAdaptor_Curve
+from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse
+from OCP.BRepBuilderAPI import BRepBuilderAPI_MakeFace, BRepBuilderAPI_MakePolygon
+from OCP.BRepFilletAPI import BRepFilletAPI_MakeFillet
+from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox, BRepPrimAPI_MakeCylinder, BRepPrimAPI_MakeRevol
+from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt
+from OCP.TopAbs import TopAbs_EDGE
+from OCP.TopExp import TopExp_Explorer
+from OCP.TopoDS import TopoDS, TopoDS_Shape
+
+AIR = 1.0  # how far a tool reaches past the faces it cuts through
+
+
+def block(x: float = 100.0, y: float = 60.0, z: float = 30.0) -> TopoDS_Shape:
+    return BRepPrimAPI_MakeBox(gp_Pnt(0, 0, 0), x, y, z).Shape()
+
+
+def box_at(x0, y0, z0, dx, dy, dz) -> TopoDS_Shape:
+    return BRepPrimAPI_MakeBox(gp_Pnt(x0, y0, z0), dx, dy, dz).Shape()
+
+
+def cylinder(x, y, z0, radius, height, direction=(0.0, 0.0, 1.0)) -> TopoDS_Shape:
+    return BRepPrimAPI_MakeCylinder(
+        gp_Ax2(gp_Pnt(x, y, z0), gp_Dir(*direction)), radius, height
+    ).Shape()
+
+
+def cut(shape: TopoDS_Shape, *tools: TopoDS_Shape) -> TopoDS_Shape:
+    for tool in tools:
+        shape = BRepAlgoAPI_Cut(shape, tool).Shape()
+    return shape
+
+
+def fuse(*shapes: TopoDS_Shape) -> TopoDS_Shape:
+    result = shapes[0]
+    for shape in shapes[1:]:
+        result = BRepAlgoAPI_Fuse(result, shape).Shape()
+    return result
+
+
+def revolve(
+    points: list[tuple[float, float]], centre=(0.0, 0.0, 0.0), axis=(0.0, 0.0, 1.0)
+) -> TopoDS_Shape:
+    """Turn a closed (radius, axial) profile a full turn about the axis through ``centre``.
+
+    The profile lies in the plane of the axis and X (or Y for an axis along X).
+    """
+    ax = gp_Dir(*axis)
+    side = (1.0, 0.0, 0.0) if abs(axis[0]) < 0.5 else (0.0, 1.0, 0.0)
+    polygon = BRepBuilderAPI_MakePolygon()
+    for radius, t in points:
+        polygon.Add(gp_Pnt(*(centre[k] + radius * side[k] + t * axis[k] for k in range(3))))
+    polygon.Close()
+    face = BRepBuilderAPI_MakeFace(polygon.Wire(), True).Face()
+    return BRepPrimAPI_MakeRevol(face, gp_Ax1(gp_Pnt(*centre), ax), 2.0 * math.pi).Shape()
+
+
+def fillet_vertical_edges(shape: TopoDS_Shape, radius: float) -> TopoDS_Shape:
+    """Round every edge of ``shape`` that runs along Z (a tool body's corners)."""
+    maker = BRepFilletAPI_MakeFillet(shape)
+    explorer = TopExp_Explorer(shape, TopAbs_EDGE)
+    while explorer.More():
+        edge = TopoDS.Edge(explorer.Current())
+        curve = BRepAdaptor_Curve(edge)
+        a, b = curve.Value(curve.FirstParameter()), curve.Value(curve.LastParameter())
+        if abs(a.X() - b.X()) < 1e-9 and abs(a.Y() - b.Y()) < 1e-9:
+            maker.Add(radius, edge)
+        explorer.Next()
+    return maker.Shape()
+
+
+# ------------------------------------------------------------------ holes
+
+
+def drill_point_hole(
+    diameter: float = 6.8, depth: float = 15.0, point_angle: float = 118.0
+) -> TopoDS_Shape:
+    """Block with a blind drilled hole down from (30, 30, 30): full diameter to
+    ``depth``, then a cone of ``point_angle`` to the tip."""
+    r = diameter / 2
+    tip = r / math.tan(math.radians(point_angle / 2))
+    tool = revolve(
+        [(0, 30 - depth - tip), (r, 30 - depth), (r, 30 + AIR), (0, 30 + AIR)], centre=(30, 30, 0)
+    )
+    return cut(block(), tool)
+
+
+def counterbored_hole(diameter=6.6, cb_diameter=11.0, cb_depth=6.8) -> TopoDS_Shape:
+    """Block with a through hole at (30, 30) counterbored from the top."""
+    tool = revolve(
+        [
+            (0, -AIR),
+            (diameter / 2, -AIR),
+            (diameter / 2, 30 - cb_depth),
+            (cb_diameter / 2, 30 - cb_depth),
+            (cb_diameter / 2, 30 + AIR),
+            (0, 30 + AIR),
+        ],
+        centre=(30, 30, 0),
+    )
+    return cut(block(), tool)
+
+
+def countersunk_hole(diameter=6.6, csk_diameter=13.0, angle=90.0) -> TopoDS_Shape:
+    """Block with a through hole at (70, 30) countersunk from the top to ``csk_diameter``."""
+    r, R = diameter / 2, csk_diameter / 2
+    sink = (R - r) / math.tan(math.radians(angle / 2))
+    over = AIR * math.tan(math.radians(angle / 2))
+    tool = revolve(
+        [(0, -AIR), (r, -AIR), (r, 30 - sink), (R + over, 30 + AIR), (0, 30 + AIR)],
+        centre=(70, 30, 0),
+    )
+    return cut(block(), tool)
+
+
+def cross_hole_block() -> TopoDS_Shape:
+    """Block with a 10 mm hole along X through it (y=30, z=15) and an 8 mm
+    blind hole 20 deep from the +Y side at x=70, z=15 that stops short of it."""
+    return cut(
+        block(),
+        cylinder(-AIR, 30, 15, 5.0, 100 + 2 * AIR, direction=(1, 0, 0)),
+        cylinder(70, 60 + AIR, 15, 4.0, 20 + AIR, direction=(0, -1, 0)),
+    )
+
+
+# ------------------------------------------------------------ milled features
+
+
+def rounded_pocket(length=40.0, width=20.0, depth=10.0, corner_radius=3.0) -> TopoDS_Shape:
+    """Block with a rectangular pocket centred in the top, corners of ``corner_radius``."""
+    tool = box_at(50 - length / 2, 30 - width / 2, 30 - depth, length, width, depth + AIR)
+    return cut(block(), fillet_vertical_edges(tool, corner_radius))
+
+
+def circular_end_pocket(length=40.0, width=12.0, depth=5.0) -> TopoDS_Shape:
+    """Block with an obround pocket (straight sides, half-round ends) along X,
+    centred at (50, 30); ``length`` is overall, end to end."""
+    r = width / 2
+    straight = length - width
+    tool = fuse(
+        box_at(50 - straight / 2, 30 - r, 30 - depth, straight, width, depth + AIR),
+        cylinder(50 - straight / 2, 30, 30 - depth, r, depth + AIR),
+        cylinder(50 + straight / 2, 30, 30 - depth, r, depth + AIR),
+    )
+    return cut(block(), tool)
+
+
+def blind_slot(width=10.0, depth=8.0, length=35.0) -> TopoDS_Shape:
+    """Block with a square-ended slot entering from the x=0 end along X, centred at y=30."""
+    return cut(block(), box_at(-AIR, 30 - width / 2, 30 - depth, length + AIR, width, depth + AIR))
+
+
+def blind_step(length=20.0, width=15.0, depth=12.0) -> TopoDS_Shape:
+    """Block with a corner step at x=100, y=0 from the top: ``length`` along X,
+    ``width`` along Y, ``depth`` down."""
+    return cut(
+        block(), box_at(100 - length, -AIR, 30 - depth, length + AIR, width + AIR, depth + AIR)
+    )
+
+
+def boss_plate(boss=20.0, height=15.0) -> TopoDS_Shape:
+    """A 100 x 60 x 10 plate with a square boss ``boss`` wide and ``height``
+    tall standing at its centre (its top is the highest face: stock)."""
+    plate = block(100, 60, 10)
+    return fuse(plate, box_at(50 - boss / 2, 30 - boss / 2, 10, boss, boss, height))
+
+
+# ------------------------------------------------------------------- turning
+
+# (radius, z) half profile: 40 mm bar, 30 long; 30 mm to z=50 with a 3 wide,
+# 2 deep groove at z=36; a taper from 15 to 10 radius over z 50..60; 20 mm
+# to z=80.
+SHAFT = [
+    (0, 0),
+    (20, 0),
+    (20, 30),
+    (15, 30),
+    (15, 36),
+    (13, 36),
+    (13, 39),
+    (15, 39),
+    (15, 50),
+    (10, 60),
+    (10, 80),
+    (0, 80),
+]
+
+
+def stepped_shaft() -> TopoDS_Shape:
+    return revolve(SHAFT)
+
+
+def flanged_bushing() -> TopoDS_Shape:
+    """Bushing about Z: flange 60 dia x 8, body 40 dia to z=50, bore 20 dia
+    through, and two radial 6 mm cross holes through the body wall at z=30
+    along X (one each side)."""
+    body = revolve([(10, 0), (30, 0), (30, 8), (20, 8), (20, 50), (10, 50)])
+    return cut(body, cylinder(-25, 0, 30, 3.0, 50, direction=(1, 0, 0)))
