@@ -1,0 +1,38 @@
+"""Tasks for the worker-pool tests, in a module of their own.
+
+A pool pickles a task by reference, so its function must be importable in the
+worker; keeping them here (stdlib only) spares each fresh worker the import of
+pytest and the test module.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+
+def worker_pid() -> int:
+    """The id of the worker process that ran the task: tells a fresh worker from the old one."""
+    return os.getpid()
+
+
+def abort() -> None:
+    """Die the way a segfaulting OCCT call does: no exception, no cleanup."""
+    os.abort()
+
+
+def sleep(seconds: float) -> float:
+    """Hold the worker, like a file that hangs OCCT."""
+    time.sleep(seconds)
+    return seconds
+
+
+def wait_for(gate: str, limit_s: float) -> bool:
+    """Hold the worker until the file ``gate`` exists, so a test decides when a task ends."""
+    deadline = time.monotonic() + limit_s
+    while not Path(gate).exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True

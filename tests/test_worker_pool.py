@@ -1,0 +1,132 @@
+"""GeometryPool contains what OCCT does to a worker: crashes, hangs and errors.
+
+A hostile STEP file can segfault or hang OCCT (see OCCT_NOTES.md), so these
+tests use real worker processes: a task that aborts its process or sleeps past
+the timeout must fail alone, with the error the HTTP layer maps to its answer,
+and the very next task on the same pool must succeed. One pool (one worker,
+queue of one) serves the whole module to keep it fast.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from geometry_service.analysis_request import AnalysisRequest, analyze_in_worker
+from geometry_service.errors import ErrorType, PermanentError
+from geometry_service.worker_pool import (
+    GeometryPool,
+    PoolOverloaded,
+    PoolSettings,
+    WorkerLost,
+    WorkerTimeout,
+)
+from tests import part_builders as parts
+from tests import pool_tasks
+
+TIMEOUT_S = 2.0
+SETTINGS = PoolSettings(workers=1, max_tasks_per_worker=100, task_timeout_s=TIMEOUT_S, queue_limit=1)
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[GeometryPool]:
+    geometry_pool = GeometryPool(SETTINGS)
+    geometry_pool.warm_up()
+    yield geometry_pool
+    geometry_pool.close(wait=False)
+
+
+def test_a_crashing_task_fails_alone(pool: GeometryPool) -> None:
+    before = pool.stats()
+    old_worker = pool.run(pool_tasks.worker_pid)
+
+    with pytest.raises(WorkerLost) as caught:
+        pool.run(pool_tasks.abort)
+
+    assert caught.value.code == "worker_lost"
+    assert caught.value.error_type is ErrorType.TRANSIENT
+    assert caught.value.http_status == 503
+    assert pool.run(pool_tasks.worker_pid) != old_worker
+    after = pool.stats()
+    assert (after.crashes - before.crashes, after.timeouts - before.timeouts) == (1, 0)
+
+
+def test_a_hanging_task_is_killed_at_its_timeout(pool: GeometryPool) -> None:
+    before = pool.stats()
+    old_worker = pool.run(pool_tasks.worker_pid)
+
+    started = time.perf_counter()
+    with pytest.raises(WorkerTimeout) as caught:
+        pool.run(pool_tasks.sleep, 60.0)
+    waited = time.perf_counter() - started
+
+    assert caught.value.code == "timeout"
+    assert caught.value.error_type is ErrorType.TRANSIENT
+    assert caught.value.http_status == 504
+    assert TIMEOUT_S <= waited < TIMEOUT_S + 5.0
+    assert pool.run(pool_tasks.worker_pid) != old_worker
+    after = pool.stats()
+    assert (after.timeouts - before.timeouts, after.crashes - before.crashes) == (1, 0)
+    assert after.worker_restarts - before.worker_restarts == 1
+
+
+def test_the_task_error_passes_through_with_its_code(pool: GeometryPool, tmp_path: Path) -> None:
+    text = tmp_path / "notes.step"
+    text.write_text("these are not the geometry you are looking for\n")
+
+    with pytest.raises(PermanentError) as caught:
+        pool.run(analyze_in_worker, str(text), AnalysisRequest())
+
+    assert (caught.value.code, caught.value.http_status) == ("not_step", 415)
+    assert caught.value.error_type is ErrorType.PERMANENT
+
+
+def test_a_full_pool_refuses_more_work(pool: GeometryPool, tmp_path: Path) -> None:
+    """Capacity is workers + queue_limit; the next task is refused at once, not queued."""
+    gate = tmp_path / "open"
+    capacity = SETTINGS.workers + SETTINGS.queue_limit
+    results: list[bool] = []
+    holders = [
+        threading.Thread(target=lambda: results.append(pool.run(pool_tasks.wait_for, str(gate), 10.0)))
+        for _ in range(capacity)
+    ]
+    for holder in holders:
+        holder.start()
+    try:
+        deadline = time.monotonic() + 5.0
+        while pool.stats().in_flight < capacity and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pool.stats().in_flight == capacity
+
+        with pytest.raises(PoolOverloaded) as caught:
+            pool.run(pool_tasks.worker_pid)
+        assert caught.value.code == "overloaded"
+        assert caught.value.http_status == 503
+        assert caught.value.details["retry_after_s"] > 0
+    finally:
+        gate.touch()
+        for holder in holders:
+            holder.join(timeout=10.0)
+
+    assert results == [True] * capacity
+    assert pool.stats().in_flight == 0
+    assert pool.run(pool_tasks.sleep, 0.0) == 0.0
+
+
+def test_a_real_part_analyzes_through_the_pool(pool: GeometryPool, tmp_path: Path) -> None:
+    path = parts.write_step(parts.box_with_through_hole(), tmp_path / "holed.step")
+
+    result = pool.run(analyze_in_worker, str(path), AnalysisRequest())
+
+    assert result["metadata"]["face_count"] == 7
+    assert result["metadata"]["solid_count"] == 1
+    assert len(result["faces"]) == 7
+    mesh = result["mesh_data"]
+    assert mesh["triangle_count"] > 0
+    assert len(mesh["indices"]) == 3 * mesh["triangle_count"]
+    assert sorted(mesh["face_mapping"], key=int) == [str(face) for face in range(7)]
+    assert all(mesh["face_mapping"].values())
