@@ -34,7 +34,8 @@ migrate: $(BIN)/.installed
 	$(BIN)/python -m geometry_service.migrate
 
 eval-geometric: $(BIN)/.installed data
-	$(BIN)/python scripts/eval_geometric.py --data $(DATA_DIR)
+	$(BIN)/python scripts/eval_geometric.py --data $(DATA_DIR)/mfcad --out var/eval/geometric_mfcad.json
+	$(BIN)/python scripts/eval_geometric.py --dataset tm --data $(DATA_DIR)/turningmilling --out var/eval/geometric_turningmilling.json
 
 # The shared data sets, unpacked once into a git-ignored folder; skipped when ../shared is absent.
 data:

@@ -6,9 +6,11 @@ without importing OCP (it never does: see worker_pool.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .config import Settings
+from .errors import ErrorType
+from .graceful_degradation import Tier, TierFailure
 
 
 @dataclass(frozen=True)
@@ -30,23 +32,25 @@ class MeshSettings:
 class AnalysisRequest:
     """Picklable options of one analysis.
 
-    ``blocked_tiers`` maps a tier number to the (code, reason) that keeps it from
-    running, decided by the caller (an open breaker, a missing model).
+    ``blocked_tiers`` says which tiers may not run and why, decided by the
+    caller (an open breaker, a missing model).
     """
 
     mesh: MeshSettings = MeshSettings()
-    blocked_tiers: dict[int, tuple[str, str]] = field(default_factory=dict)
+    blocked_tiers: tuple[TierFailure, ...] = ()
     deadline: float | None = None  # epoch seconds
     include_mesh: bool = True
 
 
-def blocked_tiers(settings: Settings, inference_admitted: bool) -> dict[int, tuple[str, str]]:
-    """Tiers that may not run for this request, with a code and a reason for each."""
+def blocked_tiers(settings: Settings, inference_admitted: bool) -> tuple[TierFailure, ...]:
+    """Tiers that may not run for this request, with the reason for each."""
     if not settings.model_path.is_file():
-        return {1: ("model_missing", f"model not loaded: {settings.model_path.name} not found")}
+        reason = f"model not loaded: {settings.model_path.name} not found"
+        return (TierFailure(Tier.BREP_ML, reason, "model_missing", ErrorType.SYSTEMIC.value),)
     if not inference_admitted:
-        return {1: ("circuit_open", "the inference circuit breaker is open")}
-    return {}
+        reason = "the inference circuit breaker is open"
+        return (TierFailure(Tier.BREP_ML, reason, "circuit_open", ErrorType.TRANSIENT.value),)
+    return ()
 
 
 def analyze_in_worker(path: str, request: AnalysisRequest) -> dict:

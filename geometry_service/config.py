@@ -27,6 +27,7 @@ class Settings:
 
     port: int = 8080
     log_level: str = "INFO"
+    http_threads: int = 8
 
     # Input limits and request deadline.
     max_upload_mb: float = 100.0

@@ -786,6 +786,10 @@ class DeadLetterQueue:
 
     # -- reading, for ops --------------------------------------------------
 
+    def pending(self) -> int:
+        """Records in the local spool not yet confirmed by the store."""
+        return self._spool.count()
+
     def stats(self) -> DLQStats:
         """Store aggregates plus the spool backlog; TransientError if the store is unreachable."""
         pending = self._spool.count()

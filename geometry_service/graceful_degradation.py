@@ -74,7 +74,7 @@ class TierFailure:
     error_type: str
 
     def to_json(self) -> dict[str, str]:
-        return {"tier": self.tier.label, "reason": self.reason, "code": self.code}
+        return {"tier": self.tier.label, "reason": self.reason, "code": self.code, "error_type": self.error_type}
 
 
 @dataclass
@@ -97,7 +97,7 @@ class Ladder:
     """Tier functions plus, per tier, why it may not run and its expected cost."""
 
     tiers: dict[Tier, TierFunction]
-    unavailable: dict[Tier, tuple[str, str]] = field(default_factory=dict)  # tier -> (code, reason)
+    unavailable: dict[Tier, TierFailure] = field(default_factory=dict)
     expected_s: dict[Tier, float] = field(default_factory=dict)
 
     def run(self, context: PartContext, deadline: float | None = None) -> LadderResult:
@@ -105,9 +105,11 @@ class Ladder:
         degradation: list[TierFailure] = []
         tier_ms: dict[str, float] = {}
         for tier in Tier:
-            if tier in self.unavailable or tier not in self.tiers:
-                code, reason = self.unavailable.get(tier, ("tier_not_installed", "not installed"))
-                degradation.append(TierFailure(tier, reason, code, "systemic"))
+            if tier in self.unavailable:
+                degradation.append(self.unavailable[tier])
+                continue
+            if tier not in self.tiers:
+                degradation.append(TierFailure(tier, "not installed", "tier_not_installed", "systemic"))
                 continue
             left = None if deadline is None else deadline - time.time()
             if left is not None and left < self.expected_s.get(tier, 0.0):

@@ -16,11 +16,13 @@ from typing import Any
 
 from .analysis_request import AnalysisRequest
 from .features import Recognition
+from .geometric_fallback import recognize_features
 from .geometry.brep_graph import SURFACE_TYPES, build_graph
 from .geometry.mesher import Mesh, mesh_model
 from .geometry.part_metrics import measure_part
 from .geometry.step_reader import read_step
-from .graceful_degradation import Ladder, PartContext, Tier
+from .errors import ErrorType
+from .graceful_degradation import Ladder, PartContext, Tier, TierFailure
 from .point_cloud import summarize_point_cloud
 
 
@@ -66,7 +68,6 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
         "confidence": result.confidence,
         "timings": timings,
         "degradation": [failure.to_json() for failure in result.degradation],
-        "tier_errors": {int(f.tier): {"code": f.code, "error_type": f.error_type} for f in result.degradation},
         "mesh_data": mesh.to_json(model.face_count) if request.include_mesh else None,
         "faces": _faces_json(model, graph, recognition),
         "features": [feature.to_json() for feature in recognition.features],
@@ -77,10 +78,11 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
 
 def build_ladder(request: AnalysisRequest, graph_error: str | None) -> Ladder:
     """Plug the tiers in; a tier whose inputs are missing is blocked with the reason."""
-    blocked = {Tier(number): reason for number, reason in request.blocked_tiers.items()}
+    blocked = {failure.tier: failure for failure in request.blocked_tiers}
     if graph_error:
         for tier in (Tier.BREP_ML, Tier.MESH_HEURISTICS):
-            blocked.setdefault(tier, ("graph_failed", f"no B-Rep graph: {graph_error}"))
+            reason = f"no B-Rep graph: {graph_error}"
+            blocked.setdefault(tier, TierFailure(tier, reason, "graph_failed", ErrorType.PERMANENT.value))
     tiers = {
         Tier.MESH_HEURISTICS: _rule_based,
         Tier.POINT_CLOUD: _point_cloud,
@@ -90,8 +92,6 @@ def build_ladder(request: AnalysisRequest, graph_error: str | None) -> Ladder:
 
 
 def _rule_based(context: PartContext) -> Recognition:
-    from .geometric_fallback import recognize_features
-
     return recognize_features(context.graph)
 
 

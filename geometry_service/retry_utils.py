@@ -27,6 +27,7 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
+    stop_before_delay,
     wait_exponential_jitter,
 )
 
@@ -88,14 +89,20 @@ def transient_retry(
     *,
     name: str,
     on_retry: Callable[[RetryEvent], None] | None = None,
+    retryable: Callable[[BaseException], bool] = is_transient,
+    budget_s: float | None = None,
 ) -> Retrying:
     """A tenacity policy that retries transient failures of the operation ``name``.
 
     Call it like a function (``transient_retry(s, name="x")(fn, *args)``) or
     use :func:`retry_transient` as a decorator. Tests pass Settings with
-    millisecond delays.
+    millisecond delays. ``retryable`` narrows what is retried; with
+    ``budget_s`` no retry starts whose wait would end past the budget.
     """
     max_attempts = settings.retry_max_attempts
+    stop = stop_after_attempt(max_attempts)
+    if budget_s is not None:
+        stop = stop | stop_before_delay(budget_s)
 
     def before_sleep(state: RetryCallState) -> None:
         event = _retry_event(name, max_attempts, state)
@@ -104,13 +111,13 @@ def transient_retry(
             on_retry(event)
 
     return Retrying(
-        stop=stop_after_attempt(max_attempts),
+        stop=stop,
         wait=wait_exponential_jitter(
             multiplier=settings.retry_base_delay_s,
             max=settings.retry_max_delay_s,
             jitter=settings.retry_base_delay_s,
         ),
-        retry=retry_if_exception(is_transient),
+        retry=retry_if_exception(retryable),
         before_sleep=before_sleep,
         reraise=True,
     )

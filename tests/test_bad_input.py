@@ -19,7 +19,8 @@ from OCP.BRepBuilderAPI import BRepBuilderAPI_MakeFace, BRepBuilderAPI_MakePolyg
 from OCP.gp import gp_Pnt
 
 from geometry_service.errors import ErrorType, PermanentError
-from geometry_service.geometry.step_reader import looks_like_step, read_step
+from geometry_service.geometry.step_reader import read_step
+from geometry_service.step_sniff import looks_like_step
 from tests import part_builders as parts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"

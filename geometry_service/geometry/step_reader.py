@@ -20,9 +20,7 @@ from OCP.TopoDS import TopoDS_Shape
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as TopTools_IndexedMapOfShape
 
 from ..errors import PermanentError
-
-STEP_MAGIC = b"ISO-10303-21"
-SNIFF_BYTES = 4096
+from ..step_sniff import SNIFF_BYTES, check_step_head
 
 
 @dataclass
@@ -44,11 +42,6 @@ class StepModel:
         return self.faces.Extent()
 
 
-def looks_like_step(head: bytes) -> bool:
-    """Sniff content, not the extension: a STEP file opens with ISO-10303-21."""
-    return STEP_MAGIC in head[:SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n")[: len(STEP_MAGIC) + 64]
-
-
 def silence_occt() -> None:
     """OCCT prints coloured statistics to stdout; keep only its failures."""
     printers = Message.DefaultMessenger_s().Printers()
@@ -61,12 +54,7 @@ def read_step(path: Path) -> StepModel:
     started = time.perf_counter()
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
-    if not head:
-        raise PermanentError("empty_file", "The file is empty.", 400)
-    if not looks_like_step(head):
-        raise PermanentError(
-            "not_step", "The file is not a STEP file (no ISO-10303-21 header).", 415
-        )
+    check_step_head(head)
 
     reader = STEPControl_Reader()
     if reader.ReadFile(str(path)) != IFSelect_RetDone:

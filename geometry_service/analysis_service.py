@@ -1,0 +1,439 @@
+"""The service behind ``/analyze``: one request from received file to JSON answer.
+
+Plain Python, no Flask: the routes hand it a way to get the file and a
+correlation id, and get back an :class:`Answer` (status, body, headers). It
+owns what must be shared by every request of the process: the worker pool,
+the circuit breakers, the result cache, the dead-letter queue and the
+metrics. Every failure and every degraded answer leaves a dead-letter record
+and one JSON log line, so no request fails without trace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+from .analysis_request import AnalysisRequest, MeshSettings, analyze_in_worker, blocked_tiers
+from .circuit_breaker import BreakerRegistry, BreakerState, CircuitBreaker, CircuitOpenError
+from .config import Settings
+from .dead_letter_queue import DeadLetterQueue, FailureRecord
+from .file_download import check_url_allowed, download_file
+from .errors import ErrorType, PermanentError, ServiceError, SystemicError, TransientError
+from .graceful_degradation import Tier
+from .metrics import ServiceMetrics
+from .received_file import ReceivedFile
+from .result_cache import ResultCache, build_cache, cache_key
+from .retry_utils import RetryEvent, transient_retry
+from .worker_pool import GeometryPool, PoolSettings, WorkerLost
+
+log = logging.getLogger("geometry_service.requests")
+
+CORRELATION_ID_MAX = 128
+NO_MODEL_VERSION = "none"
+
+
+@dataclass
+class Answer:
+    """What the HTTP layer sends: a status, a JSON body and extra headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def correlation_id_from(value: str | None) -> str:
+    """The caller's id when it is printable and short, else a fresh one."""
+    if value and len(value) <= CORRELATION_ID_MAX and value.isprintable():
+        return value
+    return str(uuid.uuid4())
+
+
+def retry_crashed_worker(exc: BaseException) -> bool:
+    """Retry a request whose worker died: a crash can be a neighbour's fault, and
+    a fresh worker answers. Never a timeout: a file that hung OCCT hangs it again,
+    and the request's budget is already spent."""
+    return isinstance(exc, WorkerLost)
+
+
+class ModelFile:
+    """The model on disk and its version, re-hashed only when the file changes.
+
+    The version (a content hash) keys the result cache, so a new model never
+    serves an old model's answers. The HTTP process never loads the model;
+    the workers do.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._version = NO_MODEL_VERSION
+
+    @property
+    def present(self) -> bool:
+        return self.path.is_file()
+
+    def version(self) -> str:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return NO_MODEL_VERSION
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            if stamp != self._stamp:
+                digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+                self._version, self._stamp = f"{self.path.stem}-{digest[:12]}", stamp
+            return self._version
+
+
+class AnalysisService:
+    """Everything one HTTP process shares between requests."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        pool: GeometryPool,
+        breakers: BreakerRegistry,
+        dlq: DeadLetterQueue,
+        cache: ResultCache,
+        metrics: ServiceMetrics,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.breakers = breakers
+        self.dlq = dlq
+        self.cache = cache
+        self.metrics = metrics
+        self.model = ModelFile(settings.model_path)
+        self._mesh_settings = MeshSettings.from_settings(settings)
+        self._ready = threading.Event()
+        self._closed = threading.Event()
+        self._startup_error: str | None = None
+        metrics.bind(
+            breaker_state=lambda name: breakers.get(name).state(),
+            spool_depth=self._spool_depth,
+            worker_restarts=lambda: pool.stats().worker_restarts,
+            queue_depth=lambda: pool.stats().in_flight,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "AnalysisService":
+        metrics = ServiceMetrics()
+
+        def on_transition(name: str, old: BreakerState, new: BreakerState) -> None:
+            metrics.breaker_transitions.labels(name, new.value).inc()
+            log.warning(json.dumps({"event": "breaker_transition", "breaker": name,
+                                    "from": old.value, "to": new.value}))
+
+        breakers = BreakerRegistry(settings, on_transition=on_transition)
+        pool = GeometryPool(
+            PoolSettings(
+                workers=settings.worker_count,
+                max_tasks_per_worker=settings.worker_max_tasks,
+                task_timeout_s=settings.worker_task_timeout_s,
+                queue_limit=settings.queue_limit,
+                memory_limit_mb=settings.worker_memory_limit_mb,
+            )
+        )
+        dlq = DeadLetterQueue.from_settings(settings, breakers, on_retry=_count_retry(metrics))
+        return cls(settings, pool, breakers, dlq, build_cache(settings), metrics)
+
+    # -- life cycle ----------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the DLQ forwarder and warm the workers in the background;
+        ``ready`` turns true when every worker has started."""
+        self.dlq.start()
+        threading.Thread(target=self._warm_up, name="pool-warm-up", daemon=True).start()
+
+    def _warm_up(self) -> None:
+        try:
+            self.pool.warm_up()
+        except Exception as exc:  # the service stays live and says why it is not ready
+            self._startup_error = f"{type(exc).__name__}: {exc}"
+            log.error(json.dumps({"event": "pool_warm_up_failed", "error": self._startup_error}))
+            return
+        self._ready.set()
+        log.info(json.dumps({"event": "ready", "workers": self.settings.worker_count}))
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and not self._closed.is_set()
+
+    def close(self, timeout_s: float | None = None) -> None:
+        """Stop taking work, let running analyses finish, flush the DLQ spool."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        budget = self.settings.request_budget_s if timeout_s is None else timeout_s
+        self.pool.close(wait=True)
+        result = self.dlq.close(flush=True, timeout_s=budget)
+        log.info(json.dumps({"event": "shutdown", "dlq_pending": result.pending if result else None}))
+
+    # -- /analyze ------------------------------------------------------------
+
+    def analyze(
+        self,
+        receive: Callable[[], ReceivedFile],
+        correlation_id: str,
+        started: float | None = None,
+    ) -> Answer:
+        """Receive the file, analyze it and answer; never raises."""
+        started = time.monotonic() if started is None else started
+        received: ReceivedFile | None = None
+        try:
+            if self._closed.is_set():
+                raise TransientError("shutting_down", "The service is shutting down.", 503,
+                                     {"retry_after_s": 5})
+            received = receive()
+            received.check_is_step()
+            body = self._analyze_received(received, correlation_id, started)
+            return self._answered(body, correlation_id, received, started)
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes a JSON answer
+            if not isinstance(exc, Exception):
+                raise
+            return self._failed(exc, correlation_id, received, started)
+        finally:
+            if received is not None:
+                received.discard()
+
+    def _analyze_received(self, received: ReceivedFile, correlation_id: str, started: float) -> dict[str, Any]:
+        model_version = self.model.version()
+        options = {"mesh": self._mesh_settings.__dict__}
+        key = cache_key(received.sha256, options, model_version)
+        cached = self.cache.get(key)
+        self.metrics.cache_lookups.labels("hit" if cached is not None else "miss").inc()
+        if cached is not None:
+            return {**cached, "cached": True}
+
+        deadline = started + self.settings.request_budget_s
+        inference = self.breakers.get("inference")
+        admitted = self.model.present and inference.allow()
+        request = AnalysisRequest(
+            mesh=self._mesh_settings,
+            blocked_tiers=blocked_tiers(self.settings, admitted),
+            deadline=time.time() + (deadline - time.monotonic()),
+        )
+        try:
+            result = self._run_in_worker(received.path, request, deadline)
+        except BaseException as exc:
+            if admitted:
+                inference.record_failure(exc)
+            raise
+        if admitted:
+            _report_inference(inference, result)
+        result["metadata"]["model_version"] = model_version
+        result["metadata"]["service_version"] = __version__
+        if not any(item["error_type"] == ErrorType.TRANSIENT.value for item in result["degradation"]):
+            self.cache.set(key, result)
+        return {**result, "cached": False}
+
+    def _run_in_worker(self, path: Path, request: AnalysisRequest, deadline: float) -> dict[str, Any]:
+        def attempt() -> dict[str, Any]:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TransientError("deadline_exceeded", "The request ran out of its time budget.", 504)
+            return self.pool.run(analyze_in_worker, str(path), request,
+                                 timeout_s=min(left, self.settings.worker_task_timeout_s))
+
+        policy = transient_retry(
+            self.settings,
+            name="geometry_worker",
+            on_retry=_count_retry(self.metrics),
+            retryable=retry_crashed_worker,
+            budget_s=max(0.0, deadline - time.monotonic()),
+        )
+        return policy(attempt)
+
+    def _answered(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile, started: float) -> Answer:
+        total_ms = (time.monotonic() - started) * 1000.0
+        body = {
+            "success": True,
+            "correlation_id": correlation_id,
+            "file_hash": received.sha256,
+            "file_name": received.file_name,
+            "file_size": received.size,
+            **body,
+            "processing_time_ms": round(total_ms, 1),
+        }
+        body["timings"] = {**body["timings"], "total_ms": total_ms}
+        tier = body["processing_tier"]
+        self.metrics.requests.labels("200", tier).inc()
+        if not body["cached"]:
+            self.metrics.observe_timings(body["timings"])
+        if body["degradation"] and not body["cached"]:
+            self._record_degradation(body, correlation_id, received)
+        self._log_request(correlation_id, received, 200, tier=tier, cached=body["cached"],
+                          timings=_rounded(body["timings"]))
+        return Answer(200, body, {"X-Correlation-ID": correlation_id})
+
+    def _failed(self, exc: Exception, correlation_id: str, received: ReceivedFile | None, started: float) -> Answer:
+        error = exc if isinstance(exc, ServiceError) else SystemicError(
+            "internal_error", "The service failed to analyze the file; the failure was recorded."
+        )
+        if not isinstance(exc, ServiceError):
+            log.error(json.dumps({"event": "internal_error", "correlation_id": correlation_id}),
+                      exc_info=exc)
+        elapsed_ms = (time.monotonic() - started) * 1000.0
+        record = FailureRecord.from_error(
+            exc,
+            correlation_id=correlation_id,
+            file_name=received.file_name if received else None,
+            file_hash=received.sha256 if received else None,
+            file_size=received.size if received else None,
+            details={"elapsed_ms": round(elapsed_ms, 1), **self._versions()},
+        )
+        self._record(record)
+        self.metrics.requests.labels(str(error.http_status), "").inc()
+        self._log_request(correlation_id, received, error.http_status, error_code=error.code,
+                          error_type=error.error_type.value, elapsed_ms=round(elapsed_ms, 1))
+        headers = {"X-Correlation-ID": correlation_id}
+        retry_after = _retry_after_s(error)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        body = {"success": False, "correlation_id": correlation_id, "error": error.to_dict()}
+        return Answer(error.http_status, body, headers)
+
+    def _record_degradation(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile) -> None:
+        """A degraded answer is a success for the caller and a failure for us to look at."""
+        first = body["degradation"][0]
+        error_type = next(
+            (d["error_type"] for d in body["degradation"] if d["error_type"] != ErrorType.PERMANENT.value),
+            ErrorType.PERMANENT.value,
+        )
+        self._record(
+            FailureRecord(
+                correlation_id=correlation_id,
+                file_name=received.file_name,
+                file_hash=received.sha256,
+                file_size=received.size,
+                error_type=error_type,
+                error_code=f"degraded_{first['code']}",
+                error_message=f"answered by {body['processing_tier']}: {first['reason']}",
+                details={
+                    "answered_by": body["processing_tier"],
+                    "tiers_tried": body["degradation"],
+                    "timings": _rounded(body["timings"]),
+                    **self._versions(),
+                },
+            )
+        )
+
+    def _record(self, record: FailureRecord) -> None:
+        self.metrics.dlq_records.labels(record.error_type).inc()
+        self.dlq.record(record)
+
+    def _versions(self) -> dict[str, str]:
+        return {"service_version": __version__, "model_version": self.model.version()}
+
+    def _log_request(self, correlation_id: str, received: ReceivedFile | None, status: int, **fields: Any) -> None:
+        log.info(json.dumps({
+            "event": "request",
+            "correlation_id": correlation_id,
+            "file_hash": received.sha256 if received else None,
+            "file_size": received.size if received else None,
+            "status": status,
+            **fields,
+        }))
+
+    def _spool_depth(self) -> int:
+        try:
+            return self.dlq.pending()
+        except Exception:  # a scrape must not fail because the spool is busy
+            return -1
+
+    def download(self, url: str, file_name: str) -> ReceivedFile:
+        """Fetch ``url`` from an allowed host, with retries and the download breaker."""
+        check_url_allowed(url, self.settings.allowed_download_hosts)
+        policy = transient_retry(self.settings, name="download", on_retry=_count_retry(self.metrics))
+        return policy(
+            download_file, url, file_name,
+            max_bytes=self.settings.max_upload_bytes,
+            timeout_s=self.settings.download_timeout_s,
+            breaker=self.breakers.get("download"),
+        )
+
+    # -- ops -----------------------------------------------------------------
+
+    def metrics_summary(self) -> dict[str, Any]:
+        """The readable form of /metrics: request counts and tier shares, plus live state."""
+        return {
+            **self.metrics.summary(),
+            "cache_backend": self.cache.stats().to_dict(),
+            "workers": asdict(self.pool.stats()),
+            "dlq_pending_in_spool": self._spool_depth(),
+            "circuit_breakers": {n: s["state"] for n, s in self.breakers.all_stats().items()},
+        }
+
+    def health(self) -> dict[str, Any]:
+        breakers = self.breakers.all_stats()
+        problems = []
+        if not self.model.present:
+            problems.append(f"model missing: {self.settings.model_path.name}")
+        problems += [f"circuit breaker {name} is {stats['state']}"
+                     for name, stats in breakers.items() if stats["state"] != BreakerState.CLOSED.value]
+        if self._startup_error:
+            problems.append(f"worker pool failed to start: {self._startup_error}")
+        pool = self.pool.stats()
+        return {
+            "status": "degraded" if problems else "healthy",
+            "problems": problems,
+            "ready": self.ready,
+            "model_loaded": self.model.present,
+            "versions": {
+                "service": __version__,
+                "model": self.model.version(),
+                "ocp": _installed_version("cadquery-ocp-novtk"),
+                "onnxruntime": _installed_version("onnxruntime"),
+            },
+            "workers": {"count": pool.workers, "in_flight": pool.in_flight, "capacity": pool.capacity,
+                        "timeouts": pool.timeouts, "crashes": pool.crashes},
+            "circuit_breakers": {name: stats["state"] for name, stats in breakers.items()},
+            "dlq_store": self.settings.dlq_store,
+        }
+
+
+def _report_inference(breaker: CircuitBreaker, result: dict[str, Any]) -> None:
+    """Tell the inference breaker how tier 1 fared in the worker; exactly one report."""
+    if result["tier_number"] == Tier.BREP_ML:
+        breaker.record_success(result["timings"]["tiers_ms"].get(Tier.BREP_ML.label, 0.0) / 1000.0)
+        return
+    failure = next((f for f in result["degradation"] if f["tier"] == Tier.BREP_ML.label), None)
+    if failure is None or failure["error_type"] == ErrorType.PERMANENT.value or failure["code"] == "deadline":
+        # Not the model's fault (bad geometry, no time left): frees a half-open trial, counts nothing.
+        breaker.record_failure(PermanentError(failure["code"] if failure else "not_run", "tier 1 not judged"))
+        return
+    error = TransientError if failure["error_type"] == ErrorType.TRANSIENT.value else SystemicError
+    breaker.record_failure(error(failure["code"], "tier 1 failed in the worker"))
+
+
+def _count_retry(metrics: ServiceMetrics) -> Callable[[RetryEvent], None]:
+    return lambda event: metrics.retries.labels(event.name).inc()
+
+
+def _retry_after_s(error: ServiceError) -> int | None:
+    if error.http_status != 503:
+        return None
+    if isinstance(error, CircuitOpenError):
+        return max(1, round(error.retry_after_s))
+    return int(error.details.get("retry_after_s", 5))
+
+
+def _rounded(timings: dict[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 1) if isinstance(v, float) else v for k, v in timings.items()}
+
+
+def _installed_version(package: str) -> str | None:
+    try:
+        return package_version(package)
+    except Exception:
+        return None

@@ -1,0 +1,30 @@
+"""gunicorn settings for the geometry service.
+
+One HTTP worker process with threads: the circuit breakers, metrics, cache
+and dead-letter client must be one state for every request, and the real
+work runs in the geometry worker pool that this process owns. On SIGTERM
+gunicorn stops accepting, lets requests finish within graceful_timeout, and
+worker_exit then closes the pool and flushes the dead-letter spool.
+"""
+
+from geometry_service.config import Settings
+
+_settings = Settings.from_env()
+
+bind = f"0.0.0.0:{_settings.port}"
+workers = 1
+worker_class = "gthread"
+threads = _settings.http_threads
+timeout = int(_settings.request_budget_s + 35)
+graceful_timeout = int(_settings.request_budget_s + 5)
+keepalive = 5
+accesslog = None
+errorlog = "-"
+loglevel = _settings.log_level.lower()
+
+
+def worker_exit(server, worker):
+    app = getattr(worker, "wsgi", None)
+    service = getattr(app, "extensions", {}).get("geometry_service") if app is not None else None
+    if service is not None:
+        service.close()
