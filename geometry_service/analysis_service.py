@@ -119,14 +119,15 @@ class AnalysisService:
         self._closed = threading.Event()
         self._startup_error: str | None = None
         metrics.bind(
-            breaker_state=lambda name: breakers.get(name).state(),
+            breaker_state=lambda name: breakers.get(name).state,
             spool_depth=self._spool_depth,
             worker_restarts=lambda: pool.stats().worker_restarts,
             queue_depth=lambda: pool.stats().in_flight,
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "AnalysisService":
+    def from_settings(cls, settings: Settings, pool: GeometryPool | None = None) -> "AnalysisService":
+        """Build every part from ``settings``; ``pool`` lets tests share one worker pool."""
         metrics = ServiceMetrics()
 
         def on_transition(name: str, old: BreakerState, new: BreakerState) -> None:
@@ -135,7 +136,7 @@ class AnalysisService:
                                     "from": old.value, "to": new.value}))
 
         breakers = BreakerRegistry(settings, on_transition=on_transition)
-        pool = GeometryPool(
+        pool = pool or GeometryPool(
             PoolSettings(
                 workers=settings.worker_count,
                 max_tasks_per_worker=settings.worker_max_tasks,

@@ -1,0 +1,378 @@
+"""The HTTP service end to end: real worker processes, real OCCT, real SQLite DLQ.
+
+One worker pool serves the whole module (starting one costs seconds); each
+test gets its own app and service (breakers, cache, DLQ, metrics) around it.
+"""
+
+from __future__ import annotations
+
+import http.server
+import random
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Iterator
+
+import psutil
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from geometry_service.analysis_service import AnalysisService
+from geometry_service.app import create_app
+from geometry_service.config import Settings
+from geometry_service.worker_pool import GeometryPool, PoolSettings
+from tests import part_builders as parts
+
+CORRELATION_ID = "test-correlation-1"
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[GeometryPool]:
+    geometry_pool = GeometryPool(PoolSettings(workers=1, task_timeout_s=30.0, queue_limit=4))
+    geometry_pool.warm_up()
+    yield geometry_pool
+    geometry_pool.close(wait=False)
+
+
+@pytest.fixture(scope="module")
+def part_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("parts")
+    return {
+        "hole": parts.write_step(parts.box_with_through_hole(), folder / "hole.step"),
+        "grid": parts.write_step(parts.hole_grid_plate(), folder / "grid.step"),
+    }
+
+
+@pytest.fixture
+def base_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        worker_count=1,
+        model_path=tmp_path / "no-model.onnx",
+        dlq_spool_path=tmp_path / "spool.sqlite3",
+        dlq_sqlite_path=tmp_path / "dlq.sqlite3",
+        retry_base_delay_s=0.01,
+        retry_max_delay_s=0.05,
+    )
+
+
+@pytest.fixture
+def make_app(pool: GeometryPool) -> Iterator[Callable[..., Flask]]:
+    services: list[AnalysisService] = []
+
+    def build(settings: Settings) -> Flask:
+        service = AnalysisService.from_settings(settings, pool=pool)
+        services.append(service)
+        app = create_app(settings, service)
+        deadline = time.monotonic() + 30
+        while not service.ready and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return app
+
+    yield build
+    for service in services:
+        service.dlq.close(flush=False)
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], base_settings: Settings) -> Flask:
+    return make_app(base_settings)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def upload(client: FlaskClient, path: Path | None = None, data: bytes | None = None,
+           name: str = "part.step", **headers: str):
+    body = path.read_bytes() if path is not None else data
+    from io import BytesIO
+
+    return client.post("/analyze", data={"file": (BytesIO(body), name)}, headers=headers,
+                       content_type="multipart/form-data")
+
+
+def dlq_records(app: Flask, correlation_id: str) -> list[dict]:
+    service: AnalysisService = app.extensions["geometry_service"]
+    service.dlq.drain()
+    return [r.to_dict() for r in service.dlq.list_failures(limit=500) if r.correlation_id == correlation_id]
+
+
+# ------------------------------------------------------------------ analyze
+
+
+def test_analyze_answers_the_contract(client: FlaskClient, part_files: dict[str, Path]) -> None:
+    response = upload(client, part_files["hole"], **{"X-Correlation-ID": CORRELATION_ID})
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert response.headers["X-Correlation-ID"] == CORRELATION_ID
+    assert body["success"] is True and body["correlation_id"] == CORRELATION_ID
+    assert len(body["file_hash"]) == 64 and body["cached"] is False
+    assert body["processing_tier"] == "tier_2_mesh_heuristics"
+    assert body["confidence"] == 0.75
+    assert body["degradation"][0]["code"] == "model_missing"
+    for stage in ("read_ms", "graph_ms", "mesh_ms", "recognize_ms", "total_ms"):
+        assert body["timings"][stage] > 0
+    mesh = body["mesh_data"]
+    assert mesh["triangle_count"] * 3 == len(mesh["indices"])
+    assert len(body["faces"]) == body["metadata"]["face_count"] == 7
+    holes = [f for f in body["features"] if f["type"] == "through_hole"]
+    assert len(holes) == 1 and holes[0]["parameters"]["diameter"] == pytest.approx(10.0)
+    assert body["metadata"]["model_version"] == "none"
+    assert body["metadata"]["service_version"]
+
+
+def test_second_upload_is_served_from_cache(client: FlaskClient, part_files: dict[str, Path]) -> None:
+    first = upload(client, part_files["hole"]).get_json()
+    second = upload(client, part_files["hole"]).get_json()
+    assert (first["cached"], second["cached"]) == (False, True)
+    assert second["features"] == first["features"]
+    assert second["correlation_id"] != first["correlation_id"]
+
+
+def test_correlation_id_from_the_form_field(client: FlaskClient, part_files: dict[str, Path]) -> None:
+    from io import BytesIO
+
+    response = client.post("/analyze", data={
+        "file": (BytesIO(part_files["hole"].read_bytes()), "p.step"), "correlation_id": "from-form"})
+    assert response.get_json()["correlation_id"] == "from-form"
+
+
+def test_degraded_answer_leaves_a_dlq_record(app: Flask, part_files: dict[str, Path]) -> None:
+    upload(app.test_client(), part_files["hole"], **{"X-Correlation-ID": "degraded-1"})
+    (record,) = dlq_records(app, "degraded-1")
+    assert record["error_code"] == "degraded_model_missing"
+    assert record["error_type"] == "systemic"
+    assert record["details"]["answered_by"] == "tier_2_mesh_heuristics"
+
+
+def bad_inputs() -> list[tuple[str, bytes, int, str]]:
+    """Twenty files that are not parts, with the status and code each must get."""
+    noise = random.Random(7)
+    step_head = b"ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION((''),'2;1');\nENDSEC;\nDATA;\n"
+    return [
+        ("empty", b"", 400, "empty_file"),
+        ("random-1", noise.randbytes(4096), 415, "not_step"),
+        ("random-2", noise.randbytes(100_000), 415, "not_step"),
+        ("random-3", noise.randbytes(17), 415, "not_step"),
+        ("text", b"hello, this is a quote request\n", 415, "not_step"),
+        ("stl", b"solid x\nfacet normal 0 0 1\nendfacet\nendsolid x\n", 415, "not_step"),
+        ("png", b"\x89PNG\r\n\x1a\n" + noise.randbytes(500), 415, "not_step"),
+        ("pdf", b"%PDF-1.7\n" + noise.randbytes(500), 415, "not_step"),
+        ("zip", b"PK\x03\x04" + noise.randbytes(500), 415, "not_step"),
+        ("html", b"<html><body>ISO-10303-21</body></html>" * 0 + b"<html></html>", 415, "not_step"),
+        ("json", b'{"part": "ISO"}', 415, "not_step"),
+        ("magic-late", b" " * 5000 + b"ISO-10303-21;", 415, "not_step"),
+        ("nul", b"\x00" * 2048, 415, "not_step"),
+        ("iges", b"                                                                        S      1\n", 415, "not_step"),
+        ("header-only", step_head + b"ENDSEC;\nEND-ISO-10303-21;\n", 422, "no_shape"),
+        ("truncated", step_head, 422, "no_shape"),
+        ("garbage-data", step_head + b"#1=FOO(;;;\n" * 20, 422, "no_shape"),
+        ("point-only", step_head + b"#1=CARTESIAN_POINT('',(0.,0.,0.));\nENDSEC;\nEND-ISO-10303-21;\n",
+         422, "no_shape"),
+        ("bom-text", b"\xef\xbb\xbfnot a step file", 415, "not_step"),
+        ("whitespace", b"\n\n\t   \r\n", 415, "not_step"),
+    ]
+
+
+def test_twenty_bad_inputs_get_json_4xx_and_a_dlq_record(app: Flask) -> None:
+    client = app.test_client()
+    cases = bad_inputs()
+    assert len(cases) == 20
+    for name, data, status, code in cases:
+        response = upload(client, data=data, name=f"{name}.step", **{"X-Correlation-ID": f"bad-{name}"})
+        body = response.get_json()
+        assert response.status_code == status, (name, body)
+        assert body["success"] is False and body["correlation_id"] == f"bad-{name}"
+        assert body["error"]["error_type"] == "permanent", name
+        if code != "no_shape":
+            assert body["error"]["code"] == code, (name, body)
+        else:
+            assert body["error"]["code"] in ("no_shape", "unreadable_step", "no_solid"), (name, body)
+    for name, *_ in cases:
+        (record,) = dlq_records(app, f"bad-{name}")
+        assert record["error_type"] == "permanent"
+    breakers = app.test_client().get("/circuit-breaker").get_json()
+    assert all(stats["failures"] == 0 for stats in breakers.values())
+
+
+def test_missing_file_field_is_a_400(client: FlaskClient) -> None:
+    response = client.post("/analyze", data={"other": "x"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "missing_file", "error_type": "permanent",
+        "message": 'Send the STEP file as multipart field "file".'}
+
+
+def test_too_large_upload_is_a_413(make_app: Callable[..., Flask], base_settings: Settings) -> None:
+    app = make_app(replace(base_settings, max_upload_mb=0.01))
+    response = upload(app.test_client(), data=b"ISO-10303-21;" + b" " * 20_000,
+                      **{"X-Correlation-ID": "too-big"})
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "file_too_large"
+    assert dlq_records(app, "too-big")
+
+
+def test_unknown_route_and_method_are_json(client: FlaskClient) -> None:
+    assert client.get("/nope").get_json()["error"]["code"] == "not_found"
+    assert client.get("/analyze").status_code == 405
+
+
+# ------------------------------------------------------------------ downloads
+
+
+class _Files(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, bytes]] = {}
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        self.hits.append(self.path)
+        status, body = self.routes.get(self.path, (404, b"missing"))
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def file_host(part_files: dict[str, Path]) -> Iterator[str]:
+    _Files.routes = {"/hole.step": (200, part_files["hole"].read_bytes()), "/broken.step": (503, b"busy")}
+    _Files.hits = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_analyze_by_url_from_an_allowed_host(make_app, base_settings: Settings, file_host: str) -> None:
+    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",)))
+    response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/hole.step"})
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["file_name"] == "hole.step" and body["metadata"]["face_count"] == 7
+
+
+def test_url_from_another_host_is_refused(make_app, base_settings: Settings, file_host: str) -> None:
+    app = make_app(base_settings)  # no SUPABASE_URL, no allowlist: nothing may be fetched
+    response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/hole.step"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "url_not_allowed"
+    assert _Files.hits == []
+
+
+def test_failing_host_is_retried_then_reported(make_app, base_settings: Settings, file_host: str) -> None:
+    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",)))
+    response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/broken.step"})
+    assert response.status_code == 502
+    assert response.get_json()["error"]["error_type"] == "transient"
+    assert len(_Files.hits) == base_settings.retry_max_attempts
+    missing = app.test_client().post("/analyze", json={"file_url": f"{file_host}/gone.step"})
+    assert missing.status_code == 422 and len(_Files.hits) == base_settings.retry_max_attempts + 1
+
+
+# ------------------------------------------------------------------ ops
+
+
+def test_health_and_ready(client: FlaskClient) -> None:
+    health = client.get("/health").get_json()
+    assert health["status"] == "degraded"  # the test settings point at no model
+    assert health["model_loaded"] is False
+    assert health["circuit_breakers"] == {"inference": "closed", "dlq_store": "closed", "download": "closed"}
+    assert client.get("/ready").status_code == 200
+
+
+def test_metrics_prometheus_and_json(client: FlaskClient, part_files: dict[str, Path]) -> None:
+    upload(client, part_files["hole"])
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'geometry_requests_total{status="200",tier="tier_2_mesh_heuristics"} 1.0' in text
+    assert "geometry_stage_seconds_bucket" in text
+    assert 'geometry_breaker_state{name="inference"} 0.0' in text
+    summary = client.get("/metrics?format=json").get_json()
+    assert summary["tier_distribution"]["tier_2_mesh_heuristics"]["share"] == 1.0
+    assert summary["stage_mean_ms"]["read"] > 0
+
+
+def test_dlq_endpoints(app: Flask) -> None:
+    client = app.test_client()
+    for number in range(3):
+        upload(client, data=b"not a part", **{"X-Correlation-ID": f"dlq-{number}"})
+    app.extensions["geometry_service"].dlq.drain()
+    stats = client.get("/dlq/stats").get_json()
+    assert stats["total"] == 3 and stats["by_error_code"]["not_step"] == 3
+    page = client.get("/dlq/failures?limit=2&error_type=permanent").get_json()
+    assert [r["correlation_id"] for r in page["failures"]] == ["dlq-2", "dlq-1"]
+    assert client.get("/dlq/failures?limit=0").status_code == 400
+    assert client.get("/dlq/failures?error_type=bogus").status_code == 400
+    assert client.get("/dlq/failures?since=yesterday").status_code == 400
+
+
+def test_circuit_breaker_reset(app: Flask) -> None:
+    client = app.test_client()
+    breaker = app.extensions["geometry_service"].breakers.get("download")
+    for _ in range(5):
+        breaker.record_failure(ConnectionError("down"))
+    assert client.get("/circuit-breaker").get_json()["download"]["state"] == "open"
+    assert client.get("/health").get_json()["circuit_breakers"]["download"] == "open"
+    response = client.post("/circuit-breaker/reset?name=download")
+    assert response.get_json()["circuit_breakers"]["download"]["state"] == "closed"
+    assert client.post("/circuit-breaker/reset?name=nope").status_code == 404
+
+
+def test_tokens_guard_analyze_and_ops(make_app, base_settings: Settings, part_files: dict[str, Path]) -> None:
+    app = make_app(replace(base_settings, admin_token="admin-secret", service_api_key="service-secret"))
+    client = app.test_client()
+    assert client.get("/dlq/stats").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer admin-secret"}).status_code == 200
+    assert upload(client, part_files["hole"]).status_code == 401
+    ok = upload(client, part_files["hole"], Authorization="Bearer service-secret")
+    assert ok.status_code == 200
+    assert client.get("/health").status_code == 200  # the platform's probe needs no token
+
+
+# ------------------------------------------------------------------ faults
+
+
+def _worker_processes() -> list[psutil.Process]:
+    """The pool's workers: grandchildren of this process, under the forkserver."""
+    me = psutil.Process()
+    return [p for child in me.children() for p in child.children()]
+
+
+def test_worker_killed_mid_request_is_still_answered(client: FlaskClient, part_files: dict[str, Path]) -> None:
+    answers: list = []
+    worker = threading.Thread(target=lambda: answers.append(upload(client, part_files["grid"])))
+    worker.start()
+    deadline = time.monotonic() + 10
+    killed = False
+    while not killed and time.monotonic() < deadline:
+        service = client.application.extensions["geometry_service"]
+        if service.pool.stats().in_flight:
+            time.sleep(0.1)  # let the worker get into OCCT
+            for process in _worker_processes():
+                process.kill()
+                killed = True
+        time.sleep(0.01)
+    worker.join(60)
+    assert killed
+    (response,) = answers
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["metadata"]["face_count"] > 300
+    summary = client.get("/metrics?format=json").get_json()
+    assert summary["retries"]["geometry_worker"] >= 1
+    assert summary["workers"]["crashes"] >= 1
+
+
+def test_model_missing_is_degraded_not_failed(client: FlaskClient, part_files: dict[str, Path]) -> None:
+    body = upload(client, part_files["hole"]).get_json()
+    assert body["success"] is True
+    assert body["degradation"][0] == {
+        "tier": "tier_1_brep_ml", "code": "model_missing", "error_type": "systemic",
+        "reason": "model not loaded: no-model.onnx not found"}
+    assert client.get("/health").get_json()["status"] == "degraded"
