@@ -10,6 +10,7 @@ OCCT_NOTES.md) belong to the worker-process tests, where a crash is contained.
 from __future__ import annotations
 
 import random
+import tempfile
 import time
 from pathlib import Path
 from typing import Iterator
@@ -20,7 +21,7 @@ from OCP.gp import gp_Pnt
 
 from geometry_service.errors import ErrorType, PermanentError
 from geometry_service.geometry.step_reader import read_step
-from geometry_service.step_sniff import looks_like_step
+from geometry_service.step_sniff import UTF8_BOM, looks_like_step
 from tests import part_builders as parts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -94,6 +95,21 @@ def test_content_decides_not_the_extension(tmp_path: Path, valid_step: bytes) ->
     assert model.face_count == 7 and model.solid_count == 1
     assert looks_like_step(valid_step[:4096])
     assert not looks_like_step(PNG_SIGNATURE)
+
+
+def test_utf8_byte_order_mark_is_read_past(
+    tmp_path: Path, valid_step: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some Windows tools write a BOM before the header; OCCT's parser fails on it, we do not.
+
+    The reader parses a copy without the BOM; the copy is gone afterwards.
+    """
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    model = read_step(write(tmp_path / "bom.step", UTF8_BOM + valid_step))
+    assert model.face_count == 7 and model.solid_count == 1
+    assert list(scratch.iterdir()) == []
 
 
 # ------------------------------------------------- sniffed as STEP, rejected
