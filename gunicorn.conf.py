@@ -28,3 +28,19 @@ def worker_exit(server, worker):
     service = getattr(app, "extensions", {}).get("geometry_service") if app is not None else None
     if service is not None:
         service.close()
+
+# gunicorn's own lines (master and worker) as JSON too, like the service's.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "geometry_service.json_logging.JsonFormatter"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    },
+    "root": {"handlers": ["stderr"], "level": loglevel.upper()},
+    "loggers": {
+        "gunicorn.error": {"handlers": [], "propagate": True},
+        # The service logs one JSON line per request itself; access lines would repeat it.
+        "gunicorn.access": {"handlers": [], "propagate": True, "level": "WARNING"},
+    },
+}

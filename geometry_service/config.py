@@ -62,6 +62,8 @@ class Settings:
     dlq_spool_path: Path = PROJECT_ROOT / "var" / "dlq_spool.sqlite3"
     dlq_sqlite_path: Path = PROJECT_ROOT / "var" / "dlq.sqlite3"
     dlq_table: str = "failed_cad_analyses"
+    dlq_forward_interval_s: float = 5.0
+    dlq_batch_size: int = 100
     database_url: str = ""
     supabase_url: str = ""
     supabase_service_role_key: str = ""

@@ -686,6 +686,8 @@ class DeadLetterQueue:
             build_store(settings),
             breakers.get("dlq_store"),
             transient_retry(settings, name="dlq_store", on_retry=on_retry),
+            forward_interval_s=settings.dlq_forward_interval_s,
+            batch_size=settings.dlq_batch_size,
         )
 
     # -- writing -----------------------------------------------------------
