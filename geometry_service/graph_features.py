@@ -1,0 +1,132 @@
+"""The network's input arrays, computed from a B-Rep graph.
+
+One module for the service and for training (``training/`` imports it), so
+the model sees at run time exactly the features it was trained on. Pure
+numpy: no torch here, and no OCCT calls, only the graph's arrays.
+
+Every feature is invariant to where the part sits and how it is turned:
+lengths are divided by the part's size, and directions appear only as angles
+(dihedral angles, a face's depth below the part's hull along its own normal).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .geometry.brep_graph import CURVE_TYPES, SURFACE_TYPES, BRepGraph, Convexity
+
+FACE_FEATURES = len(SURFACE_TYPES) + 7
+EDGE_FEATURES = len(CURVE_TYPES) + len(Convexity) + 4
+COEDGE_FEATURES = 1
+
+# Names of the ONNX model's inputs, in the order of GraphInputs.arrays().
+INPUT_NAMES = (
+    "face_features",
+    "edge_features",
+    "coedge_features",
+    "coedge_face",
+    "coedge_edge",
+    "coedge_next",
+    "coedge_prev",
+    "coedge_mate",
+)
+
+_PLANE = SURFACE_TYPES.index("plane")
+_SPHERE = SURFACE_TYPES.index("sphere")
+
+
+@dataclass
+class GraphInputs:
+    """Float features per face, edge and coedge, and the coedge topology as indices.
+
+    A coedge without a mate (an open edge) is its own mate, so every gather is valid.
+    """
+
+    face_features: np.ndarray  # float32 (F, FACE_FEATURES)
+    edge_features: np.ndarray  # float32 (E, EDGE_FEATURES)
+    coedge_features: np.ndarray  # float32 (C, COEDGE_FEATURES)
+    coedge_face: np.ndarray  # int64 (C,)
+    coedge_edge: np.ndarray  # int64 (C,)
+    coedge_next: np.ndarray  # int64 (C,)
+    coedge_prev: np.ndarray  # int64 (C,)
+    coedge_mate: np.ndarray  # int64 (C,)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return tuple(getattr(self, name) for name in INPUT_NAMES)
+
+    def feed(self) -> dict[str, np.ndarray]:
+        """The ONNX session's input dict."""
+        return dict(zip(INPUT_NAMES, self.arrays()))
+
+
+def graph_inputs(graph: BRepGraph) -> GraphInputs:
+    """The network's inputs for one part."""
+    points = np.concatenate([graph.face_sample_point, graph.edge_midpoint, graph.face_centroid])
+    size = float(np.linalg.norm(np.ptp(points, axis=0))) if len(points) else 1.0
+    size = size if size > 1e-9 else 1.0
+    mate = graph.coedge_mate.astype(np.int64)
+    own = np.arange(graph.coedge_count, dtype=np.int64)
+    return GraphInputs(
+        face_features=_face_features(graph, points, size),
+        edge_features=_edge_features(graph, size),
+        coedge_features=graph.coedge_reversed.astype(np.float32)[:, None],
+        coedge_face=graph.coedge_face.astype(np.int64),
+        coedge_edge=graph.coedge_edge.astype(np.int64),
+        coedge_next=graph.coedge_next.astype(np.int64),
+        coedge_prev=graph.coedge_prev.astype(np.int64),
+        coedge_mate=np.where(mate >= 0, mate, own),
+    )
+
+
+def _face_features(graph: BRepGraph, points: np.ndarray, size: float) -> np.ndarray:
+    """Surface type, relative area, inner loops, curvature sense, radius, and
+    how far the face lies below the part's hull along and against its normal."""
+    kind = np.eye(len(SURFACE_TYPES), dtype=np.float32)[graph.face_surface_type.astype(np.int64)]
+    total_area = float(graph.face_area.sum()) or 1.0
+    normal = np.where(
+        (graph.face_surface_type == _PLANE)[:, None], graph.face_axis, graph.face_sample_normal
+    )
+    along = normal @ points.T  # (F, P)
+    own = np.einsum("ij,ij->i", normal, graph.face_sample_point)
+    below_hull = (along.max(axis=1) - own) / size
+    above_floor = (own - along.min(axis=1)) / size
+    radius = np.nan_to_num(graph.face_radius, nan=0.0) / size
+    features = np.column_stack(
+        [
+            graph.face_area / total_area,
+            np.sqrt(np.abs(graph.face_area)) / size,
+            (graph.face_loop_count > 1).astype(np.float64),
+            _concave(graph),
+            np.minimum(radius, 1.0),
+            below_hull,
+            above_floor,
+        ]
+    )
+    return np.concatenate([kind, features.astype(np.float32)], axis=1)
+
+
+def _concave(graph: BRepGraph) -> np.ndarray:
+    """+1 for a curved face bending around the outside of the material (a bore),
+    -1 for one bending around its inside (a boss), 0 for planes."""
+    offset = graph.face_sample_point - graph.face_axis_point
+    axial = np.einsum("ij,ij->i", offset, graph.face_axis)[:, None] * graph.face_axis
+    radial = np.where((graph.face_surface_type == _SPHERE)[:, None], offset, offset - axial)
+    sense = -np.sign(np.einsum("ij,ij->i", radial, graph.face_sample_normal))
+    return np.where(graph.face_surface_type == _PLANE, 0.0, sense)
+
+
+def _edge_features(graph: BRepGraph, size: float) -> np.ndarray:
+    """Curve type, convexity, relative length, closed, degenerate, dihedral angle."""
+    kind = np.eye(len(CURVE_TYPES), dtype=np.float32)[graph.edge_curve_type.astype(np.int64)]
+    convexity = np.eye(len(Convexity), dtype=np.float32)[graph.edge_convexity.astype(np.int64)]
+    features = np.column_stack(
+        [
+            graph.edge_length / size,
+            graph.edge_closed.astype(np.float64),
+            graph.edge_degenerate.astype(np.float64),
+            graph.edge_dihedral / np.pi,
+        ]
+    )
+    return np.concatenate([kind, convexity, features.astype(np.float32)], axis=1)

@@ -1,0 +1,89 @@
+"""The data generator's labels: every face labelled, each feature's faces where it was cut.
+
+Parts are read back from the STEP files the generator writes, through the
+same dataset code that training uses, so the test covers the face naming
+round trip as well as the boolean history.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geometry_service.features import STOCK
+from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
+from geometry_service.geometry.step_reader import read_step
+from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
+from training.dataset import face_class_tables, load_part
+from training.generator import GENERATED_CLASSES, generate_part, write_part
+
+SEEDS = range(6)
+TOL = 1e-3  # mm
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("generated")
+    for seed in SEEDS:
+        write_part(generate_part(seed), out)
+    return out
+
+
+def test_generated_classes_are_in_the_taxonomy() -> None:
+    assert set(GENERATED_CLASSES) | {STOCK, "2sides_through_step"} == set(MFCADPP_CLASSES)
+
+
+def test_same_seed_same_part() -> None:
+    first, second = generate_part(3), generate_part(3)
+    assert first.face_labels == second.face_labels
+    assert [asdict_box(r) for r in first.features] == [asdict_box(r) for r in second.features]
+
+
+def asdict_box(record) -> tuple:
+    return record.label, tuple(np.round(record.box_min, 9)), tuple(np.round(record.box_max, 9))
+
+
+def test_every_face_is_labelled_after_a_step_round_trip(generated: Path) -> None:
+    tables = face_class_tables(generated)
+    assert len(tables) == len(SEEDS)
+    for name, table in tables.items():
+        part = load_part(generated / "step" / f"{name}.step", table)
+        assert (part.labels >= 0).all(), name
+        assert len(part.labels) == len(table)
+
+
+def test_feature_faces_lie_where_the_feature_was_cut(generated: Path) -> None:
+    for labels_path in sorted((generated / "labels").glob("*.json")):
+        data = json.loads(labels_path.read_text())
+        boxes = {f["instance"]: f for f in data["features"]}
+        graph = build_graph(read_step(generated / "step" / f"{labels_path.stem}.step"))
+        by_name = {name: i for i, name in enumerate(graph.face_names)}
+        assert any(entry["label"] != STOCK for entry in data["faces"].values())
+        for name, entry in data["faces"].items():
+            face = by_name[name]
+            if entry["label"] == STOCK:
+                continue
+            record = boxes[entry["instance"]]
+            assert record["label"] == entry["label"]
+            centroid = graph.face_centroid[face]
+            assert (centroid >= np.asarray(record["box_min"]) - TOL).all(), (labels_path.stem, name, entry)
+            assert (centroid <= np.asarray(record["box_max"]) + TOL).all(), (labels_path.stem, name, entry)
+
+
+def test_stock_planes_lie_on_the_block(generated: Path) -> None:
+    """A stock face is what is left of a block face: a plane on the block's bounding box."""
+    plane = SURFACE_TYPES.index("plane")
+    for labels_path in sorted((generated / "labels").glob("*.json")):
+        faces = json.loads(labels_path.read_text())["faces"]
+        graph = build_graph(read_step(generated / "step" / f"{labels_path.stem}.step"))
+        low, high = graph.edge_midpoint.min(axis=0), graph.edge_midpoint.max(axis=0)
+        for face, name in enumerate(graph.face_names):
+            if faces[name]["label"] != STOCK:
+                continue
+            assert graph.face_surface_type[face] == plane
+            axis = int(np.argmax(np.abs(graph.face_axis[face])))
+            position = graph.face_axis_point[face][axis]
+            assert min(abs(position - low[axis]), abs(position - high[axis])) < TOL

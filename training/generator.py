@@ -1,0 +1,476 @@
+"""Labelled training parts: a stock block plus random machining features, built with OCP.
+
+Each part is a box with 2 to 10 features cut into random faces (any of the
+six) at random sizes, positions and turns; features may cut into each other.
+Labels come from the modelling history, never from the finished shape: every
+face is tracked through each boolean or blend by the operation's own
+``IsDeleted`` / ``Modified`` / ``Generated`` answers, so a face carries the
+class of the operation that made it (a tool face's class, or ``stock``).
+A part whose history leaves a face unaccounted for is rejected, not guessed.
+
+Features are built in a local frame on the chosen face: ``x`` in ``[0, lu]``,
+``y`` in ``[0, lv]``, the material below ``z = 0`` down to ``-depth``; the frame
+is then placed on the face. Tools reach ``AIR`` past every face they cut
+through so that no boolean meets coincident faces.
+
+Generated classes: every feature class of MFCADPP_CLASSES but
+``2sides_through_step`` (23 of 24, plus stock); ``v_circular_end_blind_slot`` is read as a blind slot
+whose end rises to the top in a quarter circle, ``h_circular_end_blind_slot``
+as one whose end is a half circle in plan.
+
+    python -m training.generator --out .data/generated --count 2000 --seed 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing
+import random
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from OCP.Bnd import Bnd_Box
+from OCP.BRep import BRep_Builder
+from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse
+from OCP.BRepBndLib import BRepBndLib
+from OCP.BRepBuilderAPI import (
+    BRepBuilderAPI_MakeFace,
+    BRepBuilderAPI_MakePolygon,
+    BRepBuilderAPI_MakeShape,
+    BRepBuilderAPI_Transform,
+)
+from OCP.BRepCheck import BRepCheck_Analyzer
+from OCP.BRepFilletAPI import BRepFilletAPI_MakeChamfer, BRepFilletAPI_MakeFillet
+from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox, BRepPrimAPI_MakeCylinder, BRepPrimAPI_MakePrism
+from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
+from OCP.gp import gp_Ax2, gp_Ax3, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
+from OCP.IFSelect import IFSelect_RetDone
+from OCP.STEPConstruct import STEPConstruct
+from OCP.STEPControl import STEPControl_AsIs, STEPControl_Writer
+from OCP.TCollection import TCollection_HAsciiString
+from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_SOLID
+from OCP.TopExp import TopExp
+from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
+
+from geometry_service.features import STOCK
+from geometry_service.geometry.step_reader import silence_occt
+
+AIR = 1.0
+STOCK_RANGE = (40.0, 120.0)
+FEATURES_PER_PART = (2, 10)
+BLEND_CHANCE = 0.35  # of a chamfer or a round on the block before the cuts
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A stock face as a local frame: origin at a corner, ``normal`` out of the material."""
+
+    origin: tuple[float, float, float]
+    u: tuple[float, float, float]
+    normal: tuple[float, float, float]
+    lu: float
+    lv: float
+    depth: float
+
+    def placement(self) -> gp_Trsf:
+        trsf = gp_Trsf()
+        trsf.SetTransformation(gp_Ax3(gp_Pnt(*self.origin), gp_Dir(*self.normal), gp_Dir(*self.u)), gp_Ax3())
+        return trsf
+
+
+@dataclass
+class FeatureRecord:
+    """One feature instance as cut: its class and the box it was cut within (global mm)."""
+
+    instance: int
+    label: str
+    box_min: list[float]
+    box_max: list[float]
+
+
+@dataclass
+class GeneratedPart:
+    name: str
+    shape: TopoDS_Shape
+    faces: IndexedMapOfShape
+    face_labels: list[str]
+    face_instances: list[int]  # -1 for stock
+    features: list[FeatureRecord]
+
+
+def stock_frames(length: float, width: float, height: float) -> list[Frame]:
+    """The six faces of the box [0, length] x [0, width] x [0, height] as frames (u x v = normal)."""
+    return [
+        Frame((0, 0, height), (1, 0, 0), (0, 0, 1), length, width, height),
+        Frame((0, width, 0), (1, 0, 0), (0, 0, -1), length, width, height),
+        Frame((length, 0, 0), (0, 1, 0), (1, 0, 0), width, height, length),
+        Frame((0, 0, 0), (0, 0, 1), (-1, 0, 0), height, width, length),
+        Frame((0, width, 0), (0, 0, 1), (0, 1, 0), height, length, width),
+        Frame((0, 0, 0), (1, 0, 0), (0, -1, 0), length, height, width),
+    ]
+
+
+# ------------------------------------------------------------------ tool solids (local frame)
+
+
+def _box(x0: float, y0: float, z0: float, x1: float, y1: float, z1: float) -> TopoDS_Shape:
+    return BRepPrimAPI_MakeBox(gp_Pnt(x0, y0, z0), gp_Pnt(x1, y1, z1)).Shape()
+
+
+def _cylinder(x: float, y: float, z0: float, radius: float, height: float, axis=(0.0, 0.0, 1.0)):
+    return BRepPrimAPI_MakeCylinder(gp_Ax2(gp_Pnt(x, y, z0), gp_Dir(*axis)), radius, height).Shape()
+
+
+def _prism(points: list[tuple[float, float, float]], extrusion: tuple[float, float, float]) -> TopoDS_Shape:
+    polygon = BRepBuilderAPI_MakePolygon()
+    for point in points:
+        polygon.Add(gp_Pnt(*point))
+    polygon.Close()
+    face = BRepBuilderAPI_MakeFace(polygon.Wire()).Face()
+    return BRepPrimAPI_MakePrism(face, gp_Vec(*extrusion)).Shape()
+
+
+def _fuse(a: TopoDS_Shape, b: TopoDS_Shape) -> TopoDS_Shape:
+    fuse = BRepAlgoAPI_Fuse(a, b)
+    fuse.SimplifyResult()
+    return fuse.Shape()
+
+
+def _regular_polygon(cx: float, cy: float, radius: float, sides: int, turn: float, z: float):
+    return [
+        (cx + radius * math.cos(turn + 2 * math.pi * k / sides), cy + radius * math.sin(turn + 2 * math.pi * k / sides), z)
+        for k in range(sides)
+    ]
+
+
+def _inside_centre(rng: random.Random, frame: Frame, reach: float) -> tuple[float, float] | None:
+    """A centre whose disc of radius ``reach`` keeps a margin to the face's sides."""
+    margin = 0.05 * min(frame.lu, frame.lv)
+    if 2 * (reach + margin) >= min(frame.lu, frame.lv):
+        return None
+    return rng.uniform(reach + margin, frame.lu - reach - margin), rng.uniform(reach + margin, frame.lv - reach - margin)
+
+
+def _depth(rng: random.Random, frame: Frame, low: float = 0.15, high: float = 0.6) -> float:
+    return rng.uniform(low, high) * frame.depth
+
+
+def _hole(rng: random.Random, frame: Frame, through: bool) -> TopoDS_Shape | None:
+    radius = rng.uniform(0.03, 0.12) * min(frame.lu, frame.lv)
+    centre = _inside_centre(rng, frame, radius)
+    if centre is None:
+        return None
+    bottom = -frame.depth - AIR if through else -_depth(rng, frame, 0.2, 0.8)
+    return _cylinder(*centre, bottom, radius, AIR - bottom)
+
+
+def _polygon_cut(rng: random.Random, frame: Frame, sides: int, through: bool) -> TopoDS_Shape | None:
+    radius = rng.uniform(0.1, 0.28) * min(frame.lu, frame.lv)
+    centre = _inside_centre(rng, frame, radius)
+    if centre is None:
+        return None
+    bottom = -frame.depth - AIR if through else -_depth(rng, frame)
+    turn = rng.uniform(0, 2 * math.pi)
+    return _prism(_regular_polygon(*centre, radius, sides, turn, bottom), (0, 0, AIR - bottom))
+
+
+def _rectangle_cut(rng: random.Random, frame: Frame, through: bool) -> TopoDS_Shape | None:
+    a = rng.uniform(0.15, 0.45) * frame.lu
+    b = rng.uniform(0.15, 0.45) * frame.lv
+    centre = _inside_centre(rng, frame, 0.5 * math.hypot(a, b))
+    if centre is None:
+        return None
+    bottom = -frame.depth - AIR if through else -_depth(rng, frame)
+    turn = rng.choice([0.0, rng.uniform(0, math.pi)])
+    c, s = math.cos(turn), math.sin(turn)
+    corners = [(-a / 2, -b / 2), (a / 2, -b / 2), (a / 2, b / 2), (-a / 2, b / 2)]
+    points = [(centre[0] + c * x - s * y, centre[1] + s * x + c * y, bottom) for x, y in corners]
+    return _prism(points, (0, 0, AIR - bottom))
+
+
+def _slot_band(rng: random.Random, frame: Frame) -> tuple[float, float, float]:
+    """Width, lower side and depth of a slot across the face along ``x``."""
+    width = rng.uniform(0.1, 0.3) * frame.lv
+    y0 = rng.uniform(0.1 * frame.lv, 0.9 * frame.lv - width)
+    return width, y0, _depth(rng, frame)
+
+
+def _through_slot(rng: random.Random, frame: Frame, profile: str) -> TopoDS_Shape:
+    width, y0, depth = _slot_band(rng, frame)
+    x0, length = -AIR, frame.lu + 2 * AIR
+    if profile == "rectangular":
+        return _box(x0, y0, -depth, frame.lu + AIR, y0 + width, AIR)
+    if profile == "triangular":
+        points = [(x0, y0, 0.0), (x0, y0 + width / 2, -depth), (x0, y0 + width, 0.0), (x0, y0 + width, AIR), (x0, y0, AIR)]
+        return _prism(points, (length, 0, 0))
+    return _cylinder(x0, y0 + width / 2, 0.0, width / 2, length, axis=(1.0, 0.0, 0.0))
+
+
+def _blind_slot(rng: random.Random, frame: Frame, end: str) -> TopoDS_Shape:
+    width, y0, depth = _slot_band(rng, frame)
+    length = rng.uniform(0.3, 0.7) * frame.lu
+    slot = _box(-AIR, y0, -depth, length, y0 + width, AIR)
+    if end == "h_round":
+        return _fuse(slot, _cylinder(length, y0 + width / 2, -depth, width / 2, depth + AIR))
+    if end == "v_round":
+        return _fuse(slot, _cylinder(length, y0, 0.0, depth, width, axis=(0.0, 1.0, 0.0)))
+    return slot
+
+
+def _step(rng: random.Random, frame: Frame, shape: str) -> TopoDS_Shape:
+    depth = _depth(rng, frame)
+    width = rng.uniform(0.1, 0.35) * frame.lv
+    if shape == "rectangular_through":
+        return _box(-AIR, -AIR, -depth, frame.lu + AIR, width, AIR)
+    if shape == "slanted_through":
+        points = [(-AIR, -AIR, AIR), (-AIR, width, AIR), (-AIR, width, 0.0), (-AIR, -AIR, -depth)]
+        return _prism(points, (frame.lu + 2 * AIR, 0, 0))
+    length = rng.uniform(0.15, 0.4) * frame.lu
+    if shape == "rectangular_blind":
+        return _box(-AIR, -AIR, -depth, length, width, AIR)
+    if shape == "triangular_blind":
+        points = [(-AIR, -AIR, -depth), (length, -AIR, -depth), (-AIR, width, -depth)]
+        return _prism(points, (0, 0, depth + AIR))
+    radius = min(length, width)
+    return _cylinder(0.0, 0.0, -depth, radius, depth + AIR)
+
+
+def _circular_end_pocket(rng: random.Random, frame: Frame) -> TopoDS_Shape | None:
+    width = rng.uniform(0.08, 0.2) * frame.lv
+    length = rng.uniform(0.1, 0.3) * frame.lu
+    centre = _inside_centre(rng, frame, 0.5 * length + 0.5 * width)
+    if centre is None:
+        return None
+    depth = _depth(rng, frame)
+    x, y = centre
+    body = _box(x - length / 2, y - width / 2, -depth, x + length / 2, y + width / 2, AIR)
+    body = _fuse(body, _cylinder(x - length / 2, y, -depth, width / 2, depth + AIR))
+    return _fuse(body, _cylinder(x + length / 2, y, -depth, width / 2, depth + AIR))
+
+
+def _oring(rng: random.Random, frame: Frame) -> TopoDS_Shape | None:
+    outer = rng.uniform(0.1, 0.3) * min(frame.lu, frame.lv)
+    centre = _inside_centre(rng, frame, outer)
+    if centre is None:
+        return None
+    depth = rng.uniform(0.05, 0.3) * frame.depth
+    inner = rng.uniform(0.5, 0.8) * outer
+    ring = BRepAlgoAPI_Cut(
+        _cylinder(*centre, -depth, outer, depth + AIR), _cylinder(*centre, -depth - AIR, inner, depth + 3 * AIR)
+    )
+    return ring.Shape()
+
+
+ToolMaker = Callable[[random.Random, Frame], TopoDS_Shape | None]
+
+TOOLS: dict[str, ToolMaker] = {
+    "through_hole": lambda rng, f: _hole(rng, f, True),
+    "blind_hole": lambda rng, f: _hole(rng, f, False),
+    "triangular_passage": lambda rng, f: _polygon_cut(rng, f, 3, True),
+    "rectangular_passage": lambda rng, f: _rectangle_cut(rng, f, True),
+    "6sides_passage": lambda rng, f: _polygon_cut(rng, f, 6, True),
+    "triangular_pocket": lambda rng, f: _polygon_cut(rng, f, 3, False),
+    "rectangular_pocket": lambda rng, f: _rectangle_cut(rng, f, False),
+    "6sides_pocket": lambda rng, f: _polygon_cut(rng, f, 6, False),
+    "circular_end_pocket": _circular_end_pocket,
+    "triangular_through_slot": lambda rng, f: _through_slot(rng, f, "triangular"),
+    "rectangular_through_slot": lambda rng, f: _through_slot(rng, f, "rectangular"),
+    "circular_through_slot": lambda rng, f: _through_slot(rng, f, "circular"),
+    "rectangular_blind_slot": lambda rng, f: _blind_slot(rng, f, "flat"),
+    "h_circular_end_blind_slot": lambda rng, f: _blind_slot(rng, f, "h_round"),
+    "v_circular_end_blind_slot": lambda rng, f: _blind_slot(rng, f, "v_round"),
+    "rectangular_through_step": lambda rng, f: _step(rng, f, "rectangular_through"),
+    "slanted_through_step": lambda rng, f: _step(rng, f, "slanted_through"),
+    "rectangular_blind_step": lambda rng, f: _step(rng, f, "rectangular_blind"),
+    "triangular_blind_step": lambda rng, f: _step(rng, f, "triangular_blind"),
+    "circular_blind_step": lambda rng, f: _step(rng, f, "circular_blind"),
+    "Oring": _oring,
+}
+GENERATED_CLASSES = tuple(sorted(TOOLS)) + ("chamfer", "round")
+
+
+# ------------------------------------------------------------------ history tracking
+
+
+def _faces_of(shape: TopoDS_Shape) -> IndexedMapOfShape:
+    faces = IndexedMapOfShape()
+    TopExp.MapShapes_s(shape, TopAbs_FACE, faces)
+    return faces
+
+
+def _bounds(shape: TopoDS_Shape) -> tuple[list[float], list[float]]:
+    box = Bnd_Box()
+    BRepBndLib.Add_s(shape, box)
+    return list(box.CornerMin().Coord()), list(box.CornerMax().Coord())
+
+
+class _History:
+    """The class and instance of every face of the current shape, carried through each operation."""
+
+    def __init__(self, shape: TopoDS_Shape) -> None:
+        self.shape = shape
+        self.entries: list[tuple[TopoDS_Shape, str, int]] = [
+            (face, STOCK, -1) for face in _face_list(_faces_of(shape))
+        ]
+
+    def apply(self, operation: BRepBuilderAPI_MakeShape, new_faces: list[tuple[TopoDS_Shape, str, int]]) -> None:
+        """Carry the entries through ``operation`` and add the faces it made from its tool."""
+        carried: list[tuple[TopoDS_Shape, str, int]] = []
+        for face, label, instance in self.entries + new_faces:
+            if operation.IsDeleted(face):
+                continue
+            modified = operation.Modified(face)
+            if modified.Extent() == 0:
+                carried.append((face, label, instance))
+            else:
+                carried.extend((image, label, instance) for image in modified)
+        self.shape = operation.Shape()
+        present = _faces_of(self.shape)
+        self.entries = [entry for entry in carried if present.Contains(entry[0])]
+
+    def labels(self) -> tuple[IndexedMapOfShape, list[str], list[int]] | None:
+        """Faces of the shape with their class and instance; None if any face has no history."""
+        faces = _faces_of(self.shape)
+        labels: list[str | None] = [None] * faces.Extent()
+        instances = [-1] * faces.Extent()
+        for face, label, instance in self.entries:
+            index = faces.FindIndex(face)
+            if index > 0:
+                labels[index - 1], instances[index - 1] = label, instance
+        if any(label is None for label in labels):
+            return None
+        return faces, labels, instances
+
+
+def _face_list(faces: IndexedMapOfShape) -> list[TopoDS_Shape]:
+    return [faces.FindKey(i) for i in range(1, faces.Extent() + 1)]
+
+
+def _is_one_valid_solid(shape: TopoDS_Shape) -> bool:
+    solids = IndexedMapOfShape()
+    TopExp.MapShapes_s(shape, TopAbs_SOLID, solids)
+    return solids.Extent() == 1 and BRepCheck_Analyzer(shape).IsValid()
+
+
+# ------------------------------------------------------------------ parts
+
+
+def _blend(history: _History, rng: random.Random, kind: str, instance: int, size: float) -> FeatureRecord | None:
+    """Chamfer or round one or two edges of the plain block; the new faces come from ``Generated``."""
+    edges = IndexedMapOfShape()
+    TopExp.MapShapes_s(history.shape, TopAbs_EDGE, edges)
+    chosen = rng.sample(range(1, edges.Extent() + 1), rng.choice([1, 2]))
+    maker = BRepFilletAPI_MakeChamfer(history.shape) if kind == "chamfer" else BRepFilletAPI_MakeFillet(history.shape)
+    for index in chosen:
+        maker.Add(size, TopoDS.Edge(edges.FindKey(index)))
+    maker.Build()
+    if not maker.IsDone() or not _is_one_valid_solid(maker.Shape()):
+        return None
+    generated = [(face, kind, instance) for i in chosen for face in maker.Generated(edges.FindKey(i))]
+    history.apply(maker, [])
+    history.entries.extend(generated)
+    box_min, box_max = _bounds(_compound_of([face for face, _, _ in generated]))
+    return FeatureRecord(instance, kind, box_min, box_max)
+
+
+def _compound_of(shapes: list[TopoDS_Shape]) -> TopoDS_Shape:
+    compound = TopoDS_Compound()
+    builder = BRep_Builder()
+    builder.MakeCompound(compound)
+    for shape in shapes:
+        builder.Add(compound, shape)
+    return compound
+
+
+def _cut_feature(history: _History, rng: random.Random, label: str, instance: int, frame: Frame) -> FeatureRecord | None:
+    local = TOOLS[label](rng, frame)
+    if local is None:
+        return None
+    tool = BRepBuilderAPI_Transform(local, frame.placement(), True).Shape()
+    cut = BRepAlgoAPI_Cut(history.shape, tool)
+    if not cut.IsDone() or not _is_one_valid_solid(cut.Shape()):
+        return None
+    history.apply(cut, [(face, label, instance) for face in _face_list(_faces_of(tool))])
+    box_min, box_max = _bounds(tool)
+    return FeatureRecord(instance, label, box_min, box_max)
+
+
+def generate_part(seed: int, name: str | None = None) -> GeneratedPart:
+    """One labelled part, the same for the same seed."""
+    rng = random.Random(seed)
+    while True:
+        dims = [rng.uniform(*STOCK_RANGE) for _ in range(3)]
+        history = _History(BRepPrimAPI_MakeBox(*dims).Shape())
+        records: list[FeatureRecord] = []
+        if rng.random() < BLEND_CHANCE:
+            kind = rng.choice(["chamfer", "round"])
+            record = _blend(history, rng, kind, 0, rng.uniform(0.03, 0.1) * min(dims))
+            records += [record] if record else []
+        frames = stock_frames(*dims)
+        wanted = rng.randint(*FEATURES_PER_PART)
+        for _ in range(3 * wanted):
+            if len(records) >= wanted:
+                break
+            label = rng.choice(sorted(TOOLS))
+            record = _cut_feature(history, rng, label, len(records), rng.choice(frames))
+            records += [record] if record else []
+        labelled = history.labels()
+        if labelled is not None:
+            faces, labels, instances = labelled
+            return GeneratedPart(name or f"gen_{seed:06d}", history.shape, faces, labels, instances, records)
+
+
+def write_part(part: GeneratedPart, out: Path) -> None:
+    """``out/step/NAME.step`` with face i named ``str(i)``, and ``out/labels/NAME.json``."""
+    writer = STEPControl_Writer()
+    if writer.Transfer(part.shape, STEPControl_AsIs) != IFSelect_RetDone:
+        raise RuntimeError(f"STEP transfer failed for {part.name}")
+    finder = writer.WS().TransferWriter().FinderProcess()
+    for index in range(part.faces.Extent()):
+        entity = STEPConstruct.FindEntity_s(finder, part.faces.FindKey(index + 1))
+        entity.SetName(TCollection_HAsciiString(str(index)))
+    (out / "step").mkdir(parents=True, exist_ok=True)
+    (out / "labels").mkdir(parents=True, exist_ok=True)
+    if writer.Write(str(out / "step" / f"{part.name}.step")) != IFSelect_RetDone:
+        raise RuntimeError(f"STEP write failed for {part.name}")
+    labels = {
+        "faces": {
+            str(i): {"label": label, "instance": instance}
+            for i, (label, instance) in enumerate(zip(part.face_labels, part.face_instances))
+        },
+        "features": [asdict(record) for record in part.features],
+    }
+    (out / "labels" / f"{part.name}.json").write_text(json.dumps(labels))
+
+
+def _generate_one(job: tuple[int, Path]) -> None:
+    seed, out = job
+    write_part(generate_part(seed), out)
+
+
+def generate(out: Path, count: int, seed: int = 0, workers: int = 2) -> None:
+    """Parts ``seed`` .. ``seed + count - 1``; parts already written are kept."""
+    from tqdm import tqdm
+
+    jobs = [(s, out) for s in range(seed, seed + count) if not (out / "labels" / f"gen_{s:06d}.json").is_file()]
+    with multiprocessing.get_context("forkserver").Pool(workers, silence_occt) as pool:
+        for _ in tqdm(pool.imap_unordered(_generate_one, jobs, chunksize=4), total=len(jobs), desc="parts", file=sys.stderr):
+            pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    generate(args.out, args.count, args.seed, args.workers)
+
+
+if __name__ == "__main__":
+    main()
