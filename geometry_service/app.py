@@ -104,6 +104,11 @@ def _routes() -> Blueprint:
         )
         return _json(service.analyze(_receiver(service), correlation_id, started))
 
+    @routes.get("/results/<file_hash>")
+    @_require_token("service_api_key")
+    def cached_result(file_hash: str) -> Response:
+        return jsonify(_service().cached_result(file_hash))
+
     @routes.get("/health")
     def health() -> Response:
         return jsonify(_service().health())

@@ -376,3 +376,27 @@ def test_model_missing_is_degraded_not_failed(client: FlaskClient, part_files: d
         "tier": "tier_1_brep_ml", "code": "model_missing", "error_type": "systemic",
         "reason": "model not loaded: no-model.onnx not found"}
     assert client.get("/health").get_json()["status"] == "degraded"
+
+
+def test_unreachable_store_keeps_records_in_the_spool(make_app, base_settings: Settings) -> None:
+    app = make_app(replace(base_settings, database_url="postgresql://postgres@127.0.0.1:1/test",
+                           retry_max_attempts=1))
+    client = app.test_client()
+    for number in range(3):
+        response = upload(client, data=b"not a part", **{"X-Correlation-ID": f"spooled-{number}"})
+        assert response.status_code == 415
+    service: AnalysisService = app.extensions["geometry_service"]
+    assert service.dlq.drain().error
+    assert service.dlq.pending() == 3
+    stats = client.get("/dlq/stats")
+    assert stats.status_code == 503
+    assert stats.get_json()["error"]["error_type"] == "transient"
+
+
+def test_cached_result_by_file_hash(client: FlaskClient, part_files: dict[str, Path]) -> None:
+    answer = upload(client, part_files["hole"]).get_json()
+    again = client.get(f"/results/{answer['file_hash']}")
+    assert again.status_code == 200
+    assert again.get_json()["features"] == answer["features"]
+    assert client.get(f"/results/{'0' * 64}").status_code == 404
+    assert client.get("/results/not-a-hash").status_code == 400
