@@ -199,9 +199,7 @@ class AnalysisService:
             received.check_is_step()
             body = self._analyze_received(received, correlation_id, started)
             return self._answered(body, correlation_id, received, started)
-        except BaseException as exc:  # noqa: BLE001 - every failure becomes a JSON answer
-            if not isinstance(exc, Exception):
-                raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
             return self._failed(exc, correlation_id, received, started)
         finally:
             if received is not None:
