@@ -6,7 +6,7 @@ PORT ?= 8080
 DATA_DIR ?= .data
 SHARED ?= ../shared
 
-.PHONY: serve test test-slow bench migrate eval-geometric data clean
+.PHONY: serve test test-slow bench migrate eval-geometric data clean generate train train-tiny eval
 
 # The venv is rebuilt when a requirements file changes.
 $(BIN)/.installed: requirements.txt
@@ -18,10 +18,15 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# torch (CPU build) and friends, for training/ and its tests; never in the service image.
+$(BIN)/.installed-train: $(BIN)/.installed-dev requirements-train.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-train.txt
+	touch $@
+
 serve: $(BIN)/.installed
 	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py "geometry_service.app:create_app()"
 
-test: $(BIN)/.installed-dev data
+test: $(BIN)/.installed-train data
 	$(BIN)/python -m pytest -m "not slow"
 
 test-slow: $(BIN)/.installed-dev data
@@ -36,6 +41,29 @@ migrate: $(BIN)/.installed
 eval-geometric: $(BIN)/.installed data
 	$(BIN)/python scripts/eval_geometric.py --data $(DATA_DIR)/mfcad --out var/eval/geometric_mfcad.json
 	$(BIN)/python scripts/eval_geometric.py --dataset tm --data $(DATA_DIR)/turningmilling --out var/eval/geometric_turningmilling.json
+
+# BRepNet (training/): labelled parts, full training (ships models/brepnet.onnx and
+# writes the report to var/train/brepnet), a tiny run, and re-evaluation of the
+# shipped model on a folder of labelled STEP files (make eval EVAL_DATA=folder).
+GENERATED_PARTS ?= 2500
+EVAL_DATA ?= $(DATA_DIR)/mfcad
+MODEL_VERSION ?= brepnet-1.0.0
+
+generate: $(BIN)/.installed-train
+	nice -n 10 $(BIN)/python -m training.generator --out $(DATA_DIR)/generated --count $(GENERATED_PARTS)
+
+train: $(BIN)/.installed-train data generate
+	nice -n 10 $(BIN)/python -m training.train --data $(DATA_DIR)/mfcad $(DATA_DIR)/generated \
+		--cache $(DATA_DIR)/cache --out var/train/brepnet --model-out models/brepnet.onnx --version $(MODEL_VERSION)
+
+train-tiny: $(BIN)/.installed-train
+	$(BIN)/python -m training.generator --out var/train/tiny/data --count 12 --workers 1
+	$(BIN)/python -m training.train --data var/train/tiny/data --cache var/train/tiny/cache --out var/train/tiny \
+		--model-out var/train/tiny/brepnet.onnx --version tiny --epochs 1 --max-steps 5 --workers 1
+
+eval: $(BIN)/.installed-train data
+	$(BIN)/python -m training.evaluate --data $(EVAL_DATA) --model models/brepnet.onnx \
+		--cache $(DATA_DIR)/cache --out var/eval/brepnet --split val
 
 # The shared data sets, unpacked once into a git-ignored folder; skipped when ../shared is absent.
 data:

@@ -84,11 +84,18 @@ def build_ladder(request: AnalysisRequest, graph_error: str | None) -> Ladder:
             reason = f"no B-Rep graph: {graph_error}"
             blocked.setdefault(tier, TierFailure(tier, reason, "graph_failed", ErrorType.PERMANENT.value))
     tiers = {
+        Tier.BREP_ML: _brep_ml,
         Tier.MESH_HEURISTICS: _rule_based,
         Tier.POINT_CLOUD: _point_cloud,
         Tier.BASIC: _mesh_only,
     }
     return Ladder(tiers=tiers, unavailable=blocked)
+
+
+def _brep_ml(context: PartContext) -> Recognition:
+    from .brepnet_wrapper import recognize_with_model
+
+    return recognize_with_model(context.graph)
 
 
 def _rule_based(context: PartContext) -> Recognition:

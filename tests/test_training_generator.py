@@ -18,7 +18,7 @@ from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
 from geometry_service.geometry.step_reader import read_step
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
 from training.dataset import face_class_tables, load_part
-from training.generator import GENERATED_CLASSES, generate_part, write_part
+from training.generator import GENERATED_CLASSES, generate_part, write_parts
 
 SEEDS = range(6)
 TOL = 1e-3  # mm
@@ -26,10 +26,7 @@ TOL = 1e-3  # mm
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("generated")
-    for seed in SEEDS:
-        write_part(generate_part(seed), out)
-    return out
+    return write_parts(tmp_path_factory.mktemp("generated"), SEEDS)
 
 
 def test_generated_classes_are_in_the_taxonomy() -> None:
@@ -39,10 +36,10 @@ def test_generated_classes_are_in_the_taxonomy() -> None:
 def test_same_seed_same_part() -> None:
     first, second = generate_part(3), generate_part(3)
     assert first.face_labels == second.face_labels
-    assert [asdict_box(r) for r in first.features] == [asdict_box(r) for r in second.features]
+    assert [_box_key(r) for r in first.features] == [_box_key(r) for r in second.features]
 
 
-def asdict_box(record) -> tuple:
+def _box_key(record) -> tuple:
     return record.label, tuple(np.round(record.box_min, 9)), tuple(np.round(record.box_max, 9))
 
 

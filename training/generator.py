@@ -31,7 +31,7 @@ import random
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from OCP.Bnd import Bnd_Box
 from OCP.BRep import BRep_Builder
@@ -447,9 +447,16 @@ def write_part(part: GeneratedPart, out: Path) -> None:
     (out / "labels" / f"{part.name}.json").write_text(json.dumps(labels))
 
 
+def write_parts(out: Path, seeds: Iterable[int]) -> Path:
+    """Generate and write the parts of ``seeds`` one after the other; returns ``out``."""
+    for seed in seeds:
+        write_part(generate_part(seed), out)
+    return out
+
+
 def _generate_one(job: tuple[int, Path]) -> None:
     seed, out = job
-    write_part(generate_part(seed), out)
+    write_parts(out, [seed])
 
 
 def generate(out: Path, count: int, seed: int = 0, workers: int = 2) -> None:

@@ -53,7 +53,7 @@ class WingedEdgeLayer(nn.Module):
         super().__init__()
         slots = COEDGE_SLOTS + FACE_SLOTS + EDGE_SLOTS
         self.message = nn.Sequential(
-            nn.Linear(slots * hidden, 2 * hidden), nn.ReLU(), nn.Linear(2 * hidden, hidden), nn.ReLU()
+            nn.Linear(slots * hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU()
         )
         self.coedge_norm = nn.LayerNorm(hidden)
         self.face_norm = nn.LayerNorm(hidden)
