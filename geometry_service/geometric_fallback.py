@@ -18,13 +18,8 @@ from .recognition.candidate import Candidate
 from .recognition.edges_blends import recognize_chamfers, recognize_rounds
 from .recognition.holes import recognize_holes
 from .recognition.pockets import recognize_depressions
-from .recognition.stock import (
-    box_plane_faces,
-    faces_compound,
-    oriented_box,
-    part_volume,
-    stock_box,
-)
+from .recognition.oriented_box import minimal_box
+from .recognition.stock import box_plane_faces, part_volume, stock_box
 from .recognition.topology import PartTopology
 from .recognition.turning import analyze_turning
 
@@ -34,9 +29,8 @@ METHOD = "geometric"
 def recognize_features(graph: BRepGraph) -> Recognition:
     """Features and a label per face for one part, with part-level stock figures."""
     topology = PartTopology(graph)
-    compound = faces_compound(graph)
-    box = stock_box(compound)
-    volume = part_volume(compound)
+    box = stock_box(graph)
+    volume = part_volume(graph)
     turning = analyze_turning(topology)
 
     if turning.part_type != "prismatic":
@@ -84,7 +78,7 @@ def recognize_features(graph: BRepGraph) -> Recognition:
             "max": box.upper.tolist(),
             "size": box.size.tolist(),
         },
-        "oriented_box": oriented_box(compound),
+        "oriented_box": minimal_box(topology).to_json(),
         "volume": volume,
         "stock_volume": box.volume,
         "removed_volume": box.volume - volume,

@@ -22,8 +22,8 @@ from OCP.BRepTools import BRepTools
 
 from .candidate import Candidate
 from .iso_sizes import nearest_drill, nearest_tap
-from .measure import unit
-from .topology import CONE, CYLINDER, PLANE, SMOOTH, PartTopology
+from .measure import edge_v_ranges, unit
+from .topology import CONCAVE, CONE, CONVEX, CYLINDER, LINE, PLANE, SMOOTH, PartTopology
 
 FULL_TURN = 2.0 * math.pi
 
@@ -39,6 +39,17 @@ class Segment:
     radius_start: float
     radius_end: float
     span: float = 0.0  # angle covered, radians (cylinders and cones)
+    bores: list[BoreFace] = field(default_factory=list)
+
+
+@dataclass
+class BoreFace:
+    """One face of a bore segment: the v range of each of its edges, and the
+    axial position of its two v bounds, to tell which edges are its ends."""
+
+    face: int
+    edge_v: dict[int, tuple[float, float]]
+    ends: tuple[tuple[float, float], tuple[float, float]]  # (v, axial position) at vmin, vmax
 
 
 @dataclass
@@ -62,9 +73,23 @@ def _is_bore(topology: PartTopology, face: int) -> bool:
     graph = topology.graph
     if graph.face_surface_type[face] not in (CYLINDER, CONE):
         return False
-    if any(n.convexity == SMOOTH for n in topology.neighbours[face]):
+    if any(
+        n.convexity == SMOOTH and not _same_surface(topology, face, n.face)
+        for n in topology.neighbours[face]
+    ):
         return False
     return topology.inward(face)
+
+
+def _same_surface(topology: PartTopology, a: int, b: int) -> bool:
+    """Two faces of one cylinder or cone: CAD systems split a bore into halves,
+    and those meet smoothly without being a blend."""
+    graph = topology.graph
+    return (
+        graph.face_surface_type[a] == graph.face_surface_type[b]
+        and abs(graph.face_radius[a] - graph.face_radius[b]) < 100.0 * topology.length_tol
+        and topology.coaxial(a, b)
+    )
 
 
 def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:
@@ -84,20 +109,31 @@ def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:
             if n.face in parent and topology.coaxial(face, n.face):
                 parent[root(face)] = root(n.face)
 
-    # Flat rings and bottoms: planes normal to the axis touching only bores of it.
+    # Flat rings and bottoms: planes square to the axis that a bore meets in a
+    # concave corner, otherwise bounded by bores of that axis or, for a hole
+    # that breaks out sideways (a partial hole), by convex edges, and no larger
+    # than the widest bore's disc.
     for face in np.flatnonzero(free & (graph.face_surface_type == PLANE)):
         face = int(face)
-        around = topology.neighbour_faces(face)
-        if not around or not around <= parent.keys():
+        rim = [n for n in topology.neighbours[face] if n.face in parent]
+        if not any(n.convexity == CONCAVE for n in rim):
             continue
-        first = next(iter(around))
+        first = rim[0].face
         if not topology.parallel(graph.face_axis[face], graph.face_axis[first]):
             continue
-        if not all(topology.coaxial(first, other) for other in around):
+        if not all(topology.coaxial(first, n.face) for n in rim):
+            continue
+        if any(n.face not in parent and n.convexity != CONVEX for n in topology.neighbours[face]):
+            continue
+        widest = max(
+            (float(graph.face_radius[n.face]) for n in rim if graph.face_surface_type[n.face] == CYLINDER),
+            default=math.inf,
+        )
+        if graph.face_area[face] > math.pi * widest**2 * (1.0 + 1e-6):
             continue
         parent[face] = face
-        for other in around:
-            parent[root(other)] = root(face)
+        for n in rim:
+            parent[root(n.face)] = root(face)
 
     groups: dict[int, HoleStack] = {}
     for face in parent:
@@ -123,7 +159,10 @@ def _segment(topology: PartTopology, face: int, stack: HoleStack) -> Segment:
     if kind == PLANE:
         t = float(np.dot(graph.face_sample_point[face] - stack.origin, stack.axis))
         return Segment("plane", [face], t, t, math.nan, math.nan)
-    umin, umax, vmin, vmax = BRepTools.UVBounds_s(graph.face(face))
+    umin, umax, _, _ = BRepTools.UVBounds_s(graph.face(face))
+    edge_v = edge_v_ranges(topology, face)
+    vmin = min(low for low, _ in edge_v.values())
+    vmax = max(high for _, high in edge_v.values())
     surface = BRepAdaptor_Surface(graph.face(face), True)
     if kind == CYLINDER:
         gp = surface.Cylinder()
@@ -137,6 +176,7 @@ def _segment(topology: PartTopology, face: int, stack: HoleStack) -> Segment:
     direction = float(np.dot(np.array(position.Direction().Coord()), stack.axis))
     base = float(np.dot(location - stack.origin, stack.axis))
     ends = [(base + v * slope * direction, radius0 + v * radius_rate) for v in (vmin, vmax)]
+    bore = BoreFace(face, edge_v, ((vmin, ends[0][0]), (vmax, ends[1][0])))
     ends.sort()
     return Segment(
         "cylinder" if kind == CYLINDER else "cone",
@@ -146,6 +186,7 @@ def _segment(topology: PartTopology, face: int, stack: HoleStack) -> Segment:
         ends[0][1],
         ends[1][1],
         umax - umin,
+        [bore],
     )
 
 
@@ -162,6 +203,7 @@ def _merge(segments: list[Segment], tol: float) -> list[Segment]:
             ):
                 other.faces += seg.faces
                 other.span += seg.span
+                other.bores += seg.bores
                 break
         else:
             merged.append(seg)
@@ -178,17 +220,7 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
     low = min(s.start for s in bores)
     high = max(s.end for s in bores)
 
-    # Which ends open onto the part: a face outside the stack touches the end.
-    members = stack.faces
-    entry_faces: dict[bool, set[int]] = {False: set(), True: set()}
-    for seg in bores:
-        for face in seg.faces:
-            for n in topology.neighbours[face]:
-                if n.face in members:
-                    continue
-                t = float(np.dot(graph.edge_midpoint[n.edge] - stack.origin, stack.axis))
-                at_high = abs(t - high) <= abs(t - low)
-                entry_faces[at_high].add(n.face)
+    entry_faces = _end_faces(topology, stack, bores, low, high, tol)
     open_low, open_high = bool(entry_faces[False]), bool(entry_faces[True])
     bottoms = [
         s
@@ -321,6 +353,41 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
     kind = "through_hole" if through else "blind_hole"
     subtype = "+".join(subtype_parts) if subtype_parts else "plain"
     return Candidate(kind, sorted(stack.faces), params, subtype)
+
+
+def _end_faces(
+    topology: PartTopology,
+    stack: HoleStack,
+    bores: list[Segment],
+    low: float,
+    high: float,
+    tol: float,
+) -> dict[bool, set[int]]:
+    """Faces outside the stack met where a bore ends at the stack's low (False)
+    or high (True) end: the faces the hole opens onto.
+
+    An edge counts where it reaches the face's v bound at that end. Lines are
+    the sides of a partial hole (the only lines on a cylinder or cone run
+    along it) and an edge inside the v range is another hole crossing this
+    one: neither is an end.
+    """
+    graph = topology.graph
+    ends: dict[bool, set[int]] = {False: set(), True: set()}
+    for seg in bores:
+        for bore in seg.bores:
+            at_end = [
+                (v, abs(t - high) < tol)
+                for v, t in bore.ends
+                if min(abs(t - low), abs(t - high)) < tol
+            ]
+            for n in topology.neighbours[bore.face]:
+                if n.face in stack.faces or graph.edge_curve_type[n.edge] == LINE:
+                    continue
+                vmin, vmax = bore.edge_v[n.edge]
+                for v, is_high in at_end:
+                    if min(abs(vmin - v), abs(vmax - v)) < tol:
+                        ends[is_high].add(n.face)
+    return ends
 
 
 def _tip(bores: list[Segment], low: float, high: float, tol: float) -> str | None:

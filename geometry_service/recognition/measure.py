@@ -11,96 +11,131 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from OCP.BRep import BRep_Tool
-from OCP.BRepAdaptor import BRepAdaptor_Curve
-from OCP.GeomAbs import GeomAbs_CurveType
-from OCP.TopAbs import TopAbs_EDGE, TopAbs_VERTEX
-from OCP.TopExp import TopExp_Explorer
-from OCP.TopoDS import TopoDS
+from OCP.Bnd import Bnd_Box2d
+from OCP.BndLib import BndLib_Add2dCurve
+from OCP.BRepAdaptor import BRepAdaptor_Curve2d
+from OCP.BRepTools import BRepTools
 
-from ..geometry.brep_graph import BRepGraph
+from ..geometry.brep_graph import CURVE_TYPES
+from .topology import PartTopology
 
-_CURVE_SAMPLES = 16
-
-
-def face_vertices(graph: BRepGraph, face_ids: list[int]) -> np.ndarray:
-    """Coordinates of the vertices of the faces, (N, 3)."""
-    points = []
-    for face_id in face_ids:
-        explorer = TopExp_Explorer(graph.face(face_id), TopAbs_VERTEX)
-        while explorer.More():
-            points.append(BRep_Tool.Pnt_s(TopoDS.Vertex(explorer.Current())).Coord())
-            explorer.Next()
-    return np.asarray(points, dtype=float).reshape(-1, 3)
+_ANALYTIC_EDGES = (CURVE_TYPES.index("line"), CURVE_TYPES.index("circle"))
 
 
-def face_outline(graph: BRepGraph, face_id: int) -> np.ndarray:
+def face_vertices(topology: PartTopology, face_ids: list[int]) -> np.ndarray:
+    """Coordinates of the ends of the faces' edges (their vertices), (N, 3)."""
+    points = [topology.edge_points(e)[[0, -1]] for f in face_ids for e in topology.face_edges(f)]
+    return np.concatenate(points) if points else np.zeros((0, 3))
+
+
+def face_outline(topology: PartTopology, face_id: int) -> np.ndarray:
     """Points on the face's boundary: line ends, and samples along curved edges."""
-    points = []
-    explorer = TopExp_Explorer(graph.face(face_id), TopAbs_EDGE)
-    while explorer.More():
-        edge = TopoDS.Edge(explorer.Current())
-        if not BRep_Tool.Degenerated_s(edge):
-            curve = BRepAdaptor_Curve(edge)
-            first, last = curve.FirstParameter(), curve.LastParameter()
-            count = 2 if curve.GetType() == GeomAbs_CurveType.GeomAbs_Line else _CURVE_SAMPLES + 1
-            for t in np.linspace(first, last, count):
-                points.append(curve.Value(float(t)).Coord())
-        explorer.Next()
-    return np.asarray(points, dtype=float).reshape(-1, 3)
+    points = [topology.edge_points(e) for e in topology.face_edges(face_id)]
+    return np.concatenate(points) if points else np.zeros((0, 3))
+
+
+def edge_v_ranges(topology: PartTopology, face_id: int) -> dict[int, tuple[float, float]]:
+    """The v range of each edge of a face in the face's parameter space.
+
+    On a cylinder or cone v runs along the axis, so these give exact axial
+    extents. Lines and circles lie at constant v or along it and OCCT's quick
+    UV bounds are exact for them; for intersection curves (B-splines,
+    ellipses) the quick bounds take in the control polygon and overshoot, so
+    those are bounded by optimisation instead.
+    """
+    graph = topology.graph
+    face = graph.face(face_id)
+    ranges: dict[int, tuple[float, float]] = {}
+    for edge_id in graph.coedge_edge[topology.coedges(face_id)].tolist():
+        if edge_id in ranges:
+            continue
+        edge = graph.edge(edge_id)
+        if graph.edge_curve_type[edge_id] in _ANALYTIC_EDGES:
+            _, _, vmin, vmax = BRepTools.UVBounds_s(face, edge)
+        else:
+            curve = BRepAdaptor_Curve2d(edge, face)
+            box = Bnd_Box2d()
+            BndLib_Add2dCurve.AddOptimal_s(
+                curve.Curve(), curve.FirstParameter(), curve.LastParameter(), 0.0, box
+            )
+            box.SetGap(0.0)
+            vmin, vmax = box.GetYMin(), box.GetYMax()
+        ranges[edge_id] = (vmin, vmax)
+    return ranges
 
 
 def plane_basis(normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two unit vectors spanning the plane normal to ``normal``."""
-    helper = np.eye(3)[int(np.argmin(np.abs(normal)))]
-    u = np.cross(normal, helper)
-    u /= np.linalg.norm(u)
-    return u, np.cross(normal, u)
+    """Two unit vectors spanning the plane normal to ``normal`` (a right-handed
+    frame with it). Written out: numpy's cross costs 25 us a call."""
+    nx, ny, nz = (float(c) for c in normal)
+    k = min(range(3), key=lambda i: abs((nx, ny, nz)[i]))
+    if k == 0:
+        u = (0.0, nz, -ny)
+    elif k == 1:
+        u = (-nz, 0.0, nx)
+    else:
+        u = (ny, -nx, 0.0)
+    norm = math.sqrt(u[0] ** 2 + u[1] ** 2 + u[2] ** 2)
+    u = (u[0] / norm, u[1] / norm, u[2] / norm)
+    v = (ny * u[2] - nz * u[1], nz * u[0] - nx * u[2], nx * u[1] - ny * u[0])
+    return np.array(u), np.array(v)
 
 
 def _convex_hull(points: np.ndarray) -> np.ndarray:
-    """Andrew's monotone chain; points (N, 2), hull counter-clockwise."""
-    pts = np.unique(np.round(points, 9), axis=0)
-    if len(pts) < 3:
-        return pts
+    """Convex hull of 2D points, counter-clockwise, without collinear points.
 
-    def half(sequence):
-        chain: list[np.ndarray] = []
-        for p in sequence:
-            while len(chain) >= 2:
-                a, b = chain[-2], chain[-1]
-                if (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]) > 1e-12:
-                    break
-                chain.pop()
-            chain.append(p)
-        return chain
+    Quickhull with numpy: each step keeps the points outside the hull edge
+    found so far and takes the farthest as a new corner, so the work is a
+    few array passes per hull corner, not a Python step per point (a real
+    part's outline has thousands of points and a dozen corners)."""
+    pts = np.round(points, 9)
+    if len(pts) == 0:
+        return pts.reshape(0, 2)
+    order = np.lexsort((pts[:, 1], pts[:, 0]))
+    first, last = pts[order[0]], pts[order[-1]]  # lowest and highest x (ties by y)
+    if np.array_equal(first, last):
+        return first[None, :]
+    lower = _hull_chain(pts, first, last)
+    upper = _hull_chain(pts, last, first)
+    return np.asarray([first, *lower, last, *upper], dtype=float)
 
-    lower = half(pts)
-    upper = half(pts[::-1])
-    return np.asarray(lower[:-1] + upper[:-1])
+
+def _hull_chain(points: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[np.ndarray]:
+    """Hull corners strictly right of the line start -> end, in order from start."""
+    edge = end - start
+    cross = edge[1] * (points[:, 0] - start[0]) - edge[0] * (points[:, 1] - start[1])
+    scale = max(1.0, float(np.abs(edge).max()))
+    outside = cross > 1e-12 * scale * scale
+    if not outside.any():
+        return []
+    candidates = points[outside]
+    far = candidates[int(np.argmax(cross[outside]))]
+    return [*_hull_chain(candidates, start, far), far, *_hull_chain(candidates, far, end)]
+
+
+def min_area_rectangle(flat: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Side lengths and the direction of the first side of the minimum-area
+    rectangle around 2D points (rotating calipers on their convex hull)."""
+    hull = _convex_hull(flat)
+    if len(hull) < 2:
+        return 0.0, 0.0, np.array([1.0, 0.0])
+    edges = np.roll(hull, -1, axis=0) - hull
+    norms = np.hypot(edges[:, 0], edges[:, 1])
+    keep = norms > 1e-12
+    d = edges[keep] / norms[keep, None]
+    along = hull @ d.T
+    across = hull @ np.stack([-d[:, 1], d[:, 0]], axis=1).T
+    a, b = np.ptp(along, axis=0), np.ptp(across, axis=0)
+    area = a * b
+    best = int(np.flatnonzero(area <= area.min() + 1e-12)[0])  # the first of equals: stable output
+    return float(a[best]), float(b[best]), d[best]
 
 
 def oriented_extent(points: np.ndarray, normal: np.ndarray) -> tuple[float, float, np.ndarray]:
     """Length, width and length direction of the minimum-area rectangle of the
     points projected on the plane normal to ``normal`` (length >= width)."""
     u, v = plane_basis(normal)
-    flat = np.stack([points @ u, points @ v], axis=1)
-    hull = _convex_hull(flat)
-    if len(hull) < 2:
-        return 0.0, 0.0, u
-    best = (math.inf, 0.0, 0.0, np.array([1.0, 0.0]))
-    for i in range(len(hull)):
-        edge = hull[(i + 1) % len(hull)] - hull[i]
-        norm = float(np.hypot(*edge))
-        if norm < 1e-12:
-            continue
-        d = edge / norm
-        along = hull @ d
-        across = hull @ np.array([-d[1], d[0]])
-        a, b = float(np.ptp(along)), float(np.ptp(across))
-        if a * b < best[0] - 1e-12:
-            best = (a * b, a, b, d)
-    _, a, b, d = best
+    a, b, d = min_area_rectangle(np.stack([points @ u, points @ v], axis=1))
     direction = d[0] * u + d[1] * v
     if a < b:
         a, b, direction = b, a, np.cross(normal, direction)

@@ -271,9 +271,9 @@ def _floor_parameters(
     base = float(np.dot(normal, graph.face_sample_point[floor_faces[0]]))
     depth = 0.0
     if walls:
-        _, top = extent_along(face_vertices(graph, walls), normal)
+        _, top = extent_along(face_vertices(topology, walls), normal)
         depth = top - base
-    outline = np.concatenate([face_outline(graph, f) for f in floor_faces])
+    outline = np.concatenate([face_outline(topology, f) for f in floor_faces])
     length, width, direction = oriented_extent(outline, normal)
     corner = [float(graph.face_radius[f]) for f in rounds if topology.inward(f)]
     return {
@@ -371,7 +371,7 @@ def _common_axis(topology: PartTopology, planar: list[int]) -> np.ndarray | None
 
 
 def _prism_parameters(topology: PartTopology, faces: list[int], axis: np.ndarray) -> dict:
-    points = face_vertices(topology.graph, faces)
+    points = face_vertices(topology, faces)
     low, high = extent_along(points, axis)
     length, width, direction = oriented_extent(points, axis)
     return {
@@ -431,7 +431,7 @@ def _boss(
     normal = graph.face_axis[floor]
     base = float(np.dot(normal, graph.face_sample_point[floor]))
     wall_list = sorted(walls)
-    points = face_vertices(graph, wall_list)
+    points = face_vertices(topology, wall_list)
     _, top = extent_along(points, normal)
     length, width, direction = oriented_extent(points, normal)
     faces = list(floor_faces) + wall_list + tops

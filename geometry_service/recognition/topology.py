@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from OCP.BRep import BRep_Tool
+from OCP.BRepAdaptor import BRepAdaptor_Curve
 from OCP.BRepTools import BRepTools
 from OCP.TopAbs import TopAbs_EDGE
-from OCP.TopExp import TopExp_Explorer
+from OCP.TopExp import TopExp, TopExp_Explorer
 
-from ..geometry.brep_graph import SURFACE_TYPES, BRepGraph, Convexity
+from ..geometry.brep_graph import CURVE_TYPES, SURFACE_TYPES, BRepGraph, Convexity
 
 PLANE = SURFACE_TYPES.index("plane")
 CYLINDER = SURFACE_TYPES.index("cylinder")
@@ -22,12 +24,17 @@ CONE = SURFACE_TYPES.index("cone")
 SPHERE = SURFACE_TYPES.index("sphere")
 TORUS = SURFACE_TYPES.index("torus")
 ROTATIONAL_SURFACES = (CYLINDER, CONE, SPHERE, TORUS)
+LINE = CURVE_TYPES.index("line")
+CIRCLE = CURVE_TYPES.index("circle")
 
 CONCAVE = int(Convexity.CONCAVE)
 CONVEX = int(Convexity.CONVEX)
 SMOOTH = int(Convexity.SMOOTH)
 
 ANGLE_TOL = 1e-4  # on dot products of unit vectors (about 0.006 degrees)
+CURVE_SAMPLES = 16  # intervals a curved edge is sampled in
+_CURVE_STEPS = [i / CURVE_SAMPLES for i in range(CURVE_SAMPLES + 1)]
+_LINE_STEPS = [0.0, 1.0]
 
 
 @dataclass
@@ -54,6 +61,28 @@ class PartTopology:
         self._face_coedges = [order[starts[i] : starts[i + 1]] for i in range(self.face_count)]
         extent = np.ptp(graph.face_centroid, axis=0).max() if self.face_count else 1.0
         self.length_tol = max(1e-6, 1e-7 * float(extent))
+        self._edge_points: dict[int, np.ndarray] = {}
+
+    def edge_points(self, edge: int) -> np.ndarray:
+        """Points along an edge, first and last at its ends: the two ends of a
+        line, evenly spaced samples on a curve, the one point of a collapsed
+        edge. Several recognizers measure the same edges, so they are cached."""
+        points = self._edge_points.get(edge)
+        if points is None:
+            shape = self.graph.edge(edge)
+            if BRep_Tool.Degenerated_s(shape):
+                points = np.array([BRep_Tool.Pnt_s(TopExp.FirstVertex_s(shape)).Coord()])
+            else:
+                curve = BRepAdaptor_Curve(shape)
+                first, last = curve.FirstParameter(), curve.LastParameter()
+                steps = _LINE_STEPS if self.graph.edge_curve_type[edge] == LINE else _CURVE_STEPS
+                points = np.array([curve.Value(first + (last - first) * t).Coord() for t in steps])
+            self._edge_points[edge] = points
+        return points
+
+    def face_edges(self, face: int) -> list[int]:
+        """The distinct edges bounding a face."""
+        return list(dict.fromkeys(self.graph.coedge_edge[self._face_coedges[face]].tolist()))
 
     def neighbour_faces(self, face: int) -> set[int]:
         return {n.face for n in self.neighbours[face]}

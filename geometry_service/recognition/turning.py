@@ -215,7 +215,7 @@ class TurningAnalysis:
 
     def _outer_radius(self, face: int) -> float:
         """Largest distance from the axis over a face's vertices."""
-        points = face_vertices(self.topology.graph, [face]) - self.origin
+        points = face_vertices(self.topology, [face]) - self.origin
         radial = points - np.outer(points @ self.axis, self.axis)
         return float(np.linalg.norm(radial, axis=1).max()) if len(points) else 0.0
 
@@ -300,7 +300,7 @@ def _bar(analysis: TurningAnalysis, outside: list[int]) -> None:
     topology = analysis.topology
     graph = topology.graph
     tol = 100.0 * topology.length_tol
-    points = face_vertices(graph, list(range(graph.face_count))) - analysis.origin
+    points = face_vertices(topology, list(range(graph.face_count))) - analysis.origin
     along = points @ analysis.axis
     analysis.span = (float(along.min()), float(along.max()))
     cylinders = [f for f in outside if graph.face_surface_type[f] == CYLINDER]
