@@ -161,7 +161,7 @@ def build_graph(model: StepModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
         surfaces.loop_count[face_id] = coedges.add_face_loops(face_id, face, edges)
 
     edge_data = _measure_edges(edges, faces, adaptors, coedges, math.radians(smooth_angle_deg))
-    coedge_arrays = coedges.to_arrays(edges.Extent())
+    coedge_arrays = coedges.to_arrays()
 
     return BRepGraph(
         face_surface_type=surfaces.surface_type,
@@ -301,19 +301,32 @@ class _CoedgeLists:
             uses[edge_id].append(coedge_id)
         return uses
 
-    def to_arrays(self, edge_count: int) -> dict[str, np.ndarray]:
-        mate = np.full(len(self.face), -1, dtype=np.int32)
-        for uses in self.uses_of_edges(edge_count):
-            if len(uses) >= 2:
-                mate[uses] = np.roll(uses, -1)
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        edge = np.asarray(self.edge, dtype=np.int32)
         return {
             "coedge_face": np.asarray(self.face, dtype=np.int32),
-            "coedge_edge": np.asarray(self.edge, dtype=np.int32),
+            "coedge_edge": edge,
             "coedge_next": np.asarray(self.next, dtype=np.int32),
             "coedge_prev": np.asarray(self.prev, dtype=np.int32),
-            "coedge_mate": mate,
+            "coedge_mate": _mates(edge),
             "coedge_reversed": np.asarray(self.reversed, dtype=bool),
         }
+
+
+def _mates(coedge_edge: np.ndarray) -> np.ndarray:
+    """Each coedge's mate: the next use of its edge in coedge order, cyclically; -1 if alone."""
+    order = np.argsort(coedge_edge, kind="stable")
+    grouped = coedge_edge[order]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    group_start = np.repeat(starts, sizes)
+    group_size = np.repeat(sizes, sizes)
+    position = np.arange(len(order))
+    following = np.where(position + 1 < group_start + group_size, position + 1, group_start)
+    shared = group_size >= 2
+    mate = np.full(len(order), -1, dtype=np.int32)
+    mate[order[shared]] = order[following[shared]]
+    return mate
 
 
 def _measure_edges(edges, faces, adaptors, coedges: _CoedgeLists, smooth_tol: float) -> dict:

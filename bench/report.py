@@ -1,0 +1,114 @@
+"""The benchmark's printed table: one row per part, group medians, then the targets."""
+
+from __future__ import annotations
+
+import statistics
+
+from .stages import PartTiming
+from .targets import TargetResult
+from .worker_growth import GrowthResult
+
+_COLUMNS = (
+    ("part", "<", 22),
+    ("group", "<", 9),
+    ("faces", ">", 6),
+    ("tris", ">", 7),
+    ("n", ">", 2),
+    ("read", ">", 8),
+    ("graph", ">", 7),
+    ("mesh", ">", 8),
+    ("recog", ">", 8),
+    ("total", ">", 8),
+    ("wall", ">", 8),
+    ("g/(r+m)", ">", 7),
+    ("rec/(r+m)", ">", 9),
+    ("tot/(r+m)", ">", 9),
+)
+
+
+def _row(values: tuple) -> str:
+    return "  ".join(f"{value:{align}{width}}" for value, (_, align, width) in zip(values, _COLUMNS))
+
+
+def _timing_row(timing: PartTiming) -> str:
+    return _row(
+        (
+            timing.name[:22],
+            timing.group,
+            str(timing.faces),
+            str(timing.triangles),
+            str(timing.repeats),
+            f"{timing.read_ms:.1f}",
+            f"{timing.graph_ms:.1f}",
+            f"{timing.mesh_ms:.1f}",
+            f"{timing.recognize_ms:.1f}",
+            f"{timing.total_ms:.1f}",
+            f"{timing.wall_ms:.1f}",
+            f"{timing.graph_ratio:.2f}",
+            f"{timing.recognize_ratio:.2f}",
+            f"{timing.total_ratio:.2f}",
+        )
+    )
+
+
+def _median_row(group: str, timings: list[PartTiming]) -> str:
+    def median(attribute: str) -> float:
+        return statistics.median(getattr(timing, attribute) for timing in timings)
+
+    return _row(
+        (
+            f"median of {len(timings)}",
+            group,
+            f"{median('faces'):.0f}",
+            f"{median('triangles'):.0f}",
+            "",
+            f"{median('read_ms'):.1f}",
+            f"{median('graph_ms'):.1f}",
+            f"{median('mesh_ms'):.1f}",
+            f"{median('recognize_ms'):.1f}",
+            f"{median('total_ms'):.1f}",
+            f"{median('wall_ms'):.1f}",
+            f"{median('graph_ratio'):.2f}",
+            f"{median('recognize_ratio'):.2f}",
+            f"{median('total_ratio'):.2f}",
+        )
+    )
+
+
+def format_report(
+    timings: list[PartTiming],
+    errors: dict[str, str],
+    peak_rss_mb: float,
+    growth: GrowthResult | None,
+    targets: list[TargetResult],
+) -> str:
+    """The whole printed report; times are warm medians in milliseconds."""
+    header = _row(tuple(name for name, _, _ in _COLUMNS))
+    lines = [
+        "warm medians, ms of CPU time per stage; wall = wall-clock ms of a whole run",
+        header,
+        "-" * len(header),
+    ]
+    groups: dict[str, list[PartTiming]] = {}
+    for timing in timings:
+        groups.setdefault(timing.group, []).append(timing)
+    for group, members in groups.items():
+        lines.extend(_timing_row(timing) for timing in members)
+        lines.append(_median_row(group, members))
+        lines.append("")
+    lines.extend(f"ERROR {name}: {message}" for name, message in errors.items())
+    lines.append(f"peak RSS of the benchmark process: {peak_rss_mb:.0f} MB")
+    if growth is not None:
+        trend = " ".join(f"{rss:.0f}" for rss in growth.trend_mb)
+        lines.append(
+            f"worker RSS over {growth.parts} parts ({growth.distinct_parts} distinct): "
+            f"warm {growth.warm_rss_mb:.0f} MB, end {growth.final_rss_mb:.0f} MB "
+            f"({growth.growth:+.1%}), peak {growth.peak_rss_mb:.0f} MB; trend MB: {trend}"
+        )
+    lines.append("")
+    width = max(len(result.target) for result in targets)
+    lines.extend(
+        f"{result.status:4}  {result.target:{width}}  {result.measured:>12}  {result.detail}"
+        for result in targets
+    )
+    return "\n".join(lines)

@@ -1,0 +1,115 @@
+"""Benchmark the geometry core and check it against its targets: ``make bench``.
+
+Measures, warm and in this process, read / graph / mesh / recognize for
+generated parts (10 to 2,000 faces) and for the MFCAD and NIST samples when
+the shared data is unpacked; the peak RSS of this process; and the RSS growth
+of one worker process over many mixed parts. Prints a table and PASS / FAIL
+per target, writes the figures as JSON, and exits 1 if a target fails.
+
+    python -m bench.run_bench --data .data            # full run (minutes)
+    python -m bench.run_bench --data .data --quick    # small parts, short growth run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import tempfile
+from pathlib import Path
+
+from geometry_service.geometry.step_reader import silence_occt
+
+from .parts import BenchPart, generated_parts, mfcad_sample, nist_parts
+from .report import format_report
+from .stages import PartTiming, time_part
+from .targets import check_targets
+from .worker_growth import GrowthResult, measure_growth
+
+DEFAULT_OUT = Path(__file__).parent / "results" / "bench.json"
+# Parts larger than this stay out of the growth run: it is about memory, not speed.
+GROWTH_MAX_FACES = 500
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path(".data"), help="unpacked shared data (mfcad/, nist/)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON results go")
+    parser.add_argument("--quick", action="store_true", help="parts up to 306 faces, few samples, short growth run")
+    parser.add_argument("--repeats", type=int, help="timed runs per part (default 5, quick 3)")
+    parser.add_argument("--part-budget-s", type=float, default=20.0, help="stop repeating a part after this long")
+    parser.add_argument("--mfcad", type=int, help="MFCAD parts in the sample (default 50, quick 10)")
+    parser.add_argument("--growth-parts", type=int, help="parts for the worker growth run (default 1000, quick 100; 0 skips)")
+    return parser.parse_args(argv)
+
+
+def time_parts(parts: list[BenchPart], repeats: int, budget_s: float) -> tuple[list[PartTiming], dict[str, str]]:
+    """Time every part; a part that fails is reported, not fatal."""
+    timings, errors = [], {}
+    for part in parts:
+        try:
+            timings.append(time_part(part, repeats, budget_s))
+        except Exception as exc:  # a benchmark reports every part it can
+            errors[f"{part.group}/{part.name}"] = f"{type(exc).__name__}: {exc}"
+        print(f"  {part.group}/{part.name}", file=sys.stderr, flush=True)
+    return timings, errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    repeats = args.repeats or (3 if args.quick else 5)
+    mfcad_count = args.mfcad if args.mfcad is not None else (10 if args.quick else 50)
+    growth_count = args.growth_parts if args.growth_parts is not None else (100 if args.quick else 1000)
+    silence_occt()
+    load_before = os.getloadavg()
+
+    with tempfile.TemporaryDirectory(prefix="bench-parts-") as scratch:
+        parts = generated_parts(Path(scratch), args.quick)
+        parts += mfcad_sample(args.data, mfcad_count)
+        parts += nist_parts(args.data, 3 if args.quick else None)
+        print(f"timing {len(parts)} parts, {repeats} warm repeats each", file=sys.stderr)
+        timings, errors = time_parts(parts, repeats, args.part_budget_s)
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+
+        growth: GrowthResult | None = None
+        timed = {(timing.group, timing.name): timing for timing in timings}
+        mix = [part for part in parts if timed.get((part.group, part.name)) and timed[part.group, part.name].faces <= GROWTH_MAX_FACES]
+        if growth_count > 0 and mix:
+            print(f"worker growth over {growth_count} parts ({len(mix)} distinct)", file=sys.stderr)
+            growth = measure_growth(mix, growth_count)
+
+    targets = check_targets(timings, growth)
+    load_after = os.getloadavg()
+    print(f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print(format_report(timings, errors, peak_rss_mb, growth, targets))
+
+    results = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_before": load_before,
+            "load_average_after": load_after,
+        },
+        "settings": {
+            "quick": args.quick,
+            "repeats": repeats,
+            "part_budget_s": args.part_budget_s,
+            "clock": "stages in process CPU time, wall_ms in wall-clock time",
+        },
+        "parts": [timing.to_json() for timing in timings],
+        "errors": errors,
+        "peak_rss_mb": peak_rss_mb,
+        "growth": growth.to_json() if growth is not None else None,
+        "targets": [result.to_json() for result in targets],
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(f"results: {args.out}")
+    return 1 if any(result.status == "FAIL" for result in targets) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""The performance targets of the geometry core, checked against measured figures.
+
+The targets come from the request budget: a typical upload (about 100 faces)
+must leave most of the 25 s budget unused even with a queue ahead of it, a
+large one (2,000 faces) must still answer in seconds, the B-Rep graph and the
+rule-based recognizer must stay cheap next to what any answer costs (reading
+and meshing), and a worker must not grow over its lifetime of requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .stages import PartTiming
+from .worker_growth import GrowthResult
+
+SMALL_PART_FACES = 100
+SMALL_PART_LIMIT_MS = 150.0
+LARGE_PART_FACES = 2000
+LARGE_PART_LIMIT_MS = 2000.0
+GRAPH_RATIO_LIMIT = 0.5
+RECOGNIZE_RATIO_LIMIT = 0.2
+GROWTH_LIMIT = 0.10
+# The generated part nearest to a size target stands for it only if this close.
+SIZE_TOLERANCE = 0.3
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    target: str
+    status: str  # "PASS", "FAIL" or "SKIP" (nothing measured stands for it)
+    measured: str
+    detail: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
+def _part_near(timings: list[PartTiming], faces: int) -> PartTiming | None:
+    generated = [timing for timing in timings if timing.group == "generated"]
+    if not generated:
+        return None
+    nearest = min(generated, key=lambda timing: abs(timing.faces - faces))
+    return nearest if abs(nearest.faces - faces) <= SIZE_TOLERANCE * faces else None
+
+
+def _size_target(timings: list[PartTiming], faces: int, limit_ms: float) -> TargetResult:
+    target = f"{faces:,}-face part read+graph+mesh < {limit_ms:,.0f} ms"
+    part = _part_near(timings, faces)
+    if part is None:
+        return TargetResult(target, "SKIP", "-", f"no generated part within {SIZE_TOLERANCE:.0%} of {faces} faces")
+    return TargetResult(
+        target,
+        _verdict(part.core_ms < limit_ms),
+        f"{part.core_ms:,.0f} ms",
+        f"{part.name} ({part.faces} faces); with recognition {part.total_ms:,.0f} ms",
+    )
+
+
+def _ratio_target(timings: list[PartTiming], stage: str, limit: float) -> TargetResult:
+    """The worst part decides; the median shows whether it is one part or all of them."""
+    target = f"{stage} < {limit:g} x (read+mesh), every part"
+    ratios = sorted(((getattr(t, f"{stage}_ratio"), t) for t in timings), key=lambda pair: pair[0])
+    if not ratios:
+        return TargetResult(target, "SKIP", "-", "no parts measured")
+    worst_ratio, worst = ratios[-1]
+    median_ratio = ratios[len(ratios) // 2][0]
+    over = sum(ratio >= limit for ratio, _ in ratios)
+    return TargetResult(
+        target,
+        _verdict(worst_ratio < limit),
+        f"worst {worst_ratio:.2f}",
+        f"worst {worst.name} ({worst.faces} faces); median {median_ratio:.2f}; {over}/{len(ratios)} parts over",
+    )
+
+
+def _growth_target(growth: GrowthResult | None) -> TargetResult:
+    target = f"worker RSS growth < {GROWTH_LIMIT:.0%} over the run"
+    if growth is None:
+        return TargetResult(target, "SKIP", "-", "not run")
+    detail = f"{growth.warm_rss_mb:.0f} -> {growth.final_rss_mb:.0f} MB over {growth.parts} parts"
+    if growth.recycled:
+        return TargetResult(target, "SKIP", f"{growth.growth:+.1%}", detail + "; the worker was recycled")
+    return TargetResult(target, _verdict(growth.growth < GROWTH_LIMIT), f"{growth.growth:+.1%}", detail)
+
+
+def check_targets(timings: list[PartTiming], growth: GrowthResult | None) -> list[TargetResult]:
+    return [
+        _size_target(timings, SMALL_PART_FACES, SMALL_PART_LIMIT_MS),
+        _ratio_target(timings, "graph", GRAPH_RATIO_LIMIT),
+        _size_target(timings, LARGE_PART_FACES, LARGE_PART_LIMIT_MS),
+        _growth_target(growth),
+        _ratio_target(timings, "recognize", RECOGNIZE_RATIO_LIMIT),
+    ]

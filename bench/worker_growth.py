@@ -1,0 +1,99 @@
+"""Memory growth of one geometry worker over many analyses.
+
+A worker lives for ``max_tasks_per_worker`` requests; if OCCT or our code
+keeps memory per part, the worker grows until the pool recycles it, or until
+RLIMIT_AS kills it mid-request. This runs the real worker task (analyze_file)
+over a mix of parts in a one-worker pool that never recycles, and compares the
+worker's RSS after a warm-up pass (caches and allocator pools filled) with its
+RSS at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import resource
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+
+from geometry_service.worker_pool import GeometryPool, PoolSettings
+
+from .parts import BenchPart
+
+SAMPLES = 10  # RSS readings along the run, for the trend
+
+
+@dataclass(frozen=True)
+class WorkerMemory:
+    pid: int
+    rss_mb: float
+    peak_rss_mb: float
+
+
+@dataclass
+class GrowthResult:
+    """Worker RSS after the warm-up and at the end of ``parts`` analyses."""
+
+    parts: int
+    distinct_parts: int
+    warm_rss_mb: float
+    final_rss_mb: float
+    peak_rss_mb: float
+    recycled: bool  # the worker was replaced during the run: the figures mean nothing
+    trend_mb: list[float] = field(default_factory=list)
+
+    @property
+    def growth(self) -> float:
+        return (self.final_rss_mb - self.warm_rss_mb) / self.warm_rss_mb
+
+    def to_json(self) -> dict:
+        return asdict(self) | {"growth": self.growth}
+
+
+def worker_memory() -> WorkerMemory:
+    """Task: the worker's own pid, resident set and peak resident set."""
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return WorkerMemory(psutil.Process().pid, psutil.Process().memory_info().rss / 2**20, peak_kb / 2**10)
+
+
+def analyze(path: str) -> int:
+    """Task: the worker's real job on one file; only the face count comes back over the pipe."""
+    from geometry_service.analysis_request import AnalysisRequest
+    from geometry_service.part_analysis import analyze_file
+
+    return analyze_file(Path(path), AnalysisRequest())["metadata"]["face_count"]
+
+
+def measure_growth(parts: list[BenchPart], count: int, task_timeout_s: float = 300.0) -> GrowthResult:
+    """Analyze every part once to warm up, then ``count`` parts cycling through ``parts``."""
+    settings = PoolSettings(
+        workers=1,
+        max_tasks_per_worker=len(parts) + count + SAMPLES + 4,
+        task_timeout_s=task_timeout_s,
+        queue_limit=1,
+    )
+    pool = GeometryPool(settings)
+    try:
+        for part in parts:
+            pool.run(analyze, str(part.path))
+        warm = pool.run(worker_memory)
+        trend = [warm.rss_mb]
+        every = max(1, count // SAMPLES)
+        for done, part in enumerate(itertools.islice(itertools.cycle(parts), count), start=1):
+            pool.run(analyze, str(part.path))
+            if done % every == 0 and done < count:
+                trend.append(pool.run(worker_memory).rss_mb)
+        final = pool.run(worker_memory)
+    finally:
+        pool.close()
+    trend.append(final.rss_mb)
+    return GrowthResult(
+        parts=count,
+        distinct_parts=len(parts),
+        warm_rss_mb=warm.rss_mb,
+        final_rss_mb=final.rss_mb,
+        peak_rss_mb=final.peak_rss_mb,
+        recycled=final.pid != warm.pid,
+        trend_mb=trend,
+    )
