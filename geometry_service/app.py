@@ -22,6 +22,7 @@ from .errors import PermanentError, ServiceError
 from .json_logging import configure_logging
 from .metrics import PROMETHEUS_CONTENT_TYPE
 from .received_file import ReceivedFile, file_too_large, read_chunks, receive_file
+from .viewer import viewer_blueprint
 
 log = logging.getLogger("geometry_service.app")
 
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, service: AnalysisService | None
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_blueprint(_routes())
+    app.register_blueprint(viewer_blueprint)
     service.start()
     return app
 
