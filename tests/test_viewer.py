@@ -163,7 +163,6 @@ def browser() -> Iterator[WebDriver]:
     driver.quit()
 
 
-
 @pytest.fixture(scope="module")
 def plate_hash(server: str, hole_plate: Path) -> str:
     """The plate's sha256, once the service has analysed (and so cached) it."""
