@@ -16,6 +16,7 @@ from typing import Any
 
 from .analysis_request import AnalysisRequest
 from .features import Recognition
+from .finite_json import finite_json
 from .geometric_fallback import recognize_features
 from .geometry.brep_graph import SURFACE_TYPES, build_graph
 from .geometry.mesher import Mesh, mesh_model
@@ -62,6 +63,12 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
         "tiers_ms": result.tier_ms,
     }
     timings["worker_total_ms"] = (time.perf_counter() - started) * 1000.0
+    non_finite: list[str] = []
+    features = finite_json([feature.to_json() for feature in recognition.features], "features", non_finite)
+    faces = finite_json(_faces_json(model, graph, recognition), "faces", non_finite)
+    metadata = finite_json(metadata, "metadata", non_finite)
+    if non_finite:
+        warnings.append(f"non-finite values sent as null at: {', '.join(non_finite[:20])}")
     return {
         "processing_tier": result.tier.label,
         "tier_number": int(result.tier),
@@ -69,8 +76,8 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
         "timings": timings,
         "degradation": [failure.to_json() for failure in result.degradation],
         "mesh_data": mesh.to_json(model.face_count) if request.include_mesh else None,
-        "faces": _faces_json(model, graph, recognition),
-        "features": [feature.to_json() for feature in recognition.features],
+        "faces": faces,
+        "features": features,
         "metadata": metadata,
         "warnings": warnings,
     }

@@ -68,7 +68,8 @@ class Mesh:
         """The ``mesh_data`` object of the /analyze answer (flat arrays)."""
         return {
             "vertices": np.round(self.vertices.astype(np.float64), 5).ravel().tolist(),
-            "normals": np.round(self.normals.astype(np.float64), 4).ravel().tolist(),
+            # A degenerate triangle has no normal; JSON has no NaN.
+            "normals": np.round(np.nan_to_num(self.normals.astype(np.float64)), 4).ravel().tolist(),
             "indices": self.indices.ravel().tolist(),
             "face_mapping": self.face_mapping(face_count),
             "vertex_count": self.vertex_count,
