@@ -50,7 +50,9 @@ def recognize_features(graph: BRepGraph) -> Recognition:
     claim(recognize_holes(topology, free))
     claim(recognize_chamfers(topology, free))
     claim(recognize_rounds(topology, free))
-    claim(recognize_depressions(topology, free, np.eye(3)))
+    claim(recognize_depressions(topology, free, np.eye(3), turning.axis))
+    if turning.part_type != "prismatic":
+        turning.mark_cross_features(candidates)
 
     features: list[Feature] = []
     labels = [STOCK] * graph.face_count

@@ -13,25 +13,39 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from OCP.BRepTools import BRepTools
 
 from .candidate import Candidate
-from .measure import unit
-from .topology import CONE, CONVEX, CYLINDER, PLANE, SMOOTH, SPHERE, TORUS, PartTopology
+from .measure import edge_v_ranges, unit
+from .topology import (
+    BSPLINE,
+    CONE,
+    CONVEX,
+    CYLINDER,
+    PLANE,
+    SMOOTH,
+    SPHERE,
+    TORUS,
+    PartTopology,
+)
 
 OBLIQUE_LIMIT = math.radians(89.9)  # a dihedral below this is not a square corner
 
 
 def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
+    """Planar chamfers one face each; a conical chamfer split into pieces
+    (by a cut across it) is one chamfer."""
     graph = topology.graph
     found = []
+    cones: list[int] = []
     for face in np.flatnonzero(free):
         face = int(face)
         kind = graph.face_surface_type[face]
         neighbours = topology.neighbours[face]
         if kind not in (PLANE, CONE) or not neighbours:
             continue
-        if any(n.convexity != CONVEX for n in neighbours):
+        if any(
+            n.convexity != CONVEX and not topology.same_surface(face, n.face) for n in neighbours
+        ):
             continue
         oblique = [n for n in neighbours if abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT]
         if len(oblique) < 2:
@@ -39,7 +53,17 @@ def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candida
         if kind == PLANE:
             found.append(_planar_chamfer(topology, face, oblique))
         else:
-            found.append(_conical_chamfer(topology, face))
+            cones.append(face)
+    while cones:
+        group, stack = [cones.pop()], []
+        stack.append(group[0])
+        while stack:
+            for n in topology.neighbours[stack.pop()]:
+                if n.face in cones and topology.same_surface(group[0], n.face):
+                    cones.remove(n.face)
+                    group.append(n.face)
+                    stack.append(n.face)
+        found.append(_conical_chamfer(topology, sorted(group)))
     return found
 
 
@@ -48,10 +72,16 @@ def _planar_chamfer(topology: PartTopology, face: int, oblique) -> Candidate:
     graph = topology.graph
     a, b = sorted(oblique, key=lambda n: graph.edge_length[n.edge], reverse=True)[:2]
     normal = graph.face_axis[face]
-    direction = np.cross(normal, graph.face_axis[a.face])
-    direction /= np.linalg.norm(direction)
+    ends = topology.edge_points(a.edge)
+    direction = ends[-1] - ends[0]  # along the chamfered edge (a line, or a curve's chord)
+    if np.linalg.norm(direction) < topology.length_tol:
+        direction = np.cross(normal, graph.face_sample_normal[a.face])
     offset = graph.edge_midpoint[b.edge] - graph.edge_midpoint[a.edge]
-    width = float(np.linalg.norm(offset - np.dot(offset, direction) * direction))
+    norm = float(np.linalg.norm(direction))
+    if norm > 1e-12:
+        direction = direction / norm
+        offset = offset - np.dot(offset, direction) * direction
+    width = float(np.linalg.norm(offset))
     phi_a, phi_b = abs(graph.edge_dihedral[a.edge]), abs(graph.edge_dihedral[b.edge])
     corner = math.sin(phi_a + phi_b)
     params = {
@@ -66,11 +96,12 @@ def _planar_chamfer(topology: PartTopology, face: int, oblique) -> Candidate:
     return Candidate("chamfer", [face], params, "planar")
 
 
-def _conical_chamfer(topology: PartTopology, face: int) -> Candidate:
+def _conical_chamfer(topology: PartTopology, faces: list[int]) -> Candidate:
     graph = topology.graph
+    face = faces[0]
     half_angle = float(graph.face_half_angle[face])
-    _, _, vmin, vmax = BRepTools.UVBounds_s(graph.face(face))
-    slant = vmax - vmin
+    ranges = [r for f in faces for r in edge_v_ranges(topology, f).values()]
+    slant = max(high for _, high in ranges) - min(low for low, _ in ranges)
     params = {
         "angle_deg": math.degrees(half_angle),
         "axial_length": abs(slant * math.cos(half_angle)),
@@ -79,7 +110,7 @@ def _conical_chamfer(topology: PartTopology, face: int) -> Candidate:
         "axis": unit(graph.face_axis[face]),
         "inner": topology.inward(face),
     }
-    return Candidate("chamfer", [face], params, "conical")
+    return Candidate("chamfer", faces, params, "conical")
 
 
 def blend_radius(topology: PartTopology, face: int) -> float:
@@ -105,8 +136,13 @@ def _bulges_out(topology: PartTopology, face: int) -> bool:
 
 
 def recognize_rounds(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
-    """Convex fillets, grouped into tangent chains."""
+    """Convex fillets, grouped into tangent chains. A chain takes in the free
+    free-form faces tangent to it: where fillets meet, CAD systems and OCCT
+    close the corner with a B-spline patch."""
     graph = topology.graph
+    patches = {
+        int(f) for f in np.flatnonzero(free & (graph.face_surface_type == BSPLINE))
+    }
     blends = set()
     for face in np.flatnonzero(free):
         face = int(face)
@@ -122,11 +158,12 @@ def recognize_rounds(topology: PartTopology, free: np.ndarray) -> list[Candidate
         chain, stack = [seed], [seed]
         while stack:
             for n in topology.neighbours[stack.pop()]:
-                if n.face in blends and n.convexity == SMOOTH:
+                if n.convexity == SMOOTH and (n.face in blends or n.face in patches):
                     blends.discard(n.face)
+                    patches.discard(n.face)
                     chain.append(n.face)
                     stack.append(n.face)
-        radii = [blend_radius(topology, f) for f in chain]
+        radii = [blend_radius(topology, f) for f in chain if graph.face_surface_type[f] != BSPLINE]
         params = {
             "radius": min(radii),
             "max_radius": max(radii),

@@ -74,22 +74,11 @@ def _is_bore(topology: PartTopology, face: int) -> bool:
     if graph.face_surface_type[face] not in (CYLINDER, CONE):
         return False
     if any(
-        n.convexity == SMOOTH and not _same_surface(topology, face, n.face)
+        n.convexity == SMOOTH and not topology.same_surface(face, n.face)
         for n in topology.neighbours[face]
     ):
         return False
     return topology.inward(face)
-
-
-def _same_surface(topology: PartTopology, a: int, b: int) -> bool:
-    """Two faces of one cylinder or cone: CAD systems split a bore into halves,
-    and those meet smoothly without being a blend."""
-    graph = topology.graph
-    return (
-        graph.face_surface_type[a] == graph.face_surface_type[b]
-        and abs(graph.face_radius[a] - graph.face_radius[b]) < 100.0 * topology.length_tol
-        and topology.coaxial(a, b)
-    )
 
 
 def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:

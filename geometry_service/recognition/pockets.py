@@ -25,7 +25,29 @@ from OCP.BRepTools import BRepTools
 from .candidate import Candidate
 from .measure import extent_along, face_outline, face_vertices, oriented_extent, unit
 from .taxonomy import PASSAGE_BY_SIDES, POCKET_BY_SIDES
-from .topology import CONCAVE, CONVEX, CYLINDER, PLANE, SMOOTH, PartTopology
+from .topology import (
+    ANGLE_TOL,
+    CONCAVE,
+    CONVEX,
+    CYLINDER,
+    PLANE,
+    SMOOTH,
+    SPHERE,
+    TORUS,
+    PartTopology,
+)
+
+
+@dataclass
+class Setting:
+    """What every cut of one part is judged against: the stock's axes (a step
+    square to them is rectangular, else slanted), the faces still free (a
+    boss's top) and the turning axis of a turned part (a pocket milled into
+    it faces away from that axis)."""
+
+    stock_axes: np.ndarray
+    free: np.ndarray
+    turning_axis: np.ndarray | None = None
 
 
 @dataclass
@@ -37,9 +59,13 @@ class Depression:
 
 
 def recognize_depressions(
-    topology: PartTopology, free: np.ndarray, stock_axes: np.ndarray
+    topology: PartTopology,
+    free: np.ndarray,
+    stock_axes: np.ndarray,
+    turning_axis: np.ndarray | None = None,
 ) -> list[Candidate]:
     """Classify every concave-connected component of the free faces."""
+    setting = Setting(stock_axes, free, turning_axis)
     found: list[Candidate] = []
     claimed: set[int] = set()
     # Largest first, so that a boss claims its top before the top is seen alone.
@@ -47,7 +73,7 @@ def recognize_depressions(
         faces = [f for f in faces if f not in claimed]
         if not faces:
             continue
-        for candidate in _classify(topology, Depression(faces), stock_axes, free):
+        for candidate in _classify(topology, Depression(faces), setting):
             claimed.update(candidate.face_ids)
             found.append(candidate)
     return found
@@ -74,13 +100,16 @@ def _components(
     return list(groups.values())
 
 
-def _find_floor(topology: PartTopology, faces: list[int]) -> list[int] | None:
-    """The plane that every other face stands square on, as its faces, if any.
+def _find_floor(
+    topology: PartTopology, faces: list[int], turning_axis: np.ndarray | None = None
+) -> list[int] | None:
+    """The plane that every other face stands on, as its faces, if any.
 
-    Planar walls are perpendicular to it, cylindrical walls (corner radii,
-    round ends) have their axis along its normal. A floor split by a boolean
-    is several coplanar faces. Several planes can qualify (an L-shaped step):
-    the one with more walls on it, then the larger, wins.
+    A floor split by a boolean is several coplanar faces. Several planes can
+    qualify (an L-shaped step): the one with more walls on it, then the
+    larger, wins. A floor that needs overhangs is ambiguous (the overhang's
+    own side wall qualifies as well); on a turned part the milled floor is the
+    one facing away from the turning axis, so that one goes first.
     """
     graph = topology.graph
     members = set(faces)
@@ -89,26 +118,111 @@ def _find_floor(topology: PartTopology, faces: list[int]) -> list[int] | None:
     for group in _distinct_planes(topology, planar):
         normal = graph.face_axis[group[0]]
         inside = set(group)
-        fits = True
-        for other in faces:
-            if other in inside:
-                continue
-            kind = graph.face_surface_type[other]
-            if kind == PLANE:
-                fits = topology.perpendicular(normal, graph.face_axis[other])
-            elif kind == CYLINDER:
-                fits = topology.parallel(normal, graph.face_axis[other])
-            else:
-                fits = False
-            if not fits:
-                break
-        if not fits:
+        closed = all(
+            n.face in members and n.convexity != CONVEX
+            for f in group
+            for n in topology.neighbours[f]
+        )
+        if not all(
+            _stands_on(topology, f, normal, inside, closed) for f in faces if f not in inside
+        ):
             continue
         touching = set().union(*(topology.neighbour_faces(f) for f in group)) & (members - inside)
-        key = (len(touching), float(graph.face_area[group].sum()))
+        overhangs = any(
+            graph.face_surface_type[f] == PLANE and float(normal @ graph.face_axis[f]) < -0.5
+            for f in faces
+        )
+        radial = turning_axis is not None and topology.perpendicular(normal, turning_axis)
+        key = (not overhangs or radial, len(touching), float(graph.face_area[group].sum()))
         if best_key is None or key > best_key:
             best, best_key = sorted(group, key=lambda f: -graph.face_area[f]), key
     return best
+
+
+def _stands_on(
+    topology: PartTopology,
+    face: int,
+    normal: np.ndarray,
+    floor: set[int],
+    overhang: bool = False,
+) -> bool:
+    """A face that a cut with this floor normal leaves: a wall square to the
+    floor (plane or cylinder along the normal: walls, corner radii, round
+    ends), a fillet along the floor's edge (a concave cylinder tangent to the
+    floor) or the torus or sphere where such fillets meet a corner radius.
+    With ``overhang``, also a plane facing the floor: a pocket closed all
+    round whose cut runs on under the material (a pocket sunk into a turned
+    groove). Never for an open floor: a passage's opposite walls face each
+    other too."""
+    graph = topology.graph
+    kind = graph.face_surface_type[face]
+    axis = graph.face_axis[face]
+    if kind == PLANE:
+        return topology.perpendicular(normal, axis) or (
+            overhang and float(normal @ axis) < -1.0 + ANGLE_TOL
+        )
+    if kind == CYLINDER:
+        if topology.parallel(normal, axis):
+            return True
+        return (
+            topology.perpendicular(normal, axis)
+            and topology.inward(face)
+            and any(n.face in floor and n.convexity == SMOOTH for n in topology.neighbours[face])
+        )
+    if kind == TORUS:
+        return topology.parallel(normal, axis)
+    return kind == SPHERE
+
+
+def _split_by_floors(topology: PartTopology, faces: list[int], setting: Setting) -> list[Candidate]:
+    """A cut that no one floor explains (a real part's underside with pads,
+    pockets and fillets all joined by blends): take its planes as floors,
+    largest first, give each the faces that stand on it and are reached from
+    it through concave or tangent edges, and classify each such cut alone.
+    What no floor takes is left to the floorless rules."""
+    graph = topology.graph
+    remaining = set(faces)
+    found: list[Candidate] = []
+    planes = sorted(
+        (f for f in faces if graph.face_surface_type[f] == PLANE), key=lambda f: -graph.face_area[f]
+    )
+    for seed in planes:
+        if seed not in remaining:
+            continue
+        normal = graph.face_axis[seed]
+        floor = {
+            f
+            for group in _distinct_planes(topology, [f for f in remaining if graph.face_surface_type[f] == PLANE])
+            if seed in group
+            for f in group
+        }
+        cut = set(floor)
+        stack = list(floor)
+        while stack:
+            for n in topology.neighbours[stack.pop()]:
+                if (
+                    n.face in remaining
+                    and n.face not in cut
+                    and n.convexity != CONVEX
+                    and _stands_on(topology, n.face, normal, floor)
+                ):
+                    cut.add(n.face)
+                    stack.append(n.face)
+        if len(cut) == len(floor):
+            continue
+        for candidate in _classify(topology, Depression(sorted(cut)), setting, split=False):
+            remaining.difference_update(candidate.face_ids)
+            found.append(candidate)
+    mask = np.zeros(topology.face_count, dtype=bool)
+    mask[list(remaining)] = True
+    for part in _components(topology, mask):
+        found += _explain_floorless(topology, part)
+    return found
+
+
+def _explain_floorless(topology: PartTopology, faces: list[int]) -> list[Candidate]:
+    found = _floorless(topology, Depression(faces))
+    return found if found is not None else _unexplained(topology, faces)
 
 
 def _distinct_planes(topology: PartTopology, faces: list[int]) -> list[list[int]]:
@@ -148,15 +262,19 @@ def _opposite_pair(topology: PartTopology, faces: set[int]) -> bool:
 
 
 def _classify(
-    topology: PartTopology,
-    cut: Depression,
-    stock_axes: np.ndarray,
-    free: np.ndarray,
+    topology: PartTopology, cut: Depression, setting: Setting, split: bool = True
 ) -> list[Candidate]:
+    """Candidates for one cut; ``split`` lets a cut with no single floor be
+    taken apart floor by floor."""
     graph = topology.graph
-    cut.floor = _find_floor(topology, cut.faces)
+    cut.floor = _find_floor(topology, cut.faces, setting.turning_axis)
     if cut.floor is None:
-        return _floorless(topology, cut)
+        found = _floorless(topology, cut)
+        if found is not None:
+            return found
+        if split and len(cut.faces) > 2:
+            return _split_by_floors(topology, cut.faces, setting)
+        return _unexplained(topology, cut.faces)
 
     floor_faces = cut.floor
     floor = floor_faces[0]
@@ -176,19 +294,29 @@ def _classify(
     if island_walls:
         boss_faces = _island(topology, set(floor_faces), island_walls, members)
         walls = [f for f in walls if f not in boss_faces]
-        tops = _boss_tops(topology, boss_faces, graph.face_axis[floor], free)
+        tops = _boss_tops(topology, boss_faces, graph.face_axis[floor], setting.free)
         boss_floor = floor_faces if not outer_walls else []
         found.append(_boss(topology, floor, boss_floor, boss_faces, tops))
         if not outer_walls:
             return found
 
-    planar = [f for f in walls if graph.face_surface_type[f] == PLANE]
-    rounds = [f for f in walls if graph.face_surface_type[f] == CYLINDER]
+    floor_normal = graph.face_axis[floor]
+    planar = [
+        f
+        for f in walls
+        if graph.face_surface_type[f] == PLANE
+        and topology.perpendicular(floor_normal, graph.face_axis[f])
+    ]
+    rounds = [
+        f
+        for f in walls
+        if graph.face_surface_type[f] == CYLINDER
+        and topology.parallel(floor_normal, graph.face_axis[f])
+    ]
     planes = _distinct_planes(topology, planar)
     sides = len(planes)
     ends = _round_ends(topology, rounds)
     through = _opposite_pair(topology, open_sides)
-    floor_normal = graph.face_axis[floor]
 
     if not open_sides:
         if ends and sides == 2:
@@ -198,8 +326,8 @@ def _classify(
         subtype = "closed"
     elif through:
         if sides == 1 and not rounds:
-            aligned = _axis_aligned(topology, floor_normal, stock_axes) and _axis_aligned(
-                topology, graph.face_axis[planar[0]], stock_axes
+            aligned = _axis_aligned(topology, floor_normal, setting.stock_axes) and _axis_aligned(
+                topology, graph.face_axis[planar[0]], setting.stock_axes
             )
             kind = "rectangular_through_step" if aligned else "slanted_through_step"
         elif sides == 2 and _parallel_planes(topology, planes):
@@ -226,6 +354,13 @@ def _classify(
             kind = "rectangular_blind_step"
         subtype = "blind"
     params = _floor_parameters(topology, floor_faces, walls, rounds)
+    fillets = [
+        f
+        for f in walls
+        if graph.face_surface_type[f] == CYLINDER and topology.perpendicular(floor_normal, graph.face_axis[f])
+    ]
+    if fillets:
+        params["floor_fillet_radius"] = min(float(graph.face_radius[f]) for f in fillets)
     found.append(Candidate(kind, floor_faces + walls, params, subtype))
     return found
 
@@ -290,15 +425,18 @@ def _floor_parameters(
     }
 
 
-def _floorless(topology: PartTopology, cut: Depression) -> list[Candidate]:
-    """Passages, V slots and lone faces: no face that the others stand on."""
+def _floorless(topology: PartTopology, cut: Depression) -> list[Candidate] | None:
+    """Passages, V slots and lone faces: no face that the others stand on.
+    None where no rule explains the cut."""
     graph = topology.graph
     faces = cut.faces
+    kinds = graph.face_surface_type[faces]
     planar = [f for f in faces if graph.face_surface_type[f] == PLANE]
     members = set(faces)
     if len(faces) == 1:
         return []  # a lone face that no rule explains stays stock
-    axis = _common_axis(topology, planar) if len(planar) == len(faces) else None
+    prism = bool(np.all((kinds == PLANE) | (kinds == CYLINDER)))
+    axis = _common_axis(topology, faces) if prism else None
     ring = all(
         sum(1 for n in topology.neighbours[f] if n.face in members and n.convexity != CONVEX) >= 2
         for f in faces
@@ -307,7 +445,7 @@ def _floorless(topology: PartTopology, cut: Depression) -> list[Candidate]:
         sides = len(_distinct_planes(topology, planar))
         kind = PASSAGE_BY_SIDES.get(sides, "rectangular_passage")
         return [Candidate(kind, faces, _prism_parameters(topology, faces, axis), "through")]
-    if axis is not None and len(faces) == 2:
+    if axis is not None and len(faces) == 2 and len(planar) == 2:
         return [
             Candidate(
                 "triangular_through_slot",
@@ -329,7 +467,14 @@ def _floorless(topology: PartTopology, cut: Depression) -> list[Candidate]:
         split = _split_at_flush_joins(topology, cut)
         if split:
             return split
-    kind = "circular_through_slot" if len(planar) < len(faces) else "rectangular_through_slot"
+    return None
+
+
+def _unexplained(topology: PartTopology, faces: list[int]) -> list[Candidate]:
+    """A cut no rule explains, reported with low confidence as a through slot
+    (round or square by its faces) so that its faces are not called stock."""
+    planar = topology.graph.face_surface_type[faces] == PLANE
+    kind = "rectangular_through_slot" if planar.all() else "circular_through_slot"
     return [Candidate(kind, faces, {"wall_faces": faces}, "through", 0.5)]
 
 
@@ -342,7 +487,7 @@ def _split_at_flush_joins(topology: PartTopology, cut: Depression) -> list[Candi
     parts = [p for p in _components(topology, mask, (CONCAVE,)) if len(p) > 1]
     if len(parts) < 2:
         return []
-    found = [c for p in parts for c in _floorless(topology, Depression(p))]
+    found = [c for p in parts for c in _explain_floorless(topology, p)]
     owned = {f for c in found for f in c.face_ids}
     for face in cut.faces:
         if face in owned:
@@ -354,19 +499,30 @@ def _split_at_flush_joins(topology: PartTopology, cut: Depression) -> list[Candi
     return found
 
 
-def _common_axis(topology: PartTopology, planar: list[int]) -> np.ndarray | None:
-    """The direction every wall is parallel to (the prism axis), if they share one."""
+def _common_axis(topology: PartTopology, faces: list[int]) -> np.ndarray | None:
+    """The direction every wall runs along (the prism axis), if they share
+    one: square to every plane's normal, along every cylinder's axis."""
     graph = topology.graph
-    normals = graph.face_axis[planar]
-    for i in range(len(normals)):
-        for j in range(i + 1, len(normals)):
-            axis = np.cross(normals[i], normals[j])
-            norm = float(np.linalg.norm(axis))
-            if norm > 1e-3:
-                axis /= norm
-                if np.all(np.abs(normals @ axis) < 1e-4):
-                    return axis
-                return None
+    kinds = graph.face_surface_type[faces]
+    normals = graph.face_axis[[f for f, k in zip(faces, kinds) if k == PLANE]]
+    axes = graph.face_axis[[f for f, k in zip(faces, kinds) if k == CYLINDER]]
+    axis = None
+    if len(axes):
+        axis = axes[0]
+    else:
+        for i in range(len(normals)):
+            for j in range(i + 1, len(normals)):
+                cross = np.cross(normals[i], normals[j])
+                norm = float(np.linalg.norm(cross))
+                if norm > 1e-3:
+                    axis = cross / norm
+                    break
+            if axis is not None:
+                break
+    if axis is None:
+        return None
+    if np.all(np.abs(normals @ axis) < 1e-4) and np.all(np.abs(axes @ axis) > 1.0 - 1e-4):
+        return axis
     return None
 
 

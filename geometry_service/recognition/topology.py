@@ -23,6 +23,7 @@ CYLINDER = SURFACE_TYPES.index("cylinder")
 CONE = SURFACE_TYPES.index("cone")
 SPHERE = SURFACE_TYPES.index("sphere")
 TORUS = SURFACE_TYPES.index("torus")
+BSPLINE = SURFACE_TYPES.index("bspline")
 ROTATIONAL_SURFACES = (CYLINDER, CONE, SPHERE, TORUS)
 LINE = CURVE_TYPES.index("line")
 CIRCLE = CURVE_TYPES.index("circle")
@@ -121,6 +122,18 @@ class PartTopology:
             edges.add(self.graph.edges.FindIndex(explorer.Current()) - 1)
             explorer.Next()
         return edges
+
+    def same_surface(self, a: int, b: int) -> bool:
+        """Two faces of one cylinder or cone: CAD systems and booleans split a
+        bore or a chamfer into pieces, and those meet smoothly without being
+        a blend."""
+        graph = self.graph
+        return (
+            graph.face_surface_type[a] == graph.face_surface_type[b]
+            and graph.face_surface_type[a] in (CYLINDER, CONE)
+            and abs(graph.face_radius[a] - graph.face_radius[b]) < 100.0 * self.length_tol
+            and self.coaxial(a, b)
+        )
 
     def parallel(self, u: np.ndarray, v: np.ndarray) -> bool:
         return abs(float(np.dot(u, v))) > 1.0 - ANGLE_TOL

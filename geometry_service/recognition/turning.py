@@ -25,6 +25,7 @@ from OCP.BRepTools import BRepTools
 from .candidate import Candidate
 from .measure import face_vertices, unit
 from .topology import (
+    ANGLE_TOL,
     CONCAVE,
     CONE,
     CONVEX,
@@ -97,7 +98,10 @@ class TurningAnalysis:
             kind = graph.face_surface_type[face]
             neighbours = topology.neighbours[face]
             if kind == CONE and not topology.inward(face):
-                if all(n.convexity == CONVEX for n in neighbours):
+                if all(
+                    n.convexity == CONVEX or topology.same_surface(face, n.face)
+                    for n in neighbours
+                ):
                     continue  # a chamfer: the chamfer rule measures it
                 found.append(Candidate("taper", [face], self._taper(face), "external"))
             elif kind == TORUS and any(n.convexity == SMOOTH for n in neighbours):
@@ -115,6 +119,29 @@ class TurningAnalysis:
                 }
                 found.append(Candidate("turned_face", [face], params, "facing"))
         return found
+
+    def mark_cross_features(self, candidates: list[Candidate]) -> None:
+        """Flag the holes and milled cuts made square to the turning axis
+        (live tooling on a lathe, or a second set-up), with how far they
+        reach past the centre line: a cross hole drilled through the centre
+        of a solid bar, or a slot milled past it, is priced apart from one
+        that stops short."""
+        graph = self.topology.graph
+        for candidate in candidates:
+            params = candidate.parameters
+            if "entry_point" in params:
+                direction = np.array(params["axis"])
+                to_centre = float((self.origin - np.array(params["entry_point"])) @ direction)
+                overrun = float(params["depth"]) - to_centre
+            elif "floor_face" in params and "tool_access_direction" in params:
+                direction = -np.array(params["tool_access_direction"])
+                floor_point = graph.face_sample_point[params["floor_face"]]
+                overrun = float((floor_point - self.origin) @ direction)
+            else:
+                continue
+            if abs(float(direction @ self.axis)) > ANGLE_TOL:
+                continue
+            params.update(radial=True, centre_overrun=overrun, past_centre=overrun > 0.0)
 
     def part_parameters(self) -> dict:
         return {
