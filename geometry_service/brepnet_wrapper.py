@@ -25,6 +25,7 @@ import numpy as np
 import onnxruntime
 
 from .config import Settings
+from .errors import SystemicError
 from .features import STOCK, Feature, Recognition
 from .geometry.brep_graph import BRepGraph
 from .graph_features import GraphInputs, graph_inputs
@@ -91,7 +92,10 @@ def load_model(path: Path) -> BRepNetModel:
 
 def recognize_with_model(graph: BRepGraph, model_path: Path | None = None) -> Recognition:
     """Tier 1 for one part, with the configured model unless ``model_path`` is given."""
-    return recognize_ml(graph, load_model(model_path or Settings.from_env().model_path))
+    path = model_path or Settings.from_env().model_path
+    if not path.is_file():
+        raise SystemicError("model_missing", f"model not loaded: {path.name} not found")
+    return recognize_ml(graph, load_model(path))
 
 
 def recognize_ml(graph: BRepGraph, model: BRepNetModel) -> Recognition:
