@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     request = AnalysisRequest(
         mesh=MeshSettings.from_settings(settings),
+        model_path=settings.model_path,
         blocked_tiers=blocked_tiers(settings, inference_admitted=True),
         include_mesh=not args.no_mesh,
     )

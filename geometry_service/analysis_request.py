@@ -7,6 +7,7 @@ without importing OCP (it never does: see worker_pool.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from .config import Settings
 from .errors import ErrorType
@@ -37,6 +38,7 @@ class AnalysisRequest:
     """
 
     mesh: MeshSettings = MeshSettings()
+    model_path: Path = Settings.model_path
     blocked_tiers: tuple[TierFailure, ...] = ()
     deadline: float | None = None  # epoch seconds
     include_mesh: bool = True

@@ -230,6 +230,7 @@ class AnalysisService:
         admitted = self.model.present and inference.allow()
         request = AnalysisRequest(
             mesh=self._mesh_settings,
+            model_path=self.settings.model_path,
             blocked_tiers=blocked_tiers(self.settings, admitted),
             deadline=time.time() + (deadline - time.monotonic()),
         )

@@ -11,10 +11,12 @@ This module is what the worker forkserver preloads, so OCP is imported once.
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .analysis_request import AnalysisRequest
+from .brepnet_wrapper import recognize_with_model
 from .features import Recognition
 from .finite_json import finite_json
 from .geometric_fallback import recognize_features
@@ -91,7 +93,7 @@ def build_ladder(request: AnalysisRequest, graph_error: str | None) -> Ladder:
             reason = f"no B-Rep graph: {graph_error}"
             blocked.setdefault(tier, TierFailure(tier, reason, "graph_failed", ErrorType.PERMANENT.value))
     tiers = {
-        Tier.BREP_ML: _brep_ml,
+        Tier.BREP_ML: partial(_brep_ml, model_path=request.model_path),
         Tier.MESH_HEURISTICS: _rule_based,
         Tier.POINT_CLOUD: _point_cloud,
         Tier.BASIC: _mesh_only,
@@ -99,10 +101,8 @@ def build_ladder(request: AnalysisRequest, graph_error: str | None) -> Ladder:
     return Ladder(tiers=tiers, unavailable=blocked)
 
 
-def _brep_ml(context: PartContext) -> Recognition:
-    from .brepnet_wrapper import recognize_with_model
-
-    return recognize_with_model(context.graph)
+def _brep_ml(context: PartContext, model_path: Path) -> Recognition:
+    return recognize_with_model(context.graph, model_path)
 
 
 def _rule_based(context: PartContext) -> Recognition:
