@@ -27,7 +27,8 @@ _COLUMNS = (
 
 
 def _row(values: tuple) -> str:
-    return "  ".join(f"{value:{align}{width}}" for value, (_, align, width) in zip(values, _COLUMNS))
+    cells = (f"{value:{align}{width}}" for value, (_, align, width) in zip(values, _COLUMNS))
+    return "  ".join(cells)
 
 
 def _timing_row(timing: PartTiming) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import resource
@@ -35,18 +36,23 @@ GROWTH_MAX_FACES = 500
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=Path(".data"), help="unpacked shared data (mfcad/, nist/)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON results go")
-    parser.add_argument("--quick", action="store_true", help="parts up to 306 faces, few samples, short growth run")
-    parser.add_argument("--repeats", type=int, help="timed runs per part (default 5, quick 3)")
-    parser.add_argument("--part-budget-s", type=float, default=20.0, help="stop repeating a part after this long")
-    parser.add_argument("--mfcad", type=int, help="MFCAD parts in the sample (default 50, quick 10)")
-    parser.add_argument("--growth-parts", type=int, help="parts for the worker growth run (default 1000, quick 100; 0 skips)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add = parser.add_argument
+    add("--data", type=Path, default=Path(".data"), help="unpacked shared data (mfcad/, nist/)")
+    add("--out", type=Path, default=DEFAULT_OUT, help="where the JSON results go")
+    add("--quick", action="store_true", help="parts to 306 faces, small samples, short growth run")
+    add("--repeats", type=int, help="timed runs per part (default 5, quick 3)")
+    add("--part-budget-s", type=float, default=20.0, help="stop repeating a part after this long")
+    add("--mfcad", type=int, help="MFCAD parts in the sample (default 50, quick 10)")
+    add("--growth-parts", type=int, help="growth run length (default 1000, quick 100; 0: none)")
     return parser.parse_args(argv)
 
 
-def time_parts(parts: list[BenchPart], repeats: int, budget_s: float) -> tuple[list[PartTiming], dict[str, str]]:
+def time_parts(
+    parts: list[BenchPart], repeats: int, budget_s: float
+) -> tuple[list[PartTiming], dict[str, str]]:
     """Time every part; a part that fails is reported, not fatal."""
     timings, errors = [], {}
     for part in parts:
@@ -58,11 +64,21 @@ def time_parts(parts: list[BenchPart], repeats: int, budget_s: float) -> tuple[l
     return timings, errors
 
 
+def growth_mix(parts: list[BenchPart], timings: list[PartTiming]) -> list[BenchPart]:
+    """The parts that read, up to GROWTH_MAX_FACES faces, for the worker growth run."""
+    faces = {(timing.group, timing.name): timing.faces for timing in timings}
+    return [
+        part for part in parts if faces.get((part.group, part.name), math.inf) <= GROWTH_MAX_FACES
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 5)
     mfcad_count = args.mfcad if args.mfcad is not None else (10 if args.quick else 50)
-    growth_count = args.growth_parts if args.growth_parts is not None else (100 if args.quick else 1000)
+    growth_count = args.growth_parts
+    if growth_count is None:
+        growth_count = 100 if args.quick else 1000
     silence_occt()
     load_before = os.getloadavg()
 
@@ -75,15 +91,14 @@ def main(argv: list[str] | None = None) -> int:
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
 
         growth: GrowthResult | None = None
-        timed = {(timing.group, timing.name): timing for timing in timings}
-        mix = [part for part in parts if timed.get((part.group, part.name)) and timed[part.group, part.name].faces <= GROWTH_MAX_FACES]
+        mix = growth_mix(parts, timings)
         if growth_count > 0 and mix:
             print(f"worker growth over {growth_count} parts ({len(mix)} distinct)", file=sys.stderr)
             growth = measure_growth(mix, growth_count)
 
     targets = check_targets(timings, growth)
     load_after = os.getloadavg()
-    print(f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    print(f"{os.cpu_count()} CPUs; load average {load_before[0]:.1f}, then {load_after[0]:.1f}")
     print(format_report(timings, errors, peak_rss_mb, growth, targets))
 
     results = {

@@ -52,7 +52,8 @@ def _size_target(timings: list[PartTiming], faces: int, limit_ms: float) -> Targ
     target = f"{faces:,}-face part read+graph+mesh < {limit_ms:,.0f} ms"
     part = _part_near(timings, faces)
     if part is None:
-        return TargetResult(target, "SKIP", "-", f"no generated part within {SIZE_TOLERANCE:.0%} of {faces} faces")
+        missing = f"no generated part within {SIZE_TOLERANCE:.0%} of {faces} faces"
+        return TargetResult(target, "SKIP", "-", missing)
     return TargetResult(
         target,
         _verdict(part.core_ms < limit_ms),
@@ -74,7 +75,8 @@ def _ratio_target(timings: list[PartTiming], stage: str, limit: float) -> Target
         target,
         _verdict(worst_ratio < limit),
         f"worst {worst_ratio:.2f}",
-        f"worst {worst.name} ({worst.faces} faces); median {median_ratio:.2f}; {over}/{len(ratios)} parts over",
+        f"worst {worst.name} ({worst.faces} faces); median {median_ratio:.2f}; "
+        f"{over}/{len(ratios)} parts over",
     )
 
 
@@ -83,9 +85,10 @@ def _growth_target(growth: GrowthResult | None) -> TargetResult:
     if growth is None:
         return TargetResult(target, "SKIP", "-", "not run")
     detail = f"{growth.warm_rss_mb:.0f} -> {growth.final_rss_mb:.0f} MB over {growth.parts} parts"
+    measured = f"{growth.growth:+.1%}"
     if growth.recycled:
-        return TargetResult(target, "SKIP", f"{growth.growth:+.1%}", detail + "; the worker was recycled")
-    return TargetResult(target, _verdict(growth.growth < GROWTH_LIMIT), f"{growth.growth:+.1%}", detail)
+        return TargetResult(target, "SKIP", measured, detail + "; the worker was recycled")
+    return TargetResult(target, _verdict(growth.growth < GROWTH_LIMIT), measured, detail)
 
 
 def check_targets(timings: list[PartTiming], growth: GrowthResult | None) -> list[TargetResult]:

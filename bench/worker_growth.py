@@ -53,8 +53,9 @@ class GrowthResult:
 
 def worker_memory() -> WorkerMemory:
     """Task: the worker's own pid, resident set and peak resident set."""
+    process = psutil.Process()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return WorkerMemory(psutil.Process().pid, psutil.Process().memory_info().rss / 2**20, peak_kb / 2**10)
+    return WorkerMemory(process.pid, process.memory_info().rss / 2**20, peak_kb / 2**10)
 
 
 def analyze(path: str) -> int:
@@ -65,7 +66,9 @@ def analyze(path: str) -> int:
     return analyze_file(Path(path), AnalysisRequest())["metadata"]["face_count"]
 
 
-def measure_growth(parts: list[BenchPart], count: int, task_timeout_s: float = 300.0) -> GrowthResult:
+def measure_growth(
+    parts: list[BenchPart], count: int, task_timeout_s: float = 300.0
+) -> GrowthResult:
     """Analyze every part once to warm up, then ``count`` parts cycling through ``parts``."""
     settings = PoolSettings(
         workers=1,

@@ -29,7 +29,9 @@ from tests import part_builders as parts
 from tests import pool_tasks
 
 TIMEOUT_S = 2.0
-SETTINGS = PoolSettings(workers=1, max_tasks_per_worker=100, task_timeout_s=TIMEOUT_S, queue_limit=1)
+SETTINGS = PoolSettings(
+    workers=1, max_tasks_per_worker=100, task_timeout_s=TIMEOUT_S, queue_limit=1
+)
 
 
 @pytest.fixture(scope="module")
@@ -90,10 +92,10 @@ def test_a_full_pool_refuses_more_work(pool: GeometryPool, tmp_path: Path) -> No
     gate = tmp_path / "open"
     capacity = SETTINGS.workers + SETTINGS.queue_limit
     results: list[bool] = []
-    holders = [
-        threading.Thread(target=lambda: results.append(pool.run(pool_tasks.wait_for, str(gate), 10.0)))
-        for _ in range(capacity)
-    ]
+    def hold() -> None:
+        results.append(pool.run(pool_tasks.wait_for, str(gate), 10.0))
+
+    holders = [threading.Thread(target=hold) for _ in range(capacity)]
     for holder in holders:
         holder.start()
     try:

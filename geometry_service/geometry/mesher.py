@@ -195,7 +195,8 @@ def _vertex_normals(vertices: np.ndarray, indices: np.ndarray) -> np.ndarray:
     weighted = np.repeat(np.cross(b - a, c - a), 3, axis=0)
     corners = indices.ravel()
     normals = np.stack(
-        [np.bincount(corners, weights=weighted[:, k], minlength=len(vertices)) for k in range(3)], axis=1
+        [np.bincount(corners, weights=weighted[:, k], minlength=len(vertices)) for k in range(3)],
+        axis=1,
     )
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     return (normals / np.where(length > 0, length, 1.0)).astype(np.float32)
