@@ -12,11 +12,6 @@ import time
 from pathlib import Path
 
 
-def worker_pid() -> int:
-    """The id of the worker process that ran the task: tells a fresh worker from the old one."""
-    return os.getpid()
-
-
 def abort() -> None:
     """Die the way a segfaulting OCCT call does: no exception, no cleanup."""
     os.abort()
