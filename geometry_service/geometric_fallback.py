@@ -19,9 +19,11 @@ from .recognition.edges_blends import recognize_chamfers, recognize_rounds
 from .recognition.holes import recognize_holes
 from .recognition.pockets import recognize_depressions
 from .recognition.oriented_box import minimal_box
-from .recognition.stock import box_plane_faces, part_volume, stock_box
+from .recognition.outline import part_outline
+from .recognition.stock import box_plane_faces, stock_box
 from .recognition.topology import PartTopology
 from .recognition.turning import analyze_turning
+from .recognition.volume import part_volume
 
 METHOD = "geometric"
 
@@ -29,8 +31,9 @@ METHOD = "geometric"
 def recognize_features(graph: BRepGraph) -> Recognition:
     """Features and a label per face for one part, with part-level stock figures."""
     topology = PartTopology(graph)
-    box = stock_box(graph)
-    volume = part_volume(graph)
+    outline = part_outline(topology)
+    box = stock_box(topology, outline)
+    volume = part_volume(topology)
     turning = analyze_turning(topology)
 
     if turning.part_type != "prismatic":
@@ -80,7 +83,7 @@ def recognize_features(graph: BRepGraph) -> Recognition:
             "max": box.upper.tolist(),
             "size": box.size.tolist(),
         },
-        "oriented_box": minimal_box(topology).to_json(),
+        "oriented_box": minimal_box(topology, outline).to_json(),
         "volume": volume,
         "stock_volume": box.volume,
         "removed_volume": box.volume - volume,

@@ -19,13 +19,14 @@ from OCP.BRepTools import BRepTools
 from ..geometry.brep_graph import CURVE_TYPES
 from .topology import PartTopology
 
+_FEW_POINTS = 200  # below this the monotone chain beats numpy's per-call cost
 _ANALYTIC_EDGES = (CURVE_TYPES.index("line"), CURVE_TYPES.index("circle"))
 
 
 def face_vertices(topology: PartTopology, face_ids: list[int]) -> np.ndarray:
     """Coordinates of the ends of the faces' edges (their vertices), (N, 3)."""
-    points = [topology.edge_points(e)[[0, -1]] for f in face_ids for e in topology.face_edges(f)]
-    return np.concatenate(points) if points else np.zeros((0, 3))
+    edges = [e for f in face_ids for e in topology.face_edges(f)]
+    return topology.edge_ends[edges].reshape(-1, 3)
 
 
 def face_outline(topology: PartTopology, face_id: int) -> np.ndarray:
@@ -84,13 +85,14 @@ def plane_basis(normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _convex_hull(points: np.ndarray) -> np.ndarray:
     """Convex hull of 2D points, counter-clockwise, without collinear points.
 
-    Quickhull with numpy: each step keeps the points outside the hull edge
-    found so far and takes the farthest as a new corner, so the work is a
-    few array passes per hull corner, not a Python step per point (a real
-    part's outline has thousands of points and a dozen corners)."""
+    Few points (a prismatic floor): Andrew's monotone chain on Python floats.
+    Many (a real part's outline has thousands of points and a dozen
+    corners): quickhull with numpy, where each step keeps the points outside
+    the hull edge found so far and takes the farthest as a new corner, a few
+    array passes per corner instead of a Python step per point."""
     pts = np.round(points, 9)
-    if len(pts) == 0:
-        return pts.reshape(0, 2)
+    if len(pts) < _FEW_POINTS:
+        return _monotone_chain(pts)
     order = np.lexsort((pts[:, 1], pts[:, 0]))
     first, last = pts[order[0]], pts[order[-1]]  # lowest and highest x (ties by y)
     if np.array_equal(first, last):
@@ -98,6 +100,26 @@ def _convex_hull(points: np.ndarray) -> np.ndarray:
     lower = _hull_chain(pts, first, last)
     upper = _hull_chain(pts, last, first)
     return np.asarray([first, *lower, last, *upper], dtype=float)
+
+
+def _monotone_chain(points: np.ndarray) -> np.ndarray:
+    pts = sorted(set(map(tuple, points.tolist())))
+    if len(pts) < 3:
+        return np.asarray(pts, dtype=float).reshape(-1, 2)
+
+    def half(sequence: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        chain: list[tuple[float, float]] = []
+        for p in sequence:
+            while len(chain) >= 2:
+                a, b = chain[-2], chain[-1]
+                if (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]) > 1e-12:
+                    break
+                chain.pop()
+            chain.append(p)
+        return chain
+
+    lower, upper = half(pts), half(pts[::-1])
+    return np.asarray(lower[:-1] + upper[:-1], dtype=float)
 
 
 def _hull_chain(points: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[np.ndarray]:
@@ -153,5 +175,4 @@ def extent_along(points: np.ndarray, direction: np.ndarray) -> tuple[float, floa
 def unit(vector: np.ndarray) -> list[float]:
     """A direction as a JSON list, cleaned of -0.0 and rounding fuzz."""
     v = np.asarray(vector, dtype=float)
-    v = v / np.linalg.norm(v)
-    return [float(round(c, 12)) + 0.0 for c in v]
+    return (np.round(v / math.sqrt(float(v @ v)), 12) + 0.0).tolist()

@@ -35,7 +35,6 @@ SMOOTH = int(Convexity.SMOOTH)
 ANGLE_TOL = 1e-4  # on dot products of unit vectors (about 0.006 degrees)
 CURVE_SAMPLES = 16  # intervals a curved edge is sampled in
 _CURVE_STEPS = [i / CURVE_SAMPLES for i in range(CURVE_SAMPLES + 1)]
-_LINE_STEPS = [0.0, 1.0]
 
 
 @dataclass
@@ -63,6 +62,20 @@ class PartTopology:
         extent = np.ptp(graph.face_centroid, axis=0).max() if self.face_count else 1.0
         self.length_tol = max(1e-6, 1e-7 * float(extent))
         self._edge_points: dict[int, np.ndarray] = {}
+        self._face_edges: list[list[int] | None] = [None] * self.face_count
+        self._edge_ends: np.ndarray | None = None
+
+    @property
+    def edge_ends(self) -> np.ndarray:
+        """(E, 2, 3): the two end points of every edge, read once per part."""
+        if self._edge_ends is None:
+            ends = np.zeros((self.graph.edge_count, 2, 3))
+            for edge in range(self.graph.edge_count):
+                shape = self.graph.edge(edge)
+                ends[edge, 0] = BRep_Tool.Pnt_s(TopExp.FirstVertex_s(shape)).Coord()
+                ends[edge, 1] = BRep_Tool.Pnt_s(TopExp.LastVertex_s(shape)).Coord()
+            self._edge_ends = ends
+        return self._edge_ends
 
     def edge_points(self, edge: int) -> np.ndarray:
         """Points along an edge, first and last at its ends: the two ends of a
@@ -70,48 +83,33 @@ class PartTopology:
         edge. Several recognizers measure the same edges, so they are cached."""
         points = self._edge_points.get(edge)
         if points is None:
-            shape = self.graph.edge(edge)
-            if BRep_Tool.Degenerated_s(shape):
-                points = np.array([BRep_Tool.Pnt_s(TopExp.FirstVertex_s(shape)).Coord()])
+            graph = self.graph
+            if graph.edge_degenerate[edge]:
+                points = self.edge_ends[edge, :1]
+            elif graph.edge_curve_type[edge] == LINE:
+                points = self.edge_ends[edge]
             else:
-                curve = BRepAdaptor_Curve(shape)
+                curve = BRepAdaptor_Curve(graph.edge(edge))
                 first, last = curve.FirstParameter(), curve.LastParameter()
-                steps = _LINE_STEPS if self.graph.edge_curve_type[edge] == LINE else _CURVE_STEPS
-                points = np.array([curve.Value(first + (last - first) * t).Coord() for t in steps])
+                points = np.array(
+                    [curve.Value(first + (last - first) * t).Coord() for t in _CURVE_STEPS]
+                )
             self._edge_points[edge] = points
         return points
 
     def face_edges(self, face: int) -> list[int]:
         """The distinct edges bounding a face."""
-        return list(dict.fromkeys(self.graph.coedge_edge[self._face_coedges[face]].tolist()))
+        edges = self._face_edges[face]
+        if edges is None:
+            edges = list(dict.fromkeys(self.graph.coedge_edge[self._face_coedges[face]].tolist()))
+            self._face_edges[face] = edges
+        return edges
 
     def neighbour_faces(self, face: int) -> set[int]:
         return {n.face for n in self.neighbours[face]}
 
     def coedges(self, face: int) -> np.ndarray:
         return self._face_coedges[face]
-
-    def edge_faces(self, edge: int) -> list[int]:
-        """The distinct faces that use ``edge``."""
-        uses = np.flatnonzero(self.graph.coedge_edge == edge)
-        return sorted({int(f) for f in self.graph.coedge_face[uses]})
-
-    def edge_end_faces(self, edge: int, face: int) -> tuple[int, int]:
-        """The faces met at the two ends of ``edge`` as seen from ``face``'s loop.
-
-        They are the faces across the previous and next coedges of the loop,
-        -1 where that coedge has no mate. Used to tell where a step or slot
-        edge runs: from one stock side to the opposite one (through) or not.
-        """
-        graph = self.graph
-        for coedge in self._face_coedges[face]:
-            if graph.coedge_edge[coedge] == edge:
-                ends = []
-                for other in (graph.coedge_prev[coedge], graph.coedge_next[coedge]):
-                    mate = graph.coedge_mate[other]
-                    ends.append(int(graph.coedge_face[mate]) if mate >= 0 else -1)
-                return ends[0], ends[1]
-        return -1, -1
 
     def outer_loop_edges(self, face: int) -> set[int]:
         """Edge ids of the face's outer wire (islands and holes are inner wires)."""

@@ -31,7 +31,6 @@ from .topology import (
     CONVEX,
     CYLINDER,
     PLANE,
-    ROTATIONAL_SURFACES,
     SMOOTH,
     SPHERE,
     TORUS,
@@ -278,30 +277,31 @@ def analyze_turning(topology: PartTopology) -> TurningAnalysis:
     """Find the turning axis and decide rotational, mixed or prismatic."""
     graph = topology.graph
     analysis = TurningAnalysis(topology)
-    rotational = [
-        f
-        for f in range(graph.face_count)
-        if graph.face_surface_type[f] in ROTATIONAL_SURFACES
-        and graph.face_surface_type[f] != SPHERE
-    ]
-    if not rotational:
+    kinds = graph.face_surface_type
+    rotational = np.flatnonzero((kinds == CYLINDER) | (kinds == CONE) | (kinds == TORUS))
+    if not len(rotational):
         return analysis
-    groups: list[list[int]] = []
-    for face in rotational:
-        for group in groups:
-            if topology.coaxial(group[0], face):
-                group.append(face)
-                break
-        else:
-            groups.append([face])
-    main = max(groups, key=lambda g: float(graph.face_area[g].sum()))
-    axis = graph.face_axis[main[0]].copy()
-    k = int(np.argmax(np.abs(axis)))
-    if axis[k] < 0:
-        axis = -axis
+    # Each face's axis line as (sense-free direction, point nearest the origin),
+    # rounded so that one line gets one key; the line with the most area wins.
+    axes = graph.face_axis[rotational]
+    flip = axes[np.arange(len(axes)), np.argmax(np.abs(axes), axis=1)] < 0
+    axes = np.where(flip[:, None], -axes, axes)
+    points = graph.face_axis_point[rotational]
+    feet = points - np.einsum("ij,ij->i", points, axes)[:, None] * axes
+    grid = 1e3 * topology.length_tol
+    keys = np.hstack([np.round(axes, 4), np.round(feet / grid)])
+    _, group = np.unique(keys, axis=0, return_inverse=True)
+    best = int(np.argmax(np.bincount(group.ravel(), weights=graph.face_area[rotational])))
+    first = int(np.flatnonzero(group.ravel() == best)[0])
+    axis, origin = axes[first], feet[first]
     # Axial positions are measured from the point of the axis nearest the origin.
-    point = graph.face_axis_point[main[0]]
-    analysis.axis, analysis.origin = axis, point - np.dot(point, axis) * axis
+    analysis.axis, analysis.origin = axis, origin
+    offset = graph.face_axis_point[rotational] - origin
+    offset -= np.einsum("ij,j->i", offset, axis)[:, None] * axis
+    on_axis = (np.abs(graph.face_axis[rotational] @ axis) > 1.0 - ANGLE_TOL) & (
+        np.linalg.norm(offset, axis=1) < grid
+    )
+    main = rotational[on_axis].tolist()
 
     coaxial = np.zeros(graph.face_count, dtype=bool)
     coaxial[main] = True
