@@ -58,7 +58,7 @@ class PoolStats:
     workers: int
     in_flight: int
     capacity: int
-    completed: int
+    completed: int  # finished tasks, whatever their outcome
     timeouts: int
     crashes: int
 
@@ -68,8 +68,7 @@ class PoolStats:
 
 
 def _init_worker(memory_limit_mb: int) -> None:
-    """Runs once in each new worker: cap its memory, keep math libraries single-threaded."""
-    os.environ["OMP_NUM_THREADS"] = "1"
+    """Runs once in each new worker: cap its memory, silence OCCT's console output."""
     if memory_limit_mb > 0:
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -88,6 +87,10 @@ class GeometryPool:
 
     def __init__(self, settings: PoolSettings, preload: list[str] | None = None) -> None:
         self.settings = settings
+        # One math thread per worker (the pool already runs one worker per core). Set
+        # before the forkserver starts, so that its numpy import and every worker see it.
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD_MODULES if preload is None else preload)
         self._pool = ProcessPool(
@@ -165,3 +168,4 @@ class GeometryPool:
             self._pool.join()
         else:
             self._pool.stop()
+            self._pool.join()
