@@ -29,17 +29,22 @@ METHOD = "geometric"
 
 
 def recognize_features(graph: BRepGraph) -> Recognition:
-    """Features and a label per face for one part, with part-level stock figures."""
+    """Features and a label per face for one part, with part-level stock figures.
+
+    The stock is the minimal box (the axis-aligned one when the part is
+    modelled square to the world axes); on a turned part also the bar.
+    """
     topology = PartTopology(graph)
     outline = part_outline(topology)
     box = stock_box(topology, outline)
+    block = minimal_box(topology, outline)
     volume = part_volume(topology)
     turning = analyze_turning(topology)
 
     if turning.part_type != "prismatic":
         stock = turning.stock_faces
     else:
-        stock = box_plane_faces(topology, box)
+        stock = box_plane_faces(topology, block)
     free = ~stock
     candidates: list[Candidate] = []
 
@@ -53,7 +58,7 @@ def recognize_features(graph: BRepGraph) -> Recognition:
     claim(recognize_holes(topology, free))
     claim(recognize_chamfers(topology, free))
     claim(recognize_rounds(topology, free))
-    claim(recognize_depressions(topology, free, np.eye(3), turning.axis))
+    claim(recognize_depressions(topology, free, block.axes, turning.axis))
     if turning.part_type != "prismatic":
         turning.mark_cross_features(candidates)
 
@@ -83,13 +88,13 @@ def recognize_features(graph: BRepGraph) -> Recognition:
             "max": box.upper.tolist(),
             "size": box.size.tolist(),
         },
-        "oriented_box": minimal_box(topology, outline).to_json(),
+        "oriented_box": block.to_json(),
         "volume": volume,
-        "stock_volume": box.volume,
-        "removed_volume": box.volume - volume,
+        "stock_volume": block.volume,
+        "removed_volume": block.volume - volume,
     }
     if turning.part_type != "prismatic":
-        part.update(turning.part_parameters())
+        part.update(turning.part_parameters(volume))
     return Recognition(
         features=features,
         face_labels=labels,

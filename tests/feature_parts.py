@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import math
 
-from OCP.BRepAdaptor import BRepAdaptor_Curve
+from OCP.BRepAdaptor import BRepAdaptor_Curve, BRepAdaptor_Surface
 from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse
-from OCP.BRepBuilderAPI import BRepBuilderAPI_MakeFace, BRepBuilderAPI_MakePolygon
-from OCP.BRepFilletAPI import BRepFilletAPI_MakeFillet
+from OCP.BRepBuilderAPI import (
+    BRepBuilderAPI_MakeFace,
+    BRepBuilderAPI_MakePolygon,
+    BRepBuilderAPI_Transform,
+)
+from OCP.BRepFilletAPI import BRepFilletAPI_MakeChamfer, BRepFilletAPI_MakeFillet
 from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox, BRepPrimAPI_MakeCylinder, BRepPrimAPI_MakeRevol
-from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt
-from OCP.TopAbs import TopAbs_EDGE
+from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf
+from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE
 from OCP.TopExp import TopExp_Explorer
-from OCP.TopoDS import TopoDS, TopoDS_Shape
+from OCP.TopoDS import TopoDS, TopoDS_Edge, TopoDS_Face, TopoDS_Shape
 
 AIR = 1.0  # how far a tool reaches past the faces it cuts through
 
@@ -67,18 +71,39 @@ def revolve(
     return BRepPrimAPI_MakeRevol(face, gp_Ax1(gp_Pnt(*centre), ax), 2.0 * math.pi).Shape()
 
 
-def fillet_vertical_edges(shape: TopoDS_Shape, radius: float) -> TopoDS_Shape:
-    """Round every edge of ``shape`` that runs along Z (a tool body's corners)."""
-    maker = BRepFilletAPI_MakeFillet(shape)
+def edges_where(shape: TopoDS_Shape, keep) -> list[TopoDS_Edge]:
+    """The edges of ``shape`` whose two ends (as (x, y, z) tuples) satisfy ``keep(a, b)``."""
+    found = []
     explorer = TopExp_Explorer(shape, TopAbs_EDGE)
     while explorer.More():
         edge = TopoDS.Edge(explorer.Current())
         curve = BRepAdaptor_Curve(edge)
         a, b = curve.Value(curve.FirstParameter()), curve.Value(curve.LastParameter())
-        if abs(a.X() - b.X()) < 1e-9 and abs(a.Y() - b.Y()) < 1e-9:
-            maker.Add(radius, edge)
+        if keep(a.Coord(), b.Coord()):
+            found.append(edge)
         explorer.Next()
+    return found
+
+
+def fillet_vertical_edges(shape: TopoDS_Shape, radius: float) -> TopoDS_Shape:
+    """Round every edge of ``shape`` that runs along Z (a tool body's corners)."""
+    maker = BRepFilletAPI_MakeFillet(shape)
+    for edge in edges_where(shape, lambda a, b: abs(a[0] - b[0]) < 1e-9 and abs(a[1] - b[1]) < 1e-9):
+        maker.Add(radius, edge)
     return maker.Shape()
+
+
+def face_where(shape: TopoDS_Shape, keep) -> TopoDS_Face:
+    """The one planar face of ``shape`` whose (point, normal) satisfy ``keep``."""
+    explorer = TopExp_Explorer(shape, TopAbs_FACE)
+    while explorer.More():
+        face = TopoDS.Face(explorer.Current())
+        surface = BRepAdaptor_Surface(face)
+        axis = surface.Plane().Axis()
+        if keep(axis.Location().Coord(), axis.Direction().Coord()):
+            return face
+        explorer.Next()
+    raise LookupError("no such face")
 
 
 # ------------------------------------------------------------------ holes
@@ -123,6 +148,18 @@ def countersunk_hole(diameter=6.6, csk_diameter=13.0, angle=90.0) -> TopoDS_Shap
         centre=(70, 30, 0),
     )
     return cut(block(), tool)
+
+
+def half_hole_at_edge(diameter: float = 10.0) -> TopoDS_Shape:
+    """Block with a vertical through hole centred on its x=0 side at y=30:
+    half of it is cut (a 180 degree partial hole)."""
+    return cut(block(), cylinder(0, 30, -AIR, diameter / 2, 30 + 2 * AIR))
+
+
+def partial_blind_hole(diameter: float = 10.0, depth: float = 10.0, x: float = 2.0) -> TopoDS_Shape:
+    """Block with a flat-bottomed hole down from the top at (x, 30), breaking
+    out through the x=0 side: the arc left is 2 acos(-x / r)."""
+    return cut(block(), cylinder(x, 30, 30 - depth, diameter / 2, depth + AIR))
 
 
 def cross_hole_block() -> TopoDS_Shape:
@@ -170,6 +207,43 @@ def blind_step(length=20.0, width=15.0, depth=12.0) -> TopoDS_Shape:
     )
 
 
+def unequal_chamfer(short=2.0, long=4.0) -> TopoDS_Shape:
+    """Block with its top front edge (y=0, z=30) chamfered ``long`` across
+    the top face and ``short`` down the front face."""
+    shape = block()
+    maker = BRepFilletAPI_MakeChamfer(shape)
+    top = face_where(shape, lambda point, normal: abs(point[2] - 30) < 1e-9 and normal[2] > 0.5)
+    edge = edges_where(shape, lambda a, b: a[1] == b[1] == 0 and a[2] == b[2] == 30)[0]
+    maker.Add(long, short, edge, top)
+    return maker.Shape()
+
+
+def fillet_chain(corner=8.0, edge=3.0) -> TopoDS_Shape:
+    """Block with its vertical edge at (100, 0) rounded ``corner``, then the
+    top edges along y=0 and x=100 and the arc between them rounded ``edge``:
+    one tangent chain (two cylinders and the torus that turns the corner)
+    apart from the corner round."""
+    shape = block()
+    maker = BRepFilletAPI_MakeFillet(shape)
+    maker.Add(corner, edges_where(shape, lambda a, b: a[:2] == b[:2] == (100, 0))[0])
+    rounded = maker.Shape()
+    maker = BRepFilletAPI_MakeFillet(rounded)
+    for top_edge in edges_where(
+        rounded,
+        lambda a, b: all(abs(p[2] - 30) < 1e-9 and (abs(p[1]) < 1e-9 or abs(p[0] - 100) < 1e-9) for p in (a, b)),
+    ):
+        maker.Add(edge, top_edge)
+    return maker.Shape()
+
+
+def rotated_block(degrees: float = 30.0) -> TopoDS_Shape:
+    """The plain block turned ``degrees`` about Z: no features, a minimal box
+    of 100 x 60 x 30 along its own sides."""
+    turn = gp_Trsf()
+    turn.SetRotation(gp_Ax1(gp_Pnt(0, 0, 0), gp_Dir(0, 0, 1)), math.radians(degrees))
+    return BRepBuilderAPI_Transform(block(), turn, True).Shape()
+
+
 def boss_plate(boss=20.0, height=15.0) -> TopoDS_Shape:
     """A 100 x 60 x 10 plate with a square boss ``boss`` wide and ``height``
     tall standing at its centre (its top is the highest face: stock)."""
@@ -200,6 +274,13 @@ SHAFT = [
 
 def stepped_shaft() -> TopoDS_Shape:
     return revolve(SHAFT)
+
+
+def cross_drilled_shaft(diameter: float = 5.0, depth: float = 12.0) -> TopoDS_Shape:
+    """A 20 mm bar 60 long about Z with a radial blind hole drilled from +Y at
+    z=30, ``depth`` deep: 2 mm past the centre line."""
+    bar = revolve([(0, 0), (10, 0), (10, 60), (0, 60)])
+    return cut(bar, cylinder(0, 10 + AIR, 30, diameter / 2, depth + AIR, direction=(0, -1, 0)))
 
 
 def flanged_bushing() -> TopoDS_Shape:

@@ -1,13 +1,15 @@
 """Tier 2 rule-based recognition on parts with exactly known features.
 
 Every part goes through a STEP round trip (write, read, graph) as a real
-upload would, then the rules; types, counts and dimensions are asserted to
-1e-6 mm.
+upload would, then the rules. Each test asserts the whole list of feature
+types found (nothing missed, nothing extra) and every dimension to 1e-6 mm.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +23,36 @@ from tests import feature_parts as fp
 from tests import part_builders as pb
 
 TOL = 1e-6
+NIST = Path(__file__).resolve().parents[1] / ".data" / "nist"
+
+ALL_PARTS = [
+    pb.box,
+    pb.box_with_through_hole,
+    pb.box_with_blind_hole,
+    fp.drill_point_hole,
+    fp.counterbored_hole,
+    fp.countersunk_hole,
+    fp.half_hole_at_edge,
+    fp.partial_blind_hole,
+    fp.cross_hole_block,
+    pb.hole_grid_plate,
+    pb.box_with_pocket,
+    fp.rounded_pocket,
+    fp.circular_end_pocket,
+    pb.box_with_slot,
+    fp.blind_slot,
+    pb.box_with_step,
+    fp.blind_step,
+    fp.boss_plate,
+    pb.chamfered_filleted_block,
+    fp.unequal_chamfer,
+    fp.fillet_chain,
+    fp.rotated_block,
+    pb.turned_shaft,
+    fp.stepped_shaft,
+    fp.flanged_bushing,
+    fp.cross_drilled_shaft,
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +60,17 @@ def recognize(tmp_path_factory):
     folder = tmp_path_factory.mktemp("parts")
     cache = {}
 
-    def run(builder, *args):
-        key = (builder.__name__, args)
-        if key not in cache:
-            path = pb.write_step(builder(*args), folder / f"{builder.__name__}_{len(cache)}.step")
-            cache[key] = recognize_features(build_graph(read_step(path)))
-        return cache[key]
+    def run(builder):
+        if builder not in cache:
+            path = pb.write_step(builder(), folder / f"{builder.__name__}.step")
+            cache[builder] = recognize_features(build_graph(read_step(path)))
+        return cache[builder]
 
     return run
+
+
+def kinds(recognition) -> dict[str, int]:
+    return dict(Counter(f.type for f in recognition.features))
 
 
 def only(recognition, kind):
@@ -49,17 +84,7 @@ def close(value, expected):
 
 
 def vec_close(value, expected):
-    return all(abs(a - b) < TOL for a, b in zip(value, expected))
-
-
-def assert_every_face_labelled(recognition):
-    for face, label in enumerate(recognition.face_labels):
-        assert label in FEATURE_TYPES
-        owner = recognition.face_feature[face]
-        if label == STOCK:
-            assert owner is None
-        else:
-            assert face in recognition.features[owner].face_ids
+    return len(value) == len(expected) and all(abs(a - b) < TOL for a, b in zip(value, expected))
 
 
 def test_taxonomy_keeps_the_mfcadpp_names_in_order():
@@ -67,208 +92,411 @@ def test_taxonomy_keeps_the_mfcadpp_names_in_order():
     assert MFCADPP_CLASSES[0] == "chamfer" and MFCADPP_CLASSES[-1] == "stock"
 
 
+@pytest.mark.parametrize("builder", ALL_PARTS, ids=lambda b: b.__name__)
+def test_features_answer_in_the_common_shape_and_cover_every_face(recognize, builder):
+    result = recognize(builder)
+    for number, feature in enumerate(result.features):
+        answer = feature.to_json()
+        assert set(answer) == {
+            "id",
+            "type",
+            "subtype",
+            "face_ids",
+            "parameters",
+            "confidence",
+            "recognition_method",
+        }
+        assert answer["id"] == number and answer["recognition_method"] == "geometric"
+        assert answer["type"] in FEATURE_TYPES and 0.0 < answer["confidence"] <= 1.0
+    for face, label in enumerate(result.face_labels):
+        assert label in FEATURE_TYPES
+        owner = result.face_feature[face]
+        if label == STOCK:
+            assert owner is None
+        else:
+            assert face in result.features[owner].face_ids
+            assert result.features[owner].type == label
+
+
 def test_plain_block_is_all_stock(recognize):
     result = recognize(pb.box)
     assert result.features == [] and set(result.face_labels) == {STOCK}
     assert result.part_type == "prismatic"
-    assert vec_close(result.part_parameters["stock_box"]["size"], [100, 60, 30])
-    assert close(result.part_parameters["removed_volume"], 0.0)
+    part = result.part_parameters
+    assert vec_close(part["stock_box"]["min"], [0, 0, 0])
+    assert vec_close(part["stock_box"]["size"], [100, 60, 30])
+    assert vec_close(part["oriented_box"]["size"], [100, 60, 30])
+    assert close(part["volume"], 180000.0) and close(part["removed_volume"], 0.0)
+
+
+def test_turned_block_keeps_its_own_box(recognize):
+    result = recognize(fp.rotated_block)
+    assert result.features == []
+    part = result.part_parameters
+    c, s = math.cos(math.radians(30)), math.sin(math.radians(30))
+    assert vec_close(part["stock_box"]["size"], [100 * c + 60 * s, 100 * s + 60 * c, 30])
+    box = part["oriented_box"]
+    assert sorted(box["size"]) == pytest.approx([30, 60, 100], abs=TOL)
+    along = dict(zip((round(size) for size in box["size"]), box["axes"]))
+    assert vec_close([abs(a) for a in along[100]], [c, s, 0])
+    assert vec_close([abs(a) for a in along[30]], [0, 0, 1])
+    assert close(part["stock_volume"], 180000.0) and abs(part["removed_volume"]) < 1e-6
 
 
 def test_through_hole(recognize):
     result = recognize(pb.box_with_through_hole)
+    assert kinds(result) == {"through_hole": 1}
     hole = only(result, "through_hole")
     p = hole.parameters
-    assert close(p["diameter"], 10.0) and close(p["depth"], 30.0)
+    assert hole.subtype == "plain" and len(hole.face_ids) == 1
+    assert close(p["diameter"], 10.0) and close(p["radius"], 5.0) and close(p["depth"], 30.0)
     assert p["through"] and p["bottom"] == "through" and not p["partial"]
+    assert close(p["arc_deg"], 360.0)
     assert vec_close(p["axis"], [0, 0, -1]) and vec_close(p["entry_point"], [50, 30, 30])
+    assert len(p["entry_faces"]) == 1 and result.face_labels[p["entry_faces"][0]] == STOCK
     assert p["iso_drill"] == {"size": 10.0, "difference": 0.0}
+    assert p["iso_tap"] == {"thread": "M12", "pitch": 1.75, "tap_drill": 10.25, "difference": -0.25}
     assert close(result.part_parameters["removed_volume"], math.pi * 25 * 30)
-    assert_every_face_labelled(result)
 
 
 def test_blind_hole_flat_bottom(recognize):
-    hole = only(recognize(pb.box_with_blind_hole), "blind_hole")
-    p = hole.parameters
+    result = recognize(pb.box_with_blind_hole)
+    assert kinds(result) == {"blind_hole": 1}
+    p = only(result, "blind_hole").parameters
     assert close(p["diameter"], 8.0) and close(p["depth"], 12.0)
-    assert p["bottom"] == "flat" and not p["through"] and len(hole.face_ids) == 2
+    assert p["bottom"] == "flat" and not p["through"] and not p["partial"]
+    assert vec_close(p["axis"], [0, 0, -1]) and vec_close(p["entry_point"], [50, 30, 30])
+    assert p["iso_drill"] == {"size": 8.0, "difference": 0.0}
+    assert p["iso_tap"]["thread"] == "M10" and close(p["iso_tap"]["difference"], -0.5)
+    assert len(only(result, "blind_hole").face_ids) == 2
+    assert close(result.part_parameters["removed_volume"], math.pi * 16 * 12)
 
 
 def test_blind_hole_drill_point(recognize):
-    hole = only(recognize(fp.drill_point_hole), "blind_hole")
-    p = hole.parameters
+    result = recognize(fp.drill_point_hole)
+    assert kinds(result) == {"blind_hole": 1}
+    p = only(result, "blind_hole").parameters
+    tip = 3.4 / math.tan(math.radians(59.0))
     assert close(p["diameter"], 6.8) and close(p["depth"], 15.0)
     assert p["bottom"] == "drill_point" and close(p["drill_point_angle_deg"], 118.0)
-    assert close(p["tip_depth"], 15.0 + 3.4 / math.tan(math.radians(59.0)))
-    assert p["iso_tap"]["thread"] == "M8"
+    assert close(p["tip_depth"], 15.0 + tip)
+    assert vec_close(p["entry_point"], [30, 30, 30]) and vec_close(p["axis"], [0, 0, -1])
+    assert p["iso_drill"] == {"size": 6.8, "difference": 0.0}
+    assert p["iso_tap"]["thread"] == "M8" and close(p["iso_tap"]["difference"], 0.05)
+    removed = math.pi * 3.4**2 * (15.0 + tip / 3.0)
+    assert close(result.part_parameters["removed_volume"], removed)
 
 
 def test_counterbored_hole(recognize):
-    hole = only(recognize(fp.counterbored_hole), "through_hole")
+    result = recognize(fp.counterbored_hole)
+    assert kinds(result) == {"through_hole": 1}
+    hole = only(result, "through_hole")
     p = hole.parameters
     assert hole.subtype == "counterbore" and len(hole.face_ids) == 3
     assert close(p["diameter"], 6.6) and close(p["depth"], 30.0)
     (bore,) = p["segments"]
-    assert (
-        bore["kind"] == "counterbore"
-        and close(bore["diameter"], 11.0)
-        and close(bore["depth"], 6.8)
-    )
+    assert bore["kind"] == "counterbore"
+    assert close(bore["diameter"], 11.0) and close(bore["depth"], 6.8)
     assert vec_close(p["axis"], [0, 0, -1]) and vec_close(p["entry_point"], [30, 30, 30])
+    removed = math.pi * (3.3**2 * (30 - 6.8) + 5.5**2 * 6.8)
+    assert close(result.part_parameters["removed_volume"], removed)
 
 
 def test_countersunk_hole(recognize):
-    hole = only(recognize(fp.countersunk_hole), "through_hole")
+    result = recognize(fp.countersunk_hole)
+    assert kinds(result) == {"through_hole": 1}
+    hole = only(result, "through_hole")
     p = hole.parameters
-    assert hole.subtype == "countersink"
+    assert hole.subtype == "countersink" and len(hole.face_ids) == 2
     (sink,) = p["segments"]
+    assert sink["kind"] == "countersink"
     assert close(sink["diameter"], 13.0) and close(sink["angle_deg"], 90.0)
-    assert close(sink["depth"], 3.2) and close(p["diameter"], 6.6)
+    assert close(sink["depth"], 3.2) and close(p["diameter"], 6.6) and close(p["depth"], 30.0)
     assert vec_close(p["entry_point"], [70, 30, 30])
+    cone = math.pi * 3.2 / 3.0 * (6.5**2 + 6.5 * 3.3 + 3.3**2)
+    removed = math.pi * 3.3**2 * (30 - 3.2) + cone
+    assert close(result.part_parameters["removed_volume"], removed)
+
+
+def test_partial_holes_are_flagged(recognize):
+    half = only(recognize(fp.half_hole_at_edge), "through_hole").parameters
+    assert half["partial"] and close(half["arc_deg"], 180.0)
+    assert close(half["diameter"], 10.0) and close(half["depth"], 30.0)
+    assert vec_close(half["entry_point"], [0, 30, 30])
+    result = recognize(fp.partial_blind_hole)
+    assert kinds(result) == {"blind_hole": 1}
+    hole = only(result, "blind_hole")
+    p = hole.parameters
+    assert p["partial"] and close(p["arc_deg"], 2 * math.degrees(math.acos(-0.4)))
+    assert p["bottom"] == "flat" and len(hole.face_ids) == 3
+    assert close(p["diameter"], 10.0) and close(p["depth"], 10.0)
+    assert vec_close(p["entry_point"], [2, 30, 30])
 
 
 def test_holes_along_other_axes(recognize):
     result = recognize(fp.cross_hole_block)
+    assert kinds(result) == {"through_hole": 1, "blind_hole": 1}
     through, blind = only(result, "through_hole"), only(result, "blind_hole")
-    assert close(through.parameters["diameter"], 10.0) and close(through.parameters["depth"], 100.0)
+    assert close(through.parameters["diameter"], 10.0)
+    assert close(through.parameters["depth"], 100.0)
     assert vec_close(through.parameters["axis"], [-1, 0, 0])
-    assert close(blind.parameters["depth"], 20.0) and vec_close(
-        blind.parameters["axis"], [0, -1, 0]
-    )
+    assert vec_close(through.parameters["entry_point"], [100, 30, 15])
+    assert close(blind.parameters["diameter"], 8.0) and close(blind.parameters["depth"], 20.0)
+    assert vec_close(blind.parameters["axis"], [0, -1, 0])
     assert vec_close(blind.parameters["entry_point"], [70, 60, 15])
 
 
 def test_hole_grid_with_chamfered_rims(recognize):
     result = recognize(pb.hole_grid_plate)
-    holes = [f for f in result.features if f.type == "through_hole"]
-    assert len(holes) == 100 and len(result.features) == 100
-    for hole in holes:
+    assert kinds(result) == {"through_hole": 100}
+    centres = set()
+    for hole in result.features:
         p = hole.parameters
+        assert hole.subtype == "countersink+exit_countersink" and len(hole.face_ids) == 3
         assert close(p["diameter"], 5.0) and close(p["depth"], 10.0)
-        assert hole.subtype == "countersink+exit_countersink"
         entry, exit_ = p["segments"]
-        assert close(entry["diameter"], 6.0) and close(entry["depth"], 0.5)
-        assert close(exit_["angle_deg"], 90.0) and close(exit_["depth"], 0.5)
-    assert_every_face_labelled(result)
+        assert entry["kind"] == "countersink" and exit_["kind"] == "exit_countersink"
+        for sink in (entry, exit_):
+            assert close(sink["diameter"], 6.0) and close(sink["angle_deg"], 90.0)
+            assert close(sink["depth"], 0.5)
+        centres.add((round(p["entry_point"][0], 6), round(p["entry_point"][1], 6)))
+    assert centres == {(10.0 * (i + 1), 10.0 * (j + 1)) for i in range(10) for j in range(10)}
 
 
 def test_sharp_rectangular_pocket(recognize):
-    pocket = only(recognize(pb.box_with_pocket), "rectangular_pocket")
+    result = recognize(pb.box_with_pocket)
+    assert kinds(result) == {"rectangular_pocket": 1}
+    pocket = only(result, "rectangular_pocket")
     p = pocket.parameters
-    assert len(p["wall_faces"]) == 4 and close(p["depth"], 10.0)
-    assert close(p["length"], 40.0) and close(p["width"], 20.0)
-    assert close(p["min_corner_radius"], 0.0) and vec_close(p["tool_access_direction"], [0, 0, 1])
+    assert pocket.subtype == "closed" and len(p["wall_faces"]) == 4
+    assert close(p["depth"], 10.0) and close(p["length"], 40.0) and close(p["width"], 20.0)
+    assert close(p["min_corner_radius"], 0.0) and close(p["floor_area"], 800.0)
+    assert vec_close(p["tool_access_direction"], [0, 0, 1])
     assert vec_close(p["length_direction"], [1, 0, 0])
 
 
 def test_pocket_with_corner_radii(recognize):
-    pocket = only(recognize(fp.rounded_pocket), "rectangular_pocket")
+    result = recognize(fp.rounded_pocket)
+    assert kinds(result) == {"rectangular_pocket": 1}
+    pocket = only(result, "rectangular_pocket")
     p = pocket.parameters
     assert len(pocket.face_ids) == 9 and close(p["min_corner_radius"], 3.0)
     assert close(p["length"], 40.0) and close(p["width"], 20.0) and close(p["depth"], 10.0)
+    assert close(p["floor_area"], 800.0 - (4.0 - math.pi) * 9.0)
+    assert vec_close(p["tool_access_direction"], [0, 0, 1])
 
 
 def test_circular_end_pocket(recognize):
-    pocket = only(recognize(fp.circular_end_pocket), "circular_end_pocket")
-    p = pocket.parameters
+    result = recognize(fp.circular_end_pocket)
+    assert kinds(result) == {"circular_end_pocket": 1}
+    p = only(result, "circular_end_pocket").parameters
     assert close(p["length"], 40.0) and close(p["width"], 12.0) and close(p["depth"], 5.0)
-    assert close(p["min_corner_radius"], 6.0)
+    assert close(p["min_corner_radius"], 6.0) and close(p["floor_area"], 28 * 12 + math.pi * 36)
+    assert vec_close(p["length_direction"], [1, 0, 0])
+    assert vec_close(p["tool_access_direction"], [0, 0, 1])
 
 
 def test_through_slot(recognize):
-    slot = only(recognize(pb.box_with_slot), "rectangular_through_slot")
+    result = recognize(pb.box_with_slot)
+    assert kinds(result) == {"rectangular_through_slot": 1}
+    slot = only(result, "rectangular_through_slot")
     p = slot.parameters
+    assert slot.subtype == "through" and len(slot.face_ids) == 3
     assert close(p["width"], 10.0) and close(p["depth"], 8.0) and close(p["length"], 60.0)
     assert vec_close(p["length_direction"], [0, 1, 0])
+    assert vec_close(p["tool_access_direction"], [0, 0, 1])
 
 
 def test_blind_slot(recognize):
-    slot = only(recognize(fp.blind_slot), "rectangular_blind_slot")
+    result = recognize(fp.blind_slot)
+    assert kinds(result) == {"rectangular_blind_slot": 1}
+    slot = only(result, "rectangular_blind_slot")
     p = slot.parameters
-    assert len(slot.face_ids) == 4 and vec_close(p["tool_access_direction"], [0, 0, 1])
+    assert slot.subtype == "blind" and len(slot.face_ids) == 4
+    assert vec_close(p["tool_access_direction"], [0, 0, 1])
     assert close(p["width"], 10.0) and close(p["depth"], 8.0) and close(p["length"], 35.0)
+    assert vec_close(p["length_direction"], [1, 0, 0])
 
 
 def test_through_step(recognize):
-    step = only(recognize(pb.box_with_step), "rectangular_through_step")
-    p = step.parameters
+    result = recognize(pb.box_with_step)
+    assert kinds(result) == {"rectangular_through_step": 1}
+    p = only(result, "rectangular_through_step").parameters
     assert close(p["depth"], 10.0) and close(p["width"], 30.0) and close(p["length"], 60.0)
+    assert vec_close(p["tool_access_direction"], [0, 0, 1])
+    assert close(result.part_parameters["removed_volume"], 30 * 10 * 60)
 
 
 def test_blind_step(recognize):
-    step = only(recognize(fp.blind_step), "rectangular_blind_step")
+    result = recognize(fp.blind_step)
+    assert kinds(result) == {"rectangular_blind_step": 1}
+    step = only(result, "rectangular_blind_step")
     p = step.parameters
+    assert len(step.face_ids) == 3 and len(p["wall_faces"]) == 2
     assert close(p["depth"], 12.0) and close(p["length"], 20.0) and close(p["width"], 15.0)
+    assert vec_close(p["tool_access_direction"], [0, 0, 1])
 
 
 def test_boss(recognize):
     result = recognize(fp.boss_plate)
+    assert kinds(result) == {"boss": 1}
     boss = only(result, "boss")
     p = boss.parameters
+    assert boss.subtype == "island" and len(p["wall_faces"]) == 4 and p["top_faces"] == []
     assert close(p["height"], 15.0) and close(p["length"], 20.0) and close(p["width"], 20.0)
-    assert len(p["wall_faces"]) == 4
+    assert vec_close(p["tool_access_direction"], [0, 0, 1])
+    assert close(result.part_parameters["removed_volume"], 100 * 60 * 15 - 20 * 20 * 15)
 
 
 def test_chamfer_and_fillet(recognize):
     result = recognize(pb.chamfered_filleted_block)
+    assert kinds(result) == {"chamfer": 1, "round": 1}
     chamfer, fillet = only(result, "chamfer"), only(result, "round")
-    assert close(chamfer.parameters["distance_1"], 2.0) and close(
-        chamfer.parameters["distance_2"], 2.0
-    )
-    assert close(chamfer.parameters["angle_deg"], 45.0) and close(
-        chamfer.parameters["length"], 100.0
-    )
+    p = chamfer.parameters
+    assert chamfer.subtype == "planar"
+    assert close(p["distance_1"], 2.0) and close(p["distance_2"], 2.0)
+    assert close(p["width"], 2.0 * math.sqrt(2.0)) and close(p["angle_deg"], 45.0)
+    assert close(p["length"], 100.0)
+    assert fillet.subtype == "convex" and len(fillet.face_ids) == 1
     assert close(fillet.parameters["radius"], 3.0)
-    assert_every_face_labelled(result)
+    removed = 100 * (2.0**2 / 2 + 3.0**2 * (1 - math.pi / 4))
+    assert close(result.part_parameters["removed_volume"], removed)
+
+
+def test_chamfer_with_unequal_legs(recognize):
+    result = recognize(fp.unequal_chamfer)
+    assert kinds(result) == {"chamfer": 1}
+    p = only(result, "chamfer").parameters
+    assert sorted([p["distance_1"], p["distance_2"]]) == pytest.approx([2.0, 4.0], abs=TOL)
+    assert close(p["width"], math.sqrt(20.0)) and close(p["length"], 100.0)
+    assert min(p["angle_deg"], 90 - p["angle_deg"]) == pytest.approx(
+        math.degrees(math.atan(0.5)), abs=TOL
+    )
+    assert close(result.part_parameters["removed_volume"], 100 * 2.0 * 4.0 / 2)
+
+
+def test_fillet_chain_is_grouped_by_tangency_and_radius(recognize):
+    result = recognize(fp.fillet_chain)
+    assert kinds(result) == {"round": 2}
+    rounds = sorted(result.features, key=lambda f: f.parameters["radius"])
+    assert close(rounds[0].parameters["radius"], 3.0) and len(rounds[0].face_ids) == 3
+    assert close(rounds[1].parameters["radius"], 8.0) and len(rounds[1].face_ids) == 1
 
 
 def test_turned_shaft(recognize):
     result = recognize(pb.turned_shaft)
     assert result.part_type == "rotational"
-    assert close(result.part_parameters["bar_diameter"], 30.0) and close(
-        result.part_parameters["bar_length"], 90.0
-    )
-    groove = only(result, "groove")
-    assert close(groove.parameters["width"], 3.0) and close(groove.parameters["depth"], 2.0)
-    assert close(groove.parameters["diameter"], 26.0)
+    assert kinds(result) == {"turned_diameter": 2, "groove": 1}
+    part = result.part_parameters
+    assert close(part["bar_diameter"], 30.0) and close(part["bar_length"], 90.0)
+    assert vec_close(part["turning_axis"], [0, 0, 1])
+    assert close(part["bar_volume"], math.pi * 15**2 * 90)
+    assert close(part["removed_from_bar"], math.pi * (15**2 * 90 - 13112))
+    groove = only(result, "groove").parameters
+    assert close(groove["width"], 3.0) and close(groove["depth"], 2.0)
+    assert close(groove["diameter"], 26.0)
+    assert close(groove["axial_start"], 45.0) and close(groove["axial_end"], 48.0)
     diameters = sorted(
-        (f.parameters["diameter"], f.parameters["length"])
+        (f.parameters["diameter"], f.parameters["length"], f.parameters["depth"])
         for f in result.features
         if f.type == "turned_diameter"
     )
-    assert [d for d, _ in diameters] == pytest.approx([16.0, 20.0], abs=TOL)
-    assert [length for _, length in diameters] == pytest.approx([20.0, 30.0], abs=TOL)
+    assert diameters == [
+        pytest.approx((16.0, 20.0, 7.0), abs=TOL),
+        pytest.approx((20.0, 30.0, 5.0), abs=TOL),
+    ]
 
 
-def test_shaft_with_taper(recognize):
+def test_shaft_with_steps_groove_and_taper(recognize):
     result = recognize(fp.stepped_shaft)
-    taper = only(result, "taper")
-    p = taper.parameters
-    assert (
-        close(p["length"], 10.0)
-        and close(p["diameter_large"], 30.0)
-        and close(p["diameter_small"], 20.0)
+    assert result.part_type == "rotational"
+    assert kinds(result) == {"turned_diameter": 3, "groove": 1, "taper": 1}
+    taper = only(result, "taper").parameters
+    assert close(taper["length"], 10.0)
+    assert close(taper["diameter_large"], 30.0) and close(taper["diameter_small"], 20.0)
+    assert close(taper["included_angle_deg"], 2 * math.degrees(math.atan(0.5)))
+    groove = only(result, "groove").parameters
+    assert close(groove["depth"], 2.0) and close(groove["width"], 3.0)
+    assert close(groove["diameter"], 26.0) and close(groove["axial_start"], 36.0)
+    diameters = sorted(
+        (f.parameters["diameter"], f.parameters["axial_start"], f.parameters["axial_end"])
+        for f in result.features
+        if f.type == "turned_diameter"
     )
-    assert close(p["included_angle_deg"], 2 * math.degrees(math.atan(0.5)))
-    assert close(only(result, "groove").parameters["depth"], 2.0)
+    assert diameters == [
+        pytest.approx((20.0, 60.0, 80.0), abs=TOL),
+        pytest.approx((30.0, 30.0, 36.0), abs=TOL),
+        pytest.approx((30.0, 39.0, 50.0), abs=TOL),
+    ]
+    assert close(result.part_parameters["bar_diameter"], 40.0)
 
 
 def test_flanged_bushing_is_turned_with_cross_holes(recognize):
     result = recognize(fp.flanged_bushing)
     assert result.part_type == "mixed"
+    assert kinds(result) == {"turned_diameter": 1, "through_hole": 3}
     holes = [f for f in result.features if f.type == "through_hole"]
     bore = [h for h in holes if close(h.parameters["diameter"], 20.0)]
     cross = [h for h in holes if close(h.parameters["diameter"], 6.0)]
     assert len(bore) == 1 and len(cross) == 2
     assert close(bore[0].parameters["depth"], 50.0)
+    assert "radial" not in bore[0].parameters
+    wall = 20.0 - math.sqrt(10.0**2 - 3.0**2)  # from the body's surface to the bore
+    entries = []
     for hole in cross:
-        assert hole.parameters["entry_faces"] != bore[0].face_ids  # drilled from outside
-    body = only(result, "turned_diameter")
-    assert close(body.parameters["diameter"], 40.0) and close(body.parameters["length"], 42.0)
-    assert_every_face_labelled(result)
+        p = hole.parameters
+        assert close(p["depth"], wall) and p["through"]
+        assert p["radial"] and not p["past_centre"] and close(p["centre_overrun"], wall - 20.0)
+        assert set(p["entry_faces"]).isdisjoint(bore[0].face_ids)  # drilled from outside
+        entries.append((p["entry_point"], p["axis"]))
+    assert sorted(entry + axis for entry, axis in entries) == [
+        pytest.approx([-20.0, 0.0, 30.0, 1.0, 0.0, 0.0], abs=TOL),
+        pytest.approx([20.0, 0.0, 30.0, -1.0, 0.0, 0.0], abs=TOL),
+    ]
+    body = only(result, "turned_diameter").parameters
+    assert close(body["diameter"], 40.0) and close(body["length"], 42.0)
+    assert close(result.part_parameters["bar_diameter"], 60.0)
+
+
+def test_cross_hole_past_the_centre_of_a_bar(recognize):
+    result = recognize(fp.cross_drilled_shaft)
+    assert result.part_type == "mixed" and kinds(result) == {"blind_hole": 1}
+    p = only(result, "blind_hole").parameters
+    assert close(p["diameter"], 5.0) and close(p["depth"], 12.0) and p["bottom"] == "flat"
+    assert vec_close(p["entry_point"], [0, 10, 30]) and vec_close(p["axis"], [0, -1, 0])
+    assert p["radial"] and p["past_centre"] and close(p["centre_overrun"], 2.0)
 
 
 def test_iso_sizes():
     assert nearest_drill(6.62).size == pytest.approx(6.6)
+    assert nearest_drill(6.62).difference == pytest.approx(0.02)
     tap = nearest_tap(5.0)
     assert tap.thread == "M6" and close(tap.difference, 0.0)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not NIST.is_dir(), reason="NIST parts not unpacked (make data)")
+def test_real_parts_are_recognized():
+    """The NIST test parts: the whole pipeline answers from a recognizing tier
+    (falling to the point cloud would be a bug), every face is labelled and
+    the holes are measured."""
+    from geometry_service.analysis_request import AnalysisRequest, MeshSettings, blocked_tiers
+    from geometry_service.config import Settings
+    from geometry_service.part_analysis import analyze_file
+
+    settings = Settings.from_env()
+    request = AnalysisRequest(
+        mesh=MeshSettings.from_settings(settings),
+        blocked_tiers=blocked_tiers(settings, inference_admitted=True),
+        include_mesh=False,
+    )
+    parts = sorted(NIST.rglob("*.stp"))
+    assert len(parts) >= 9
+    for path in parts:
+        answer = analyze_file(path, request)
+        assert answer["processing_tier"] in ("tier_1_brep_ml", "tier_2_mesh_heuristics"), path.name
+        result = recognize_features(build_graph(read_step(path)))
+        assert len(result.face_labels) == len(result.face_feature)
+        holes = [f for f in result.features if f.type in ("through_hole", "blind_hole")]
+        assert holes, path.name
+        assert all(h.parameters["diameter"] > 0.5 for h in holes)

@@ -136,9 +136,11 @@ def _bulges_out(topology: PartTopology, face: int) -> bool:
 
 
 def recognize_rounds(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
-    """Convex fillets, grouped into tangent chains. A chain takes in the free
-    free-form faces tangent to it: where fillets meet, CAD systems and OCCT
-    close the corner with a B-spline patch."""
+    """Convex fillets, grouped into tangent chains of one radius (a fillet
+    along several edges: cylinders, and tori where it turns a rounded
+    corner). A chain takes in the free free-form faces tangent to it: where
+    fillets meet, CAD systems and OCCT close the corner with a B-spline
+    patch."""
     graph = topology.graph
     patches = {
         int(f) for f in np.flatnonzero(free & (graph.face_surface_type == BSPLINE))
@@ -153,21 +155,22 @@ def recognize_rounds(topology: PartTopology, free: np.ndarray) -> list[Candidate
         if _bulges_out(topology, face):
             blends.add(face)
     found = []
+    tol = 100.0 * topology.length_tol
     while blends:
         seed = blends.pop()
+        radius = blend_radius(topology, seed)
         chain, stack = [seed], [seed]
         while stack:
             for n in topology.neighbours[stack.pop()]:
-                if n.convexity == SMOOTH and (n.face in blends or n.face in patches):
+                if n.convexity != SMOOTH:
+                    continue
+                if n.face in patches or (
+                    n.face in blends and abs(blend_radius(topology, n.face) - radius) < tol
+                ):
                     blends.discard(n.face)
                     patches.discard(n.face)
                     chain.append(n.face)
                     stack.append(n.face)
-        radii = [blend_radius(topology, f) for f in chain if graph.face_surface_type[f] != BSPLINE]
-        params = {
-            "radius": min(radii),
-            "max_radius": max(radii),
-            "area": float(graph.face_area[chain].sum()),
-        }
+        params = {"radius": radius, "area": float(graph.face_area[chain].sum())}
         found.append(Candidate("round", sorted(chain), params, "convex"))
     return found

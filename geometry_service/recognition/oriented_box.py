@@ -99,8 +99,11 @@ def _candidate_directions(topology: PartTopology) -> list[np.ndarray]:
     slanted = np.max(np.abs(directions), axis=1) <= _SAME_DIRECTION
     if not slanted.any():
         return []
-    keys, group = np.unique(np.round(directions[slanted], 6), axis=0, return_inverse=True)
+    directions = directions[slanted]
+    _, first, group = np.unique(
+        np.round(directions, 6), axis=0, return_index=True, return_inverse=True
+    )
     weights = np.bincount(group.ravel(), weights=graph.face_area[faces][slanted])
     least = MIN_AREA_SHARE * float(graph.face_area.sum())
     order = [i for i in np.argsort(weights)[::-1][:MAX_CANDIDATES] if weights[i] >= least]
-    return [keys[i] / np.linalg.norm(keys[i]) for i in order]
+    return [directions[first[i]] for i in order]  # a face's own direction, not the rounded key

@@ -290,6 +290,8 @@ def _classify(
             elif n.edge in outer:
                 open_sides.add(n.face)
     walls = [f for f in cut.faces if f not in floor_faces]
+    if not walls:
+        return []  # a lone face that no cut explains (one of a turned block's sides) stays stock
     found: list[Candidate] = []
     if island_walls:
         boss_faces = _island(topology, set(floor_faces), island_walls, members)

@@ -1,7 +1,7 @@
 """The stock a part is machined from, and which faces are still stock.
 
-A prismatic part comes from an axis-aligned block: its faces that lie on the
-block's six planes (outward normal matching) were never cut. The part-level
+A prismatic part comes from a block: its faces that lie on the block's six
+planes (outward normal matching) were never cut. The part-level
 numbers a shop prices from are the block size (axis-aligned here, the
 minimal turned box in oriented_box.py) and the volume removed from it
 (volume.py).
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .oriented_box import OrientedBox
 from .outline import PartOutline, bulge_points, exact_other_curves_box
 from .topology import ANGLE_TOL, PLANE, PartTopology
 
@@ -58,16 +59,19 @@ def stock_box(topology: PartTopology, outline: PartOutline) -> StockBox:
     return StockBox(lower, upper)
 
 
-def box_plane_faces(topology: PartTopology, box: StockBox) -> np.ndarray:
-    """Planar faces lying on a block face with the same outward normal: uncut stock."""
+def box_plane_faces(topology: PartTopology, box: OrientedBox) -> np.ndarray:
+    """Planar faces lying on a side of the block with the same outward
+    normal: uncut stock. The block is the minimal box, so a part modelled
+    turned away from the world axes keeps its stock faces."""
     graph = topology.graph
     stock = np.zeros(graph.face_count, dtype=bool)
-    tol = 10.0 * topology.length_tol
-    for face in np.flatnonzero(graph.face_surface_type == PLANE):
-        normal = graph.face_axis[face]
-        k = int(np.argmax(np.abs(normal)))
-        if abs(normal[k]) < 1.0 - ANGLE_TOL:
-            continue
-        level = box.upper[k] if normal[k] > 0 else box.lower[k]
-        stock[face] = abs(graph.face_sample_point[face][k] - level) < tol
+    planes = np.flatnonzero(graph.face_surface_type == PLANE)
+    normals = graph.face_axis[planes] @ box.axes.T  # in the box's frame
+    k = np.argmax(np.abs(normals), axis=1)
+    rows = np.arange(len(planes))
+    square = np.abs(normals[rows, k]) > 1.0 - ANGLE_TOL
+    centre = box.axes @ box.center
+    level = centre[k] + np.sign(normals[rows, k]) * box.size[k] / 2.0
+    along = (graph.face_sample_point[planes] @ box.axes.T)[rows, k]
+    stock[planes] = square & (np.abs(along - level) < 10.0 * topology.length_tol)
     return stock
