@@ -79,6 +79,15 @@ def only(recognition, kind):
     return found[0]
 
 
+def turned_diameters(recognition, *keys) -> list[tuple]:
+    """The named parameters of every turned diameter, sorted."""
+    return sorted(
+        tuple(f.parameters[key] for key in keys)
+        for f in recognition.features
+        if f.type == "turned_diameter"
+    )
+
+
 def close(value, expected):
     return abs(value - expected) < TOL
 
@@ -396,12 +405,7 @@ def test_turned_shaft(recognize):
     assert close(groove["width"], 3.0) and close(groove["depth"], 2.0)
     assert close(groove["diameter"], 26.0)
     assert close(groove["axial_start"], 45.0) and close(groove["axial_end"], 48.0)
-    diameters = sorted(
-        (f.parameters["diameter"], f.parameters["length"], f.parameters["depth"])
-        for f in result.features
-        if f.type == "turned_diameter"
-    )
-    assert diameters == [
+    assert turned_diameters(result, "diameter", "length", "depth") == [
         pytest.approx((16.0, 20.0, 7.0), abs=TOL),
         pytest.approx((20.0, 30.0, 5.0), abs=TOL),
     ]
@@ -418,12 +422,7 @@ def test_shaft_with_steps_groove_and_taper(recognize):
     groove = only(result, "groove").parameters
     assert close(groove["depth"], 2.0) and close(groove["width"], 3.0)
     assert close(groove["diameter"], 26.0) and close(groove["axial_start"], 36.0)
-    diameters = sorted(
-        (f.parameters["diameter"], f.parameters["axial_start"], f.parameters["axial_end"])
-        for f in result.features
-        if f.type == "turned_diameter"
-    )
-    assert diameters == [
+    assert turned_diameters(result, "diameter", "axial_start", "axial_end") == [
         pytest.approx((20.0, 60.0, 80.0), abs=TOL),
         pytest.approx((30.0, 30.0, 36.0), abs=TOL),
         pytest.approx((30.0, 39.0, 50.0), abs=TOL),
