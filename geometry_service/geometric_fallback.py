@@ -20,7 +20,7 @@ from .recognition.holes import recognize_holes
 from .recognition.pockets import recognize_depressions
 from .recognition.oriented_box import minimal_box
 from .recognition.outline import part_outline
-from .recognition.stock import box_plane_faces, stock_box
+from .recognition.stock import box_plane_faces, stock_block, stock_box
 from .recognition.topology import PartTopology
 from .recognition.turning import analyze_turning
 from .recognition.volume import part_volume
@@ -31,13 +31,14 @@ METHOD = "geometric"
 def recognize_features(graph: BRepGraph) -> Recognition:
     """Features and a label per face for one part, with part-level stock figures.
 
-    The stock is the minimal box (the axis-aligned one when the part is
-    modelled square to the world axes); on a turned part also the bar.
+    The stock is the axis-aligned block, or the minimal box where the part
+    sits turned in the model; on a turned part also the bar.
     """
     topology = PartTopology(graph)
     outline = part_outline(topology)
     box = stock_box(topology, outline)
-    block = minimal_box(topology, outline)
+    minimal = minimal_box(topology, outline)
+    block = stock_block(box, minimal)
     volume = part_volume(topology)
     turning = analyze_turning(topology)
 
@@ -88,7 +89,7 @@ def recognize_features(graph: BRepGraph) -> Recognition:
             "max": box.upper.tolist(),
             "size": box.size.tolist(),
         },
-        "oriented_box": block.to_json(),
+        "oriented_box": minimal.to_json(),
         "volume": volume,
         "stock_volume": block.volume,
         "removed_volume": block.volume - volume,

@@ -23,7 +23,17 @@ from OCP.BRepTools import BRepTools
 from .candidate import Candidate
 from .iso_sizes import nearest_drill, nearest_tap
 from .measure import edge_v_ranges, unit
-from .topology import CONCAVE, CONE, CONVEX, CYLINDER, LINE, PLANE, SMOOTH, PartTopology
+from .topology import (
+    CONCAVE,
+    CONE,
+    CONVEX,
+    CYLINDER,
+    LINE,
+    PLANE,
+    SMOOTH,
+    TORUS,
+    PartTopology,
+)
 
 FULL_TURN = 2.0 * math.pi
 
@@ -70,14 +80,24 @@ def recognize_holes(topology: PartTopology, free: np.ndarray) -> list[Candidate]
 
 
 def _is_bore(topology: PartTopology, face: int) -> bool:
+    """An inward cylinder or cone that a drill could have made. Not one
+    tangent to a wall (a corner radius, a slot's round end; a rounded rim, a
+    torus, is fine), nor one whose side lines (the only lines on it) meet
+    walls in a concave corner: a partial hole breaks out of the part, so its
+    sides are convex, while a round end between drafted walls is concave
+    along them."""
     graph = topology.graph
     if graph.face_surface_type[face] not in (CYLINDER, CONE):
         return False
-    if any(
-        n.convexity == SMOOTH and not topology.same_surface(face, n.face)
-        for n in topology.neighbours[face]
-    ):
-        return False
+    for n in topology.neighbours[face]:
+        if (
+            n.convexity == SMOOTH
+            and graph.face_surface_type[n.face] != TORUS
+            and not topology.same_surface(face, n.face)
+        ):
+            return False
+        if n.convexity == CONCAVE and graph.edge_curve_type[n.edge] == LINE:
+            return False
     return topology.inward(face)
 
 

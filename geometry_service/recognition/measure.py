@@ -20,6 +20,7 @@ from ..geometry.brep_graph import CURVE_TYPES
 from .topology import PartTopology
 
 _FEW_POINTS = 200  # below this the monotone chain beats numpy's per-call cost
+_FEW_CORNERS = 24  # and below this plain Python beats numpy for the calipers
 _ANALYTIC_EDGES = (CURVE_TYPES.index("line"), CURVE_TYPES.index("circle"))
 
 
@@ -141,6 +142,8 @@ def min_area_rectangle(flat: np.ndarray) -> tuple[float, float, np.ndarray]:
     hull = _convex_hull(flat)
     if len(hull) < 2:
         return 0.0, 0.0, np.array([1.0, 0.0])
+    if len(hull) <= _FEW_CORNERS:
+        return _calipers_small(hull.tolist())
     edges = np.roll(hull, -1, axis=0) - hull
     norms = np.hypot(edges[:, 0], edges[:, 1])
     keep = norms > 1e-12
@@ -151,6 +154,24 @@ def min_area_rectangle(flat: np.ndarray) -> tuple[float, float, np.ndarray]:
     area = a * b
     best = int(np.flatnonzero(area <= area.min() + 1e-12)[0])  # the first of equals: stable output
     return float(a[best]), float(b[best]), d[best]
+
+
+def _calipers_small(hull: list[list[float]]) -> tuple[float, float, np.ndarray]:
+    """The same on Python floats, for the few corners of a milled floor."""
+    best = (math.inf, 0.0, 0.0, (1.0, 0.0))
+    count = len(hull)
+    for i in range(count):
+        (x0, y0), (x1, y1) = hull[i], hull[(i + 1) % count]
+        norm = math.hypot(x1 - x0, y1 - y0)
+        if norm <= 1e-12:
+            continue
+        dx, dy = (x1 - x0) / norm, (y1 - y0) / norm
+        along = [x * dx + y * dy for x, y in hull]
+        across = [y * dx - x * dy for x, y in hull]
+        a, b = max(along) - min(along), max(across) - min(across)
+        if a * b < best[0] - 1e-12:
+            best = (a * b, a, b, (dx, dy))
+    return best[1], best[2], np.array(best[3])
 
 
 def oriented_extent(points: np.ndarray, normal: np.ndarray) -> tuple[float, float, np.ndarray]:

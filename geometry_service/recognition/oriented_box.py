@@ -40,6 +40,10 @@ class OrientedBox:
     def volume(self) -> float:
         return float(np.prod(self.size))
 
+    @classmethod
+    def axis_aligned(cls, lower: np.ndarray, upper: np.ndarray) -> OrientedBox:
+        return cls((lower + upper) / 2.0, np.eye(3), upper - lower)
+
     def to_json(self) -> dict[str, list]:
         return {
             "center": self.center.tolist(),

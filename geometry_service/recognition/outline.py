@@ -156,6 +156,8 @@ def bulge_points(graph: BRepGraph, directions: np.ndarray, reach: np.ndarray) ->
     kinds = graph.face_surface_type
     points: list[np.ndarray] = []
     faces = np.flatnonzero((kinds == SPHERE) | (kinds == TORUS))
+    if not len(faces):
+        return np.zeros((0, 3))
     centre = graph.face_axis_point[faces] @ directions.T  # (F, k)
     major = graph.face_radius[faces][:, None]
     minor = np.where(kinds[faces] == TORUS, graph.face_minor_radius[faces], 0.0)[:, None]

@@ -439,10 +439,13 @@ def _floorless(topology: PartTopology, cut: Depression) -> list[Candidate] | Non
         return []  # a lone face that no rule explains stays stock
     prism = bool(np.all((kinds == PLANE) | (kinds == CYLINDER)))
     axis = _common_axis(topology, faces) if prism else None
-    ring = all(
-        sum(1 for n in topology.neighbours[f] if n.face in members and n.convexity != CONVEX) >= 2
+    # Walls closing round the axis: each joins the others, and apart from
+    # slivers that another cut left of a wall (one join) each joins two.
+    joins = [
+        sum(1 for n in topology.neighbours[f] if n.face in members and n.convexity != CONVEX)
         for f in faces
-    )
+    ]
+    ring = min(joins) >= 1 and sum(j >= 2 for j in joins) >= 3
     if axis is not None and ring and len(faces) >= 3:
         sides = len(_distinct_planes(topology, planar))
         kind = PASSAGE_BY_SIDES.get(sides, "rectangular_passage")

@@ -17,6 +17,8 @@ from .oriented_box import OrientedBox
 from .outline import PartOutline, bulge_points, exact_other_curves_box
 from .topology import ANGLE_TOL, PLANE, PartTopology
 
+TURNED_STOCK_SHARE = 0.9  # the minimal box is the stock below this share of the axis-aligned one
+
 
 @dataclass
 class StockBox:
@@ -57,6 +59,16 @@ def stock_box(topology: PartTopology, outline: PartOutline) -> StockBox:
     if len(bulges):
         lower, upper = np.minimum(lower, bulges.min(axis=0)), np.maximum(upper, bulges.max(axis=0))
     return StockBox(lower, upper)
+
+
+def stock_block(box: StockBox, minimal: OrientedBox) -> OrientedBox:
+    """The block the part is cut from: the axis-aligned box, unless the part
+    sits turned in the model so that a box along its own faces is clearly
+    smaller. Not simply the minimal box: deep slanted cuts can make a turned
+    box a little smaller than the block the part was really cut from."""
+    if minimal.volume < TURNED_STOCK_SHARE * box.volume:
+        return minimal
+    return OrientedBox.axis_aligned(box.lower, box.upper)
 
 
 def box_plane_faces(topology: PartTopology, box: OrientedBox) -> np.ndarray:

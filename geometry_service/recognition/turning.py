@@ -4,7 +4,9 @@ A lathe makes surfaces of revolution about one axis: cylinders, cones and
 tori on that axis and planes square to it. The axis is the line that holds the
 most rotational face area. A part whose every face fits it is rotational; one
 whose outside is mostly turned but has other faces too (flats, cross holes,
-keyways) is mixed; anything else is prismatic and this module stays out.
+keyways) is mixed, and so is a disc or washer whose rim is the bar and most
+of whose area lies on the axis; anything else is prismatic and this module
+stays out.
 
 For a turned part the stock is the bar: the largest outside diameter over the
 full length. Outside cylinders below that diameter are turned diameters (with
@@ -38,6 +40,8 @@ from .topology import (
 )
 
 MIXED_OUTSIDE_SHARE = 0.3  # turned outside area over all area that makes a part "mixed"
+# ...or, where the bar's surface is the part's widest reach (a disc, a washer),
+# the share of all area that lies on the axis (including faced ends).
 
 
 @dataclass
@@ -316,15 +320,31 @@ def analyze_turning(topology: PartTopology) -> TurningAnalysis:
     outside = [
         f for f in main if graph.face_surface_type[f] in (CYLINDER, CONE) and not topology.inward(f)
     ]
-    share = float(graph.face_area[outside].sum() / graph.face_area.sum())
+    total = float(graph.face_area.sum())
+    share = float(graph.face_area[outside].sum()) / total
     if coaxial.all():
         analysis.part_type = "rotational"
-    elif share >= MIXED_OUTSIDE_SHARE:
+    elif share >= MIXED_OUTSIDE_SHARE or (
+        _turned_outline(analysis, outside) and float(graph.face_area[coaxial].sum()) / total >= 0.5
+    ):
         analysis.part_type = "mixed"
     else:
         return analysis
     _bar(analysis, outside)
     return analysis
+
+
+def _turned_outline(analysis: TurningAnalysis, outside: list[int]) -> bool:
+    """The part's widest reach from the axis is an outside cylinder on it:
+    the bar's own surface (a washer, a disc), not a boss on a block."""
+    graph = analysis.topology.graph
+    cylinders = [f for f in outside if graph.face_surface_type[f] == CYLINDER]
+    if not cylinders:
+        return False
+    points = analysis.topology.edge_ends.reshape(-1, 3) - analysis.origin
+    radial = points - np.outer(points @ analysis.axis, analysis.axis)
+    reach = float(np.linalg.norm(radial, axis=1).max())
+    return reach <= float(graph.face_radius[cylinders].max()) + 100.0 * analysis.topology.length_tol
 
 
 def _bar(analysis: TurningAnalysis, outside: list[int]) -> None:
