@@ -400,3 +400,45 @@ def test_cached_result_by_file_hash(client: FlaskClient, part_files: dict[str, P
     assert again.get_json()["features"] == answer["features"]
     assert client.get(f"/results/{'0' * 64}").status_code == 404
     assert client.get("/results/not-a-hash").status_code == 400
+
+
+SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "models" / "brepnet.onnx"
+
+
+def unique_copy(path: Path, folder: Path, number: int) -> Path:
+    """The same part under another header name: a new file hash, so no cache hit."""
+    copy = folder / f"{path.stem}-{number}.step"
+    copy.write_bytes(path.read_bytes().replace(b"FILE_NAME('", f"FILE_NAME('copy-{number}-".encode(), 1))
+    return copy
+
+
+@pytest.mark.skipif(not SHIPPED_MODEL.is_file(), reason="no shipped model at models/brepnet.onnx")
+def test_inference_breaker_opens_sheds_to_tier_2_and_closes_after_a_trial(
+    make_app, base_settings: Settings, part_files: dict[str, Path], tmp_path: Path
+) -> None:
+    model = tmp_path / "brepnet.onnx"
+    model.write_bytes(b"not an onnx model")  # every tier-1 call now fails in the worker
+    app = make_app(replace(base_settings, model_path=model, breaker_recovery_s=1.0))
+    client = app.test_client()
+    breaker = app.extensions["geometry_service"].breakers.get("inference")
+
+    for number in range(5):
+        body = upload(client, unique_copy(part_files["hole"], tmp_path, number)).get_json()
+        assert body["processing_tier"] == "tier_2_mesh_heuristics"
+        assert body["degradation"][0]["code"] == "tier_failed"
+    assert breaker.stats().to_dict()["state"] == "open"
+
+    shed = upload(client, unique_copy(part_files["hole"], tmp_path, 5)).get_json()
+    assert shed["processing_tier"] == "tier_2_mesh_heuristics"
+    assert shed["degradation"][0]["code"] == "circuit_open"
+    assert client.get("/health").get_json()["status"] == "degraded"
+
+    model.write_bytes(SHIPPED_MODEL.read_bytes())  # the model is fixed
+    time.sleep(1.1)  # the open period ends; the next call is the half-open trial
+    trial = upload(client, unique_copy(part_files["hole"], tmp_path, 6)).get_json()
+    assert trial["processing_tier"] == "tier_1_brep_ml", trial["degradation"]
+    stats = breaker.stats().to_dict()
+    assert stats["state"] == "closed"
+    assert [t["to"] for t in stats["transitions"]][-3:] == ["open", "half_open", "closed"]
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'geometry_breaker_transitions_total{name="inference",to_state="open"} 1.0' in metrics
