@@ -33,6 +33,7 @@ from .model import BRepNet, ModelConfig
 @dataclass
 class TrainSettings:
     data: list[Path] = field(default_factory=lambda: [Path(".data/mfcad"), Path(".data/generated")])
+    repeat: list[int] = field(default_factory=lambda: [1, 3])  # per data folder: copies of its train parts per epoch
     cache: Path = Path(".data/cache")
     out: Path = Path("var/train/brepnet")
     model_out: Path = Path("models/brepnet.onnx")
@@ -107,8 +108,10 @@ def train(settings: TrainSettings) -> TrainResult:
     torch.set_num_threads(settings.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     sets = _load(settings)
-    train_parts = [p for s in sets.values() for p in s["train"]]
+    repeats = dict(zip((root.name for root in settings.data), settings.repeat))
+    train_parts = [p for name, s in sets.items() for p in s["train"] * repeats.get(name, 1)]
     val_parts = [p for s in sets.values() for p in s["val"]]
+    distinct_train = sum(len(s["train"]) for s in sets.values())
     if not train_parts:
         raise SystemExit("no training parts")
 
@@ -168,7 +171,7 @@ def train(settings: TrainSettings) -> TrainResult:
     model = model.cpu()
     seconds = time.perf_counter() - started
     summary = {
-        "train_parts": str(len(train_parts)),
+        "train_parts": str(distinct_train),
         "val_parts": str(len(val_parts)),
         "train_seconds": f"{seconds:.0f}",
         "device": device.type,
@@ -186,13 +189,14 @@ def train(settings: TrainSettings) -> TrainResult:
         f"# {settings.version}: evaluation on the validation splits",
         {"settings": settings_json, **summary},
     )
-    return TrainResult(model, onnx_path, evaluations, seconds, device.type, len(train_parts), len(val_parts))
+    return TrainResult(model, onnx_path, evaluations, seconds, device.type, distinct_train, len(val_parts))
 
 
 def main() -> None:
     defaults = TrainSettings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, nargs="+", default=defaults.data)
+    parser.add_argument("--repeat", type=int, nargs="+", default=defaults.repeat)
     for name in ("cache", "out", "model_out"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=Path, default=getattr(defaults, name))
     for name in ("version",):
