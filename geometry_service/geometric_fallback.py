@@ -39,7 +39,7 @@ def recognize_features(graph: BRepGraph) -> Recognition:
     box = stock_box(topology, outline)
     minimal = minimal_box(topology, outline)
     block = stock_block(box, minimal)
-    volume = part_volume(topology)
+    volume = part_volume(topology, outline)
     turning = analyze_turning(topology)
 
     if turning.part_type != "prismatic":

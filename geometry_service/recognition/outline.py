@@ -36,8 +36,10 @@ _UV_TOL = 1e-9
 
 @dataclass
 class Arcs:
-    """Circular edges as arrays: centre, in-plane axes, radius, parameter range."""
+    """Circular edges as arrays: edge id, centre, in-plane axes, radius,
+    parameter range."""
 
+    edges: np.ndarray
     center: np.ndarray
     x: np.ndarray
     y: np.ndarray
@@ -116,7 +118,15 @@ def part_outline(topology: PartTopology) -> PartOutline:
             )
         )
     table = np.array(rows, dtype=float).reshape(-1, 12)
-    arcs = Arcs(table[:, 0:3], table[:, 3:6], table[:, 6:9], table[:, 9], table[:, 10], table[:, 11])
+    arcs = Arcs(
+        np.array(circles, dtype=int),
+        table[:, 0:3],
+        table[:, 3:6],
+        table[:, 6:9],
+        table[:, 9],
+        table[:, 10],
+        table[:, 11],
+    )
     parts = [topology.edge_ends[edges].reshape(-1, 3), arcs.samples()]
     parts += [topology.edge_points(e)[::4] for e in others]  # every fourth sample, ends kept
     return PartOutline(np.concatenate(parts), arcs, others)
