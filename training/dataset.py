@@ -96,10 +96,6 @@ def _preprocess_one(job: tuple[Path, dict[str, int], Path]) -> str | None:
     return None
 
 
-def _silenced_worker() -> None:
-    silence_occt()
-
-
 def preprocess(root: Path, cache: Path, workers: int = 2, limit: int | None = None) -> list[Path]:
     """Cache every labelled part of ``root`` under ``cache``; returns the cache files.
 
@@ -116,7 +112,7 @@ def preprocess(root: Path, cache: Path, workers: int = 2, limit: int | None = No
         if not (cache / f"{name}.npz").is_file()
     ]
     errors = []
-    with multiprocessing.get_context("forkserver").Pool(workers, _silenced_worker) as pool:
+    with multiprocessing.get_context("forkserver").Pool(workers, silence_occt) as pool:
         for error in tqdm(
             pool.imap_unordered(_preprocess_one, jobs, chunksize=16),
             total=len(jobs),
