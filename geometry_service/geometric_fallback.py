@@ -10,16 +10,14 @@ tier 1 uses the same measuring code for the features its network finds.
 
 from __future__ import annotations
 
-import numpy as np
-
 from .features import STOCK, Feature, Recognition
 from .geometry.brep_graph import BRepGraph
 from .recognition.candidate import Candidate
 from .recognition.edges_blends import recognize_chamfers, recognize_rounds
 from .recognition.holes import recognize_holes
-from .recognition.pockets import recognize_depressions
 from .recognition.oriented_box import minimal_box
 from .recognition.outline import part_outline
+from .recognition.pockets import recognize_depressions
 from .recognition.stock import box_plane_faces, stock_block, stock_box
 from .recognition.topology import PartTopology
 from .recognition.turning import analyze_turning

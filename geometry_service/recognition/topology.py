@@ -24,7 +24,6 @@ CONE = SURFACE_TYPES.index("cone")
 SPHERE = SURFACE_TYPES.index("sphere")
 TORUS = SURFACE_TYPES.index("torus")
 BSPLINE = SURFACE_TYPES.index("bspline")
-ROTATIONAL_SURFACES = (CYLINDER, CONE, SPHERE, TORUS)
 LINE = CURVE_TYPES.index("line")
 CIRCLE = CURVE_TYPES.index("circle")
 

@@ -34,7 +34,6 @@ from .topology import (
     CYLINDER,
     PLANE,
     SMOOTH,
-    SPHERE,
     TORUS,
     PartTopology,
 )
@@ -146,19 +145,22 @@ class TurningAnalysis:
                 continue
             params.update(radial=True, centre_overrun=overrun, past_centre=overrun > 0.0)
 
-    def part_parameters(self, part_volume: float) -> dict:
-        """The bar the part is turned from, and the volume turned and milled off it."""
+    def part_parameters(self, part_volume: float | None = None) -> dict:
+        """The bar the part is turned from, and (given the part's volume) the
+        volume turned and milled off it."""
         length = self.span[1] - self.span[0]
         bar_volume = math.pi * self.max_radius**2 * length
-        return {
+        params = {
             "turning_axis": unit(self.axis),
             "turning_axis_point": self.origin.tolist(),
             "bar_diameter": 2.0 * self.max_radius,
             "bar_length": length,
             "bar_volume": bar_volume,
-            "removed_from_bar": bar_volume - part_volume,
             "turned_profile": self.profile,
         }
+        if part_volume is not None:
+            params["removed_from_bar"] = bar_volume - part_volume
+        return params
 
     # ----------------------------------------------------------- measuring
 
