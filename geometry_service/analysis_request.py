@@ -60,3 +60,10 @@ def analyze_in_worker(path: str, request: AnalysisRequest) -> dict:
     from .part_analysis import analyze_file
 
     return analyze_file(path, request)
+
+
+def load_model_in_worker(path: str) -> str:
+    """Load the tier-1 model in a worker (it stays loaded there) and return its version."""
+    from .brepnet_wrapper import load_model
+
+    return load_model(Path(path)).version

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .analysis_request import AnalysisRequest, MeshSettings, analyze_in_worker, blocked_tiers
+from .analysis_request import (
+    AnalysisRequest,
+    MeshSettings,
+    analyze_in_worker,
+    blocked_tiers,
+    load_model_in_worker,
+)
 from .circuit_breaker import BreakerRegistry, BreakerState, CircuitBreaker, CircuitOpenError
 from .config import Settings
 from .dead_letter_queue import DeadLetterQueue, FailureRecord
@@ -118,6 +124,8 @@ class AnalysisService:
         self._ready = threading.Event()
         self._closed = threading.Event()
         self._startup_error: str | None = None
+        self._model_release: str | None = None  # the version inside the model, once a worker loaded it
+        self._model_error: str | None = None
         metrics.bind(
             breaker_state=lambda name: breakers.get(name).state,
             spool_depth=self._spool_depth,
@@ -163,8 +171,19 @@ class AnalysisService:
             self._startup_error = f"{type(exc).__name__}: {exc}"
             log.error(json.dumps({"event": "pool_warm_up_failed", "error": self._startup_error}))
             return
+        if self.model.present:
+            self._check_model()
         self._ready.set()
         log.info(json.dumps({"event": "ready", "workers": self.settings.worker_count}))
+
+    def _check_model(self) -> None:
+        """Load the model in a worker once, so /health reports whether it really loads."""
+        try:
+            self._model_release = self.pool.run(load_model_in_worker, str(self.settings.model_path))
+            self._model_error = None
+        except Exception as exc:  # tier 1 will fail and the ladder answers from tier 2
+            self._model_error = f"{type(exc).__name__}: {exc}"
+            log.error(json.dumps({"event": "model_load_failed", "error": self._model_error}))
 
     @property
     def ready(self) -> bool:
@@ -390,6 +409,8 @@ class AnalysisService:
         problems = []
         if not self.model.present:
             problems.append(f"model missing: {self.settings.model_path.name}")
+        elif self._model_error:
+            problems.append(f"model failed to load: {self._model_error}")
         problems += [f"circuit breaker {name} is {stats['state']}"
                      for name, stats in breakers.items() if stats["state"] != BreakerState.CLOSED.value]
         if self._startup_error:
@@ -399,10 +420,11 @@ class AnalysisService:
             "status": "degraded" if problems else "healthy",
             "problems": problems,
             "ready": self.ready,
-            "model_loaded": self.model.present,
+            "model_loaded": self.model.present and self._model_release is not None,
             "versions": {
                 "service": __version__,
                 "model": self.model.version(),
+                "model_release": self._model_release,
                 "ocp": _installed_version("cadquery-ocp-novtk"),
                 "onnxruntime": _installed_version("onnxruntime"),
             },

@@ -84,9 +84,16 @@ class BRepNetModel:
         )
 
 
-@lru_cache(maxsize=2)
 def load_model(path: Path) -> BRepNetModel:
-    """The model at ``path``, loaded once per process."""
+    """The model at ``path``, loaded once per process and again when the file changes:
+    the HTTP process keys cached results by the file's content, so a worker must
+    not keep answering with a model that has been replaced on disk."""
+    stat = path.stat()
+    return _load_model(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _load_model(path: Path, mtime_ns: int, size: int) -> BRepNetModel:
     return BRepNetModel(path)
 
 

@@ -442,3 +442,15 @@ def test_inference_breaker_opens_sheds_to_tier_2_and_closes_after_a_trial(
     assert [t["to"] for t in stats["transitions"]][-3:] == ["open", "half_open", "closed"]
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'geometry_breaker_transitions_total{name="inference",to_state="open"} 1.0' in metrics
+
+
+@pytest.mark.skipif(not SHIPPED_MODEL.is_file(), reason="no shipped model at models/brepnet.onnx")
+def test_health_reports_the_model_a_worker_loaded(make_app, base_settings: Settings, tmp_path: Path) -> None:
+    good = make_app(replace(base_settings, model_path=SHIPPED_MODEL)).test_client().get("/health").get_json()
+    assert good["status"] == "healthy" and good["model_loaded"] is True
+    assert good["versions"]["model_release"].startswith("brepnet-")
+    broken_model = tmp_path / "broken.onnx"
+    broken_model.write_bytes(b"garbage")
+    broken = make_app(replace(base_settings, model_path=broken_model)).test_client().get("/health").get_json()
+    assert broken["status"] == "degraded" and broken["model_loaded"] is False
+    assert broken["problems"][0].startswith("model failed to load")
