@@ -471,6 +471,7 @@ def test_iso_sizes():
     assert nearest_drill(6.62).difference == pytest.approx(0.02)
     tap = nearest_tap(5.0)
     assert tap.thread == "M6" and close(tap.difference, 0.0)
+    assert nearest_drill(254.0) is None and nearest_tap(254.0) is None  # bored, not drilled
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ from OCP.BRepAdaptor import BRepAdaptor_Surface
 from OCP.BRepTools import BRepTools
 
 from .candidate import Candidate
-from .iso_sizes import nearest_drill, nearest_tap
+from .iso_sizes import DrillMatch, TapMatch, nearest_drill, nearest_tap
 from .measure import edge_v_ranges, unit
 from .topology import (
     CONCAVE,
@@ -342,8 +342,8 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
         "segments": stack_parts,
         "partial": main.span < FULL_TURN - 1e-6,
         "arc_deg": math.degrees(main.span),
-        "iso_drill": nearest_drill(diameter).to_json(),
-        "iso_tap": nearest_tap(diameter).to_json(),
+        "iso_drill": _json(nearest_drill(diameter)),
+        "iso_tap": _json(nearest_tap(diameter)),
     }
     if tip is not None:
         cone = next(
@@ -362,6 +362,10 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
     kind = "through_hole" if through else "blind_hole"
     subtype = "+".join(subtype_parts) if subtype_parts else "plain"
     return Candidate(kind, sorted(stack.faces), params, subtype)
+
+
+def _json(match: DrillMatch | TapMatch | None) -> dict | None:
+    return None if match is None else match.to_json()
 
 
 def _end_faces(

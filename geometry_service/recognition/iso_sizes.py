@@ -71,12 +71,20 @@ class TapMatch:
         }
 
 
-def nearest_drill(diameter: float) -> DrillMatch:
+def nearest_drill(diameter: float) -> DrillMatch | None:
+    """The stocked drill nearest the diameter; None past the series (a bore
+    that large is bored or milled, not drilled)."""
+    if diameter > DRILLS[-1] + 1.0:
+        return None
     size = float(DRILLS[int(np.argmin(np.abs(DRILLS - diameter)))])
     return DrillMatch(size, float(round(diameter - size, 9)))
 
 
-def nearest_tap(diameter: float) -> TapMatch:
+def nearest_tap(diameter: float) -> TapMatch | None:
+    """The coarse thread whose tap drill is nearest the diameter; None past
+    the largest (M48)."""
+    if diameter > _TAP_DRILLS[-1] + COARSE_THREADS[-1][2]:
+        return None
     index = int(np.argmin(np.abs(_TAP_DRILLS - diameter)))
     thread, _, pitch = COARSE_THREADS[index]
     tap_drill = float(round(_TAP_DRILLS[index], 3))

@@ -17,6 +17,7 @@ floor (the face every wall stands on), its walls and where it opens:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from .taxonomy import PASSAGE_BY_SIDES, POCKET_BY_SIDES
 from .topology import (
     ANGLE_TOL,
     CONCAVE,
+    CONE,
     CONVEX,
     CYLINDER,
     PLANE,
@@ -36,6 +38,9 @@ from .topology import (
     TORUS,
     PartTopology,
 )
+
+
+MAX_DRAFT = math.sin(math.radians(3.0))  # a wall may lean open this much
 
 
 @dataclass
@@ -158,9 +163,11 @@ def _stands_on(
     kind = graph.face_surface_type[face]
     axis = graph.face_axis[face]
     if kind == PLANE:
-        return topology.perpendicular(normal, axis) or (
+        return _wall(topology, normal, axis) or (
             overhang and float(normal @ axis) < -1.0 + ANGLE_TOL
         )
+    if kind == CONE:
+        return topology.parallel(normal, axis) and topology.inward(face)  # a drafted corner radius
     if kind == CYLINDER:
         if topology.parallel(normal, axis):
             return True
@@ -172,6 +179,13 @@ def _stands_on(
     if kind == TORUS:
         return topology.parallel(normal, axis)
     return kind == SPHERE
+
+
+def _wall(topology: PartTopology, floor_normal: np.ndarray, normal: np.ndarray) -> bool:
+    """A plane square to the floor, or leaning open by a draft angle (cast
+    and moulded parts, and the real parts machined to match them)."""
+    lean = float(floor_normal @ normal)
+    return topology.perpendicular(floor_normal, normal) or 0.0 < lean < MAX_DRAFT
 
 
 def _split_by_floors(topology: PartTopology, faces: list[int], setting: Setting) -> list[Candidate]:
@@ -306,8 +320,7 @@ def _classify(
     planar = [
         f
         for f in walls
-        if graph.face_surface_type[f] == PLANE
-        and topology.perpendicular(floor_normal, graph.face_axis[f])
+        if graph.face_surface_type[f] == PLANE and _wall(topology, floor_normal, graph.face_axis[f])
     ]
     rounds = [
         f
