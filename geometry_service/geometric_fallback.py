@@ -3,7 +3,8 @@
 The orchestrator. It finds the stock, then lets each feature family claim
 faces in an order where the more specific rule goes first: turned features
 (on rotational parts), holes, chamfers and rounds, then the prismatic
-depressions (pockets, slots, steps, passages, bosses). Every face ends up in
+depressions (pockets, slots, steps, passages, bosses), and last the concave
+fillets that no cut took. Every face ends up in
 one feature or labelled stock. The modules under ``recognition/`` do the work;
 tier 1 uses the same measuring code for the features its network finds.
 """
@@ -13,7 +14,11 @@ from __future__ import annotations
 from .features import STOCK, Feature, Recognition
 from .geometry.brep_graph import BRepGraph
 from .recognition.candidate import Candidate
-from .recognition.edges_blends import recognize_chamfers, recognize_rounds
+from .recognition.edges_blends import (
+    recognize_chamfers,
+    recognize_concave_rounds,
+    recognize_rounds,
+)
 from .recognition.holes import recognize_holes
 from .recognition.oriented_box import minimal_box
 from .recognition.outline import part_outline
@@ -58,6 +63,7 @@ def recognize_features(graph: BRepGraph) -> Recognition:
     claim(recognize_chamfers(topology, free))
     claim(recognize_rounds(topology, free))
     claim(recognize_depressions(topology, free, block.axes, turning.axis))
+    claim(recognize_concave_rounds(topology, free))
     if turning.part_type != "prismatic":
         turning.mark_cross_features(candidates)
 

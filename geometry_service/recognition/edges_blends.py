@@ -32,38 +32,57 @@ OBLIQUE_LIMIT = math.radians(89.9)  # a dihedral below this is not a square corn
 
 
 def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
-    """Planar chamfers one face each; a conical chamfer split into pieces
-    (by a cut across it) is one chamfer."""
+    """Chamfers: planes and cones bounded by convex edges that cut obliquely
+    across at least two faces. Pieces joined smoothly are one chamfer: a cone
+    split by a cut across it, or a chamfer run round a pocket's rounded
+    corners (flat along the sides, conical round the corners)."""
     graph = topology.graph
-    found = []
-    cones: list[int] = []
-    for face in np.flatnonzero(free):
-        face = int(face)
-        kind = graph.face_surface_type[face]
+    kinds = graph.face_surface_type
+    pieces = set()
+    for face in np.flatnonzero(free & ((kinds == PLANE) | (kinds == CONE))).tolist():
         neighbours = topology.neighbours[face]
-        if kind not in (PLANE, CONE) or not neighbours:
-            continue
-        if any(
-            n.convexity != CONVEX and not topology.same_surface(face, n.face) for n in neighbours
+        if neighbours and all(
+            n.convexity == CONVEX
+            or (n.convexity == SMOOTH and free[n.face] and kinds[n.face] in (PLANE, CONE))
+            for n in neighbours
         ):
-            continue
-        oblique = [n for n in neighbours if abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT]
-        if len(oblique) < 2:
-            continue
-        if kind == PLANE:
-            found.append(_planar_chamfer(topology, face, oblique))
-        else:
-            cones.append(face)
-    while cones:
-        group, stack = [cones.pop()], []
+            pieces.add(face)
+    found = []
+    while pieces:
+        group, stack = [pieces.pop()], []
         stack.append(group[0])
         while stack:
             for n in topology.neighbours[stack.pop()]:
-                if n.face in cones and topology.same_surface(group[0], n.face):
-                    cones.remove(n.face)
+                if n.face in pieces and n.convexity == SMOOTH:
+                    pieces.discard(n.face)
                     group.append(n.face)
                     stack.append(n.face)
-        found.append(_conical_chamfer(topology, sorted(group)))
+        members = set(group)
+        oblique = [
+            n
+            for f in group
+            for n in topology.neighbours[f]
+            if n.face not in members
+            and n.convexity == CONVEX
+            and abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT
+        ]
+        if len(oblique) < 2:
+            continue
+        planes = [f for f in group if kinds[f] == PLANE]
+        if not planes:
+            found.append(_conical_chamfer(topology, sorted(group)))
+        elif len(group) == 1:
+            found.append(_planar_chamfer(topology, group[0], oblique))
+        else:
+            widest = max(planes, key=lambda f: graph.face_area[f])
+            own = [n for n in oblique if any(m.edge == n.edge for m in topology.neighbours[widest])]
+            chain = _planar_chamfer(topology, widest, own)
+            chain.face_ids = sorted(group)
+            chain.subtype = "chain"
+            chain.parameters["length"] = float(
+                sum(graph.edge_length[n.edge] for n in oblique) / 2.0
+            )
+            found.append(chain)
     return found
 
 
@@ -136,11 +155,21 @@ def _bulges_out(topology: PartTopology, face: int) -> bool:
 
 
 def recognize_rounds(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
-    """Convex fillets, grouped into tangent chains of one radius (a fillet
-    along several edges: cylinders, and tori where it turns a rounded
-    corner). A chain takes in the free free-form faces tangent to it: where
-    fillets meet, CAD systems and OCCT close the corner with a B-spline
-    patch."""
+    """Convex fillets (rounds of outside edges), grouped into tangent chains."""
+    return _blend_chains(topology, free, convex=True)
+
+
+def recognize_concave_rounds(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
+    """Concave fillets that no cut took as its corner or floor radius (a
+    boss's root fillet, a torus run round a shoulder): run after the cuts."""
+    return _blend_chains(topology, free, convex=False)
+
+
+def _blend_chains(topology: PartTopology, free: np.ndarray, convex: bool) -> list[Candidate]:
+    """Fillets grouped into tangent chains of one radius (a fillet along
+    several edges: cylinders, and tori where it turns a rounded corner). A
+    chain takes in the free free-form faces tangent to it: where fillets
+    meet, CAD systems and OCCT close the corner with a B-spline patch."""
     graph = topology.graph
     patches = {
         int(f) for f in np.flatnonzero(free & (graph.face_surface_type == BSPLINE))
@@ -152,7 +181,7 @@ def recognize_rounds(topology: PartTopology, free: np.ndarray) -> list[Candidate
             continue
         if not any(n.convexity == SMOOTH for n in topology.neighbours[face]):
             continue
-        if _bulges_out(topology, face):
+        if _bulges_out(topology, face) == convex:
             blends.add(face)
     found = []
     tol = 100.0 * topology.length_tol
@@ -172,5 +201,5 @@ def recognize_rounds(topology: PartTopology, free: np.ndarray) -> list[Candidate
                     chain.append(n.face)
                     stack.append(n.face)
         params = {"radius": radius, "area": float(graph.face_area[chain].sum())}
-        found.append(Candidate("round", sorted(chain), params, "convex"))
+        found.append(Candidate("round", sorted(chain), params, "convex" if convex else "concave"))
     return found

@@ -490,9 +490,13 @@ def _floorless(topology: PartTopology, cut: Depression) -> list[Candidate] | Non
 
 def _unexplained(topology: PartTopology, faces: list[int]) -> list[Candidate]:
     """A cut no rule explains, reported with low confidence as a through slot
-    (round or square by its faces) so that its faces are not called stock."""
-    planar = topology.graph.face_surface_type[faces] == PLANE
-    kind = "rectangular_through_slot" if planar.all() else "circular_through_slot"
+    (round or square by its faces) so that its faces are not called stock.
+    Blends alone (a root fillet run round a boss) are left for the fillet
+    rule that runs after the cuts."""
+    kinds = topology.graph.face_surface_type[faces]
+    if np.isin(kinds, (CYLINDER, TORUS, SPHERE)).all():
+        return []
+    kind = "rectangular_through_slot" if (kinds == PLANE).all() else "circular_through_slot"
     return [Candidate(kind, faces, {"wall_faces": faces}, "through", 0.5)]
 
 
