@@ -181,6 +181,19 @@ def rounded_pocket(length=40.0, width=20.0, depth=10.0, corner_radius=3.0) -> To
     return cut(block(), fillet_vertical_edges(tool, corner_radius))
 
 
+def chamfered_rounded_pocket(chamfer: float = 1.0) -> TopoDS_Shape:
+    """The rounded pocket with its rim chamfered ``chamfer`` at 45 degrees all
+    round: flat along the sides, conical round the corner radii."""
+    shape = rounded_pocket()
+    maker = BRepFilletAPI_MakeChamfer(shape)
+    for edge in edges_where(
+        shape,
+        lambda a, b: a[2] == b[2] == 30 and all(29 < p[0] < 71 and 19 < p[1] < 41 for p in (a, b)),
+    ):
+        maker.Add(chamfer, edge)
+    return maker.Shape()
+
+
 def circular_end_pocket(length=40.0, width=12.0, depth=5.0) -> TopoDS_Shape:
     """Block with an obround pocket (straight sides, half-round ends) along X,
     centred at (50, 30); ``length`` is overall, end to end."""

@@ -38,6 +38,7 @@ ALL_PARTS = [
     pb.hole_grid_plate,
     pb.box_with_pocket,
     fp.rounded_pocket,
+    fp.chamfered_rounded_pocket,
     fp.circular_end_pocket,
     pb.box_with_slot,
     fp.blind_slot,
@@ -293,6 +294,19 @@ def test_pocket_with_corner_radii(recognize):
     assert close(p["length"], 40.0) and close(p["width"], 20.0) and close(p["depth"], 10.0)
     assert close(p["floor_area"], 800.0 - (4.0 - math.pi) * 9.0)
     assert vec_close(p["tool_access_direction"], [0, 0, 1])
+
+
+def test_chamfer_run_round_a_rounded_pocket(recognize):
+    result = recognize(fp.chamfered_rounded_pocket)
+    assert kinds(result) == {"rectangular_pocket": 1, "chamfer": 1}
+    chamfer = only(result, "chamfer")
+    assert chamfer.subtype == "chain" and len(chamfer.face_ids) == 8  # 4 flats, 4 cones
+    p = chamfer.parameters
+    assert close(p["distance_1"], 1.0) and close(p["distance_2"], 1.0)
+    assert close(p["width"], math.sqrt(2.0)) and close(p["angle_deg"], 45.0)
+    pocket = only(result, "rectangular_pocket").parameters
+    assert close(pocket["depth"], 10.0) and close(pocket["min_corner_radius"], 3.0)
+    assert close(pocket["length"], 40.0) and close(pocket["width"], 20.0)
 
 
 def test_circular_end_pocket(recognize):

@@ -421,7 +421,7 @@ def _floor_parameters(
     base = float(np.dot(normal, graph.face_sample_point[floor_faces[0]]))
     depth = 0.0
     if walls:
-        _, top = extent_along(face_vertices(topology, walls), normal)
+        _, top = extent_along(face_vertices(topology, walls + _rim_blends(topology, walls, normal)), normal)
         depth = top - base
     outline = np.concatenate([face_outline(topology, f) for f in floor_faces])
     length, width, direction = oriented_extent(outline, normal)
@@ -438,6 +438,21 @@ def _floor_parameters(
         "tool_access_direction": unit(normal),
         "floor_area": float(graph.face_area[floor_faces].sum()),
     }
+
+
+def _rim_blends(topology: PartTopology, walls: list[int], normal: np.ndarray) -> list[int]:
+    """The chamfers and rounds on a cut's rim: faces past the walls' convex
+    top edges that lean toward the opening. The cut is as deep as the
+    surface they break, not just its straight walls."""
+    graph = topology.graph
+    members = set(walls)
+    rim = {
+        n.face
+        for wall in walls
+        for n in topology.neighbours[wall]
+        if n.convexity == CONVEX and n.face not in members
+    }
+    return [f for f in rim if 1e-3 < float(graph.face_sample_normal[f] @ normal) < 1.0 - 1e-3]
 
 
 def _floorless(topology: PartTopology, cut: Depression) -> list[Candidate] | None:
