@@ -106,7 +106,10 @@ def _components(
 
 
 def _find_floor(
-    topology: PartTopology, faces: list[int], turning_axis: np.ndarray | None = None
+    topology: PartTopology,
+    faces: list[int],
+    turning_axis: np.ndarray | None = None,
+    drafts: bool = False,
 ) -> list[int] | None:
     """The plane that every other face stands on, as its faces, if any.
 
@@ -129,7 +132,7 @@ def _find_floor(
             for n in topology.neighbours[f]
         )
         if not all(
-            _stands_on(topology, f, normal, inside, closed) for f in faces if f not in inside
+            _stands_on(topology, f, normal, inside, closed, drafts) for f in faces if f not in inside
         ):
             continue
         touching = set().union(*(topology.neighbour_faces(f) for f in group)) & (members - inside)
@@ -150,6 +153,7 @@ def _stands_on(
     normal: np.ndarray,
     floor: set[int],
     overhang: bool = False,
+    drafts: bool = False,
 ) -> bool:
     """A face that a cut with this floor normal leaves: a wall square to the
     floor (plane or cylinder along the normal: walls, corner radii, round
@@ -158,12 +162,12 @@ def _stands_on(
     With ``overhang``, also a plane facing the floor: a pocket closed all
     round whose cut runs on under the material (a pocket sunk into a turned
     groove). Never for an open floor: a passage's opposite walls face each
-    other too."""
+    other too. With ``drafts``, walls may lean open by a draft angle."""
     graph = topology.graph
     kind = graph.face_surface_type[face]
     axis = graph.face_axis[face]
     if kind == PLANE:
-        return _wall(topology, normal, axis) or (
+        return _wall(topology, normal, axis, drafts) or (
             overhang and float(normal @ axis) < -1.0 + ANGLE_TOL
         )
     if kind == CONE:
@@ -181,11 +185,16 @@ def _stands_on(
     return kind == SPHERE
 
 
-def _wall(topology: PartTopology, floor_normal: np.ndarray, normal: np.ndarray) -> bool:
-    """A plane square to the floor, or leaning open by a draft angle (cast
-    and moulded parts, and the real parts machined to match them)."""
-    lean = float(floor_normal @ normal)
-    return topology.perpendicular(floor_normal, normal) or 0.0 < lean < MAX_DRAFT
+def _wall(
+    topology: PartTopology, floor_normal: np.ndarray, normal: np.ndarray, drafts: bool = True
+) -> bool:
+    """A plane square to the floor or, with ``drafts``, leaning open by a
+    draft angle (cast and moulded parts, and the real parts machined to
+    match them). Drafts are looked for only once a cut has failed the square
+    rules: a V slot's two faces can also meet at nearly a right angle."""
+    if topology.perpendicular(floor_normal, normal):
+        return True
+    return drafts and 0.0 < float(floor_normal @ normal) < MAX_DRAFT
 
 
 def _split_by_floors(topology: PartTopology, faces: list[int], setting: Setting) -> list[Candidate]:
@@ -218,7 +227,7 @@ def _split_by_floors(topology: PartTopology, faces: list[int], setting: Setting)
                     n.face in remaining
                     and n.face not in cut
                     and n.convexity != CONVEX
-                    and _stands_on(topology, n.face, normal, floor)
+                    and _stands_on(topology, n.face, normal, floor, drafts=True)
                 ):
                     cut.add(n.face)
                     stack.append(n.face)
@@ -281,7 +290,7 @@ def _classify(
     """Candidates for one cut; ``split`` lets a cut with no single floor be
     taken apart floor by floor."""
     graph = topology.graph
-    cut.floor = _find_floor(topology, cut.faces, setting.turning_axis)
+    cut.floor = _find_floor(topology, cut.faces, setting.turning_axis, drafts=not split)
     if cut.floor is None:
         found = _floorless(topology, cut)
         if found is not None:
@@ -320,7 +329,8 @@ def _classify(
     planar = [
         f
         for f in walls
-        if graph.face_surface_type[f] == PLANE and _wall(topology, floor_normal, graph.face_axis[f])
+        if graph.face_surface_type[f] == PLANE
+        and _wall(topology, floor_normal, graph.face_axis[f], drafts=not split)
     ]
     rounds = [
         f
