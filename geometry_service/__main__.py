@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     request = AnalysisRequest(
         mesh=MeshSettings.from_settings(settings),
         model_path=settings.model_path,
+        model_min_face_probability=settings.model_min_face_probability,
         blocked_tiers=blocked_tiers(settings, inference_admitted=True),
         include_mesh=not args.no_mesh,
     )

@@ -250,6 +250,7 @@ class AnalysisService:
         request = AnalysisRequest(
             mesh=self._mesh_settings,
             model_path=self.settings.model_path,
+            model_min_face_probability=self.settings.model_min_face_probability,
             blocked_tiers=blocked_tiers(self.settings, admitted),
             deadline=time.time() + (deadline - time.monotonic()),
         )

@@ -454,3 +454,20 @@ def test_health_reports_the_model_a_worker_loaded(make_app, base_settings: Setti
     broken = make_app(replace(base_settings, model_path=broken_model)).test_client().get("/health").get_json()
     assert broken["status"] == "degraded" and broken["model_loaded"] is False
     assert broken["problems"][0].startswith("model failed to load")
+
+
+@pytest.mark.skipif(not SHIPPED_MODEL.is_file(), reason="no shipped model at models/brepnet.onnx")
+def test_tier_1_abstains_when_the_model_is_unsure(make_app, base_settings: Settings,
+                                                  part_files: dict[str, Path]) -> None:
+    sure = make_app(replace(base_settings, model_path=SHIPPED_MODEL))
+    body = upload(sure.test_client(), part_files["hole"]).get_json()
+    assert body["processing_tier"] == "tier_1_brep_ml"
+    assert min(face["label_probability"] for face in body["faces"]) >= 0.9
+
+    never_sure = make_app(replace(base_settings, model_path=SHIPPED_MODEL, model_min_face_probability=1.01))
+    body = upload(never_sure.test_client(), part_files["hole"]).get_json()
+    assert body["processing_tier"] == "tier_2_mesh_heuristics"
+    assert body["degradation"][0]["code"] == "model_uncertain"
+    assert body["degradation"][0]["error_type"] == "permanent"
+    inference = never_sure.extensions["geometry_service"].breakers.get("inference").stats().to_dict()
+    assert inference["failures"] == 0 and inference["state"] == "closed"
