@@ -1,14 +1,20 @@
-"""Part-level measures: bounding box, volume, surface area and counts."""
+"""Part-level measures: bounding box, volume, surface area and counts.
+
+The box and volume come from the recognizer's exact outline of the faces
+(edges, arcs and surface bulges; volume in closed form), not from OCCT's
+whole-shape bounding and mass properties: those also count the loose
+construction wires a STEP file may carry (a NIST part's box came out 21 mm
+too deep) and took up to 0.5 s on a 484-face part against 50 ms.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from OCP.Bnd import Bnd_Box
-from OCP.BRepBndLib import BRepBndLib
-from OCP.BRepGProp import BRepGProp
-from OCP.GProp import GProp_GProps
-
+from ..recognition.outline import part_outline
+from ..recognition.stock import stock_box
+from ..recognition.topology import PartTopology
+from ..recognition.volume import part_volume
 from .brep_graph import BRepGraph
 from .step_reader import StepModel
 
@@ -27,17 +33,13 @@ class PartMetrics:
 
 
 def measure_part(model: StepModel, graph: BRepGraph) -> PartMetrics:
-    """Exact measures from the B-Rep; the box is tight (no OCCT enlargement gap)."""
-    box = Bnd_Box()
-    BRepBndLib.AddOptimal_s(model.shape, box, False, False)
-    low, high = box.CornerMin(), box.CornerMax()
-    lo = [low.X(), low.Y(), low.Z()]
-    hi = [high.X(), high.Y(), high.Z()]
-    props = GProp_GProps()
-    BRepGProp.VolumeProperties_s(model.shape, props)
+    """Exact measures of the part's faces; the box is tight (no OCCT enlargement gap)."""
+    topology = PartTopology(graph)
+    outline = part_outline(topology)
+    box = stock_box(topology, outline)
     return PartMetrics(
-        bounding_box={"min": lo, "max": hi, "size": [h - l for l, h in zip(lo, hi)]},
-        volume_mm3=abs(props.Mass()),
+        bounding_box={"min": box.lower.tolist(), "max": box.upper.tolist(), "size": box.size.tolist()},
+        volume_mm3=abs(part_volume(topology, outline)),
         surface_area_mm2=float(graph.face_area.sum()),
         face_count=graph.face_count,
         edge_count=graph.edge_count,
