@@ -18,7 +18,7 @@ Generated classes: every feature class of MFCADPP_CLASSES but
 whose end rises to the top in a quarter circle, ``h_circular_end_blind_slot``
 as one whose end is a half circle in plan.
 
-    python -m training.generator --out .data/generated --count 2000 --seed 0
+    python -m training.generator --out .data/generated --count 3000 --seed 0
 """
 
 from __future__ import annotations
@@ -472,7 +472,7 @@ def generate(out: Path, count: int, seed: int = 0, workers: int = 2) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()

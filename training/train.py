@@ -37,8 +37,8 @@ class TrainSettings:
     cache: Path = Path(".data/cache")
     out: Path = Path("var/train/brepnet")
     model_out: Path = Path("models/brepnet.onnx")
-    version: str = "brepnet-1.0.0"
-    epochs: int = 20
+    version: str = "brepnet-1.1.0"
+    epochs: int = 16
     parts_per_batch: int = 32
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
