@@ -26,7 +26,7 @@ import onnxruntime
 
 from .config import Settings
 from .errors import SystemicError
-from .features import STOCK, Feature, Recognition
+from .features import STOCK, Recognition
 from .geometry.brep_graph import BRepGraph
 from .graph_features import GraphInputs, graph_inputs
 from .recognition.candidate import Candidate
@@ -126,17 +126,7 @@ def recognize_ml(graph: BRepGraph, model: BRepNetModel) -> Recognition:
     features, owner = [], [None] * graph.face_count
     for number, candidate in enumerate(candidates):
         method = "geometric" if set(candidate.face_ids) <= turned else METHOD
-        features.append(
-            Feature(
-                id=number,
-                type=candidate.type,
-                subtype=candidate.subtype,
-                face_ids=[int(f) for f in candidate.face_ids],
-                parameters=candidate.parameters,
-                confidence=candidate.confidence,
-                recognition_method=method,
-            )
-        )
+        features.append(candidate.numbered(number, method))
         for face in candidate.face_ids:
             owner[face] = number
     part_parameters = {"part_type": turning.part_type, "model_version": model.version}

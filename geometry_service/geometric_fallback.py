@@ -71,17 +71,7 @@ def recognize_features(graph: BRepGraph) -> Recognition:
     labels = [STOCK] * graph.face_count
     owner: list[int | None] = [None] * graph.face_count
     for number, candidate in enumerate(candidates):
-        features.append(
-            Feature(
-                id=number,
-                type=candidate.type,
-                subtype=candidate.subtype,
-                face_ids=[int(f) for f in candidate.face_ids],
-                parameters=candidate.parameters,
-                confidence=candidate.confidence,
-                recognition_method=METHOD,
-            )
-        )
+        features.append(candidate.numbered(number, METHOD))
         for face in candidate.face_ids:
             labels[face] = candidate.type
             owner[face] = number

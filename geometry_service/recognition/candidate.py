@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..features import Feature
+
 
 @dataclass
 class Candidate:
@@ -15,3 +17,15 @@ class Candidate:
     parameters: dict[str, Any] = field(default_factory=dict)
     subtype: str | None = None
     confidence: float = 0.75
+
+    def numbered(self, feature_id: int, recognition_method: str) -> Feature:
+        """The feature this candidate becomes once the orchestrator gives it an id."""
+        return Feature(
+            id=feature_id,
+            type=self.type,
+            subtype=self.subtype,
+            face_ids=[int(f) for f in self.face_ids],
+            parameters=self.parameters,
+            confidence=self.confidence,
+            recognition_method=recognition_method,
+        )
