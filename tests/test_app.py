@@ -20,10 +20,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from geometry_service.analysis_service import AnalysisService
-from geometry_service.app import create_app
 from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool, PoolSettings
 from tests import part_builders as parts
+from tests.service_app import ready_app
 
 CORRELATION_ID = "test-correlation-1"
 
@@ -62,12 +62,8 @@ def make_app(pool: GeometryPool) -> Iterator[Callable[..., Flask]]:
     services: list[AnalysisService] = []
 
     def build(settings: Settings) -> Flask:
-        service = AnalysisService.from_settings(settings, pool=pool)
+        app, service = ready_app(settings, pool)
         services.append(service)
-        app = create_app(settings, service)
-        deadline = time.monotonic() + 30
-        while not service.ready and time.monotonic() < deadline:
-            time.sleep(0.02)
         return app
 
     yield build

@@ -13,7 +13,6 @@ import io
 import re
 import shutil
 import threading
-import time
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -31,10 +30,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
 from geometry_service.analysis_service import AnalysisService
-from geometry_service.app import create_app
 from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool, PoolSettings
 from tests import part_builders as parts
+from tests.service_app import ready_app
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
 API_KEY = "viewer-test-key"
@@ -67,12 +66,8 @@ def make_app(pool: GeometryPool, tmp_path_factory: pytest.TempPathFactory) -> It
             dlq_sqlite_path=folder / "dlq.sqlite3",
             service_api_key=api_key,
         )
-        service = AnalysisService.from_settings(settings, pool=pool)
+        app, service = ready_app(settings, pool)
         services.append(service)
-        app = create_app(settings, service)
-        deadline = time.monotonic() + 30
-        while not service.ready and time.monotonic() < deadline:
-            time.sleep(0.02)
         return app
 
     yield build

@@ -1,0 +1,28 @@
+"""An app around a shared worker pool, ready to answer: what the HTTP tests build on.
+
+Starting a pool costs seconds, so test modules share one and give each app
+its own service (breakers, cache, DLQ, metrics) around it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+
+from geometry_service.analysis_service import AnalysisService
+from geometry_service.app import create_app
+from geometry_service.config import Settings
+from geometry_service.worker_pool import GeometryPool
+
+READY_TIMEOUT_S = 30.0
+
+
+def ready_app(settings: Settings, pool: GeometryPool) -> tuple[Flask, AnalysisService]:
+    """The app and its service, once the service says it is ready."""
+    service = AnalysisService.from_settings(settings, pool=pool)
+    app = create_app(settings, service)
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not service.ready and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return app, service
