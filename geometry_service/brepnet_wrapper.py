@@ -97,17 +97,19 @@ def _load_model(path: Path, mtime_ns: int, size: int) -> BRepNetModel:
     return BRepNetModel(path)
 
 
-def recognize_with_model(graph: BRepGraph, model_path: Path | None = None) -> Recognition:
+def recognize_with_model(
+    graph: BRepGraph, model_path: Path | None = None, topology: PartTopology | None = None
+) -> Recognition:
     """Tier 1 for one part, with the configured model unless ``model_path`` is given."""
     path = model_path or Settings.from_env().model_path
     if not path.is_file():
         raise SystemicError("model_missing", f"model not loaded: {path.name} not found")
-    return recognize_ml(graph, load_model(path))
+    return recognize_ml(graph, load_model(path), topology)
 
 
-def recognize_ml(graph: BRepGraph, model: BRepNetModel) -> Recognition:
+def recognize_ml(graph: BRepGraph, model: BRepNetModel, topology: PartTopology | None = None) -> Recognition:
     prediction = model.predict(graph)
-    topology = PartTopology(graph)
+    topology = topology or PartTopology(graph)
     turning = analyze_turning(topology)
     labels = list(prediction.labels)
     candidates: list[Candidate] = []

@@ -21,7 +21,7 @@ from .recognition.edges_blends import (
 )
 from .recognition.holes import recognize_holes
 from .recognition.oriented_box import minimal_box
-from .recognition.outline import part_outline
+from .recognition.outline import PartOutline, part_outline
 from .recognition.pockets import recognize_depressions
 from .recognition.stock import box_plane_faces, stock_block, stock_box
 from .recognition.topology import PartTopology
@@ -31,14 +31,17 @@ from .recognition.volume import part_volume
 METHOD = "geometric"
 
 
-def recognize_features(graph: BRepGraph) -> Recognition:
+def recognize_features(
+    graph: BRepGraph, topology: PartTopology | None = None, outline: PartOutline | None = None
+) -> Recognition:
     """Features and a label per face for one part, with part-level stock figures.
 
     The stock is the axis-aligned block, or the minimal box where the part
-    sits turned in the model; on a turned part also the bar.
+    sits turned in the model; on a turned part also the bar. A caller that
+    already built the part's topology and outline passes them in.
     """
-    topology = PartTopology(graph)
-    outline = part_outline(topology)
+    topology = topology or PartTopology(graph)
+    outline = outline or part_outline(topology)
     box = stock_box(topology, outline)
     minimal = minimal_box(topology, outline)
     block = stock_block(box, minimal)

@@ -61,6 +61,8 @@ class PartContext:
     model: Any
     graph: Any
     mesh: Any
+    topology: Any = None  # built once from the graph, shared by the tiers and the metrics
+    outline: Any = None
 
 
 TierFunction = Callable[[PartContext], Recognition]

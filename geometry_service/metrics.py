@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from .circuit_breaker import BREAKER_NAMES, BreakerState
 
-STAGES = ("read", "graph", "mesh", "recognize", "worker_total", "total")
+STAGES = ("read", "graph", "topology", "mesh", "recognize", "worker_total", "total")
 STAGE_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 60.0)
 BREAKER_STATE_VALUE = {BreakerState.CLOSED: 0, BreakerState.HALF_OPEN: 1, BreakerState.OPEN: 2}
 

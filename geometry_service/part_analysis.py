@@ -29,21 +29,29 @@ from .geometry.step_reader import read_step
 from .errors import ErrorType, PermanentError
 from .graceful_degradation import Ladder, PartContext, Tier, TierFailure
 from .point_cloud import summarize_point_cloud
+from .recognition.outline import part_outline
+from .recognition.topology import PartTopology
 
 
 def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest()) -> dict[str, Any]:
     """Analyze one STEP file; raises PermanentError for input that cannot be a part."""
     started = time.perf_counter()
     model = read_step(Path(path))
-    graph, graph_error = None, None
+    graph, topology, outline, graph_error = None, None, None, None
+    topology_ms = None
     try:
         graph = build_graph(model)
+        topology_started = time.perf_counter()
+        topology = PartTopology(graph)
+        outline = part_outline(topology)
+        topology_ms = (time.perf_counter() - topology_started) * 1000.0
     except Exception as exc:  # the mesh tiers can still answer without a graph
-        graph_error = f"{type(exc).__name__}: {exc}"
+        graph, graph_error = None, f"{type(exc).__name__}: {exc}"
     mesh = mesh_model(model, request.mesh)
 
     ladder = build_ladder(request, graph_error)
-    result = ladder.run(PartContext(model=model, graph=graph, mesh=mesh), request.deadline)
+    context = PartContext(model=model, graph=graph, mesh=mesh, topology=topology, outline=outline)
+    result = ladder.run(context, request.deadline)
     recognition = result.recognition
 
     warnings = []
@@ -54,7 +62,7 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
 
     metadata: dict[str, Any] = {"part_type": recognition.part_type}
     if graph is not None:
-        metadata.update(measure_part(model, graph).to_json())
+        metadata.update(measure_part(model, topology, outline).to_json())
     else:
         metadata.update(face_count=model.face_count, solid_count=model.solid_count)
     metadata["part_parameters"] = recognition.part_parameters
@@ -62,6 +70,7 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
     timings = {
         "read_ms": model.read_ms,
         "graph_ms": graph.build_ms if graph is not None else None,
+        "topology_ms": topology_ms,
         "mesh_ms": mesh.mesh_ms,
         "recognize_ms": sum(result.tier_ms.values()),
         "tiers_ms": result.tier_ms,
@@ -113,7 +122,7 @@ def _brep_ml(context: PartContext, model_path: Path, min_probability: float) -> 
     guesses, with many faces well under 0.9. A guess with a 0.95 confidence
     label would cost a shop more than the rules' answer from tier 2.
     """
-    recognition = recognize_with_model(context.graph, model_path)
+    recognition = recognize_with_model(context.graph, model_path, context.topology)
     probabilities = np.asarray(recognition.face_probabilities)
     unsure = np.flatnonzero(probabilities < min_probability)
     if unsure.size:
@@ -127,7 +136,7 @@ def _brep_ml(context: PartContext, model_path: Path, min_probability: float) -> 
 
 
 def _rule_based(context: PartContext) -> Recognition:
-    return recognize_features(context.graph)
+    return recognize_features(context.graph, context.topology, context.outline)
 
 
 def _point_cloud(context: PartContext) -> Recognition:

@@ -32,6 +32,8 @@ from geometry_service.geometry.brep_graph import (
 )
 from geometry_service.geometry.mesher import Mesh, mesh_model
 from geometry_service.geometry.part_metrics import PartMetrics, measure_part
+from geometry_service.recognition.outline import part_outline
+from geometry_service.recognition.topology import PartTopology
 from geometry_service.geometry.step_reader import StepModel, read_step
 from tests import part_builders as parts
 
@@ -165,7 +167,8 @@ EXPECTED: dict[str, Expected] = {
 def analyze(path: Path) -> Analyzed:
     model = read_step(path)
     graph = build_graph(model)
-    return Analyzed(model, graph, mesh_model(model), measure_part(model, graph))
+    topology = PartTopology(graph)
+    return Analyzed(model, graph, mesh_model(model), measure_part(model, topology, part_outline(topology)))
 
 
 class PartCache:

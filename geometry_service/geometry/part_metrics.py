@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ..recognition.outline import part_outline
+from ..recognition.outline import PartOutline
 from ..recognition.stock import stock_box
 from ..recognition.topology import PartTopology
 from ..recognition.volume import part_volume
-from .brep_graph import BRepGraph
 from .step_reader import StepModel
 
 
@@ -32,10 +31,9 @@ class PartMetrics:
         return asdict(self)
 
 
-def measure_part(model: StepModel, graph: BRepGraph) -> PartMetrics:
+def measure_part(model: StepModel, topology: PartTopology, outline: PartOutline) -> PartMetrics:
     """Exact measures of the part's faces; the box is tight (no OCCT enlargement gap)."""
-    topology = PartTopology(graph)
-    outline = part_outline(topology)
+    graph = topology.graph
     box = stock_box(topology, outline)
     return PartMetrics(
         bounding_box={"min": box.lower.tolist(), "max": box.upper.tolist(), "size": box.size.tolist()},
