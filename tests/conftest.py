@@ -15,6 +15,8 @@ import redis
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from geometry_service.worker_pool import GeometryPool, PoolSettings
+
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -55,3 +57,12 @@ def redis_url() -> str:
     finally:
         client.close()
     return REDIS_URL
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[GeometryPool]:
+    """One warm geometry worker for a module's HTTP tests: starting one costs seconds."""
+    geometry_pool = GeometryPool(PoolSettings(workers=1, task_timeout_s=30.0, queue_limit=4))
+    geometry_pool.warm_up()
+    yield geometry_pool
+    geometry_pool.close(wait=False)

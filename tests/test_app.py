@@ -21,19 +21,11 @@ from flask.testing import FlaskClient
 
 from geometry_service.analysis_service import AnalysisService
 from geometry_service.config import Settings
-from geometry_service.worker_pool import GeometryPool, PoolSettings
+from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
 from tests.service_app import ready_app
 
 CORRELATION_ID = "test-correlation-1"
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[GeometryPool]:
-    geometry_pool = GeometryPool(PoolSettings(workers=1, task_timeout_s=30.0, queue_limit=4))
-    geometry_pool.warm_up()
-    yield geometry_pool
-    geometry_pool.close(wait=False)
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from werkzeug.serving import make_server
 
 from geometry_service.analysis_service import AnalysisService
 from geometry_service.config import Settings
-from geometry_service.worker_pool import GeometryPool, PoolSettings
+from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
 from tests.service_app import ready_app
 
@@ -42,14 +42,6 @@ LOAD_TIMEOUT_S = 90.0
 
 
 # ------------------------------------------------------------------ servers
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[GeometryPool]:
-    geometry_pool = GeometryPool(PoolSettings(workers=1, task_timeout_s=30.0, queue_limit=4))
-    geometry_pool.warm_up()
-    yield geometry_pool
-    geometry_pool.close(wait=False)
 
 
 @pytest.fixture(scope="module")
