@@ -228,17 +228,17 @@ class AnalysisService:
         """The answer already computed for a file, by its sha256, without the file."""
         if len(file_hash) != 64 or any(c not in "0123456789abcdef" for c in file_hash):
             raise PermanentError("invalid_file_hash", "id must be a file's sha256 in hex.", 400)
-        cached = self.cache.get(self._cache_key(file_hash))
+        cached = self.cache.get(self._cache_key(file_hash, self.model.version()))
         if cached is None:
             raise PermanentError("result_not_found", "No cached result for this file; upload it again.", 404)
         return {**cached, "file_hash": file_hash, "cached": True}
 
-    def _cache_key(self, file_hash: str) -> str:
-        return cache_key(file_hash, {"mesh": asdict(self._mesh_settings)}, self.model.version())
+    def _cache_key(self, file_hash: str, model_version: str) -> str:
+        return cache_key(file_hash, {"mesh": asdict(self._mesh_settings)}, model_version)
 
     def _analyze_received(self, received: ReceivedFile, correlation_id: str, started: float) -> dict[str, Any]:
         model_version = self.model.version()
-        key = self._cache_key(received.sha256)
+        key = self._cache_key(received.sha256, model_version)
         cached = self.cache.get(key)
         self.metrics.cache_lookups.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
