@@ -45,7 +45,7 @@ eval-geometric: $(BIN)/.installed data
 # BRepNet (training/): labelled parts, full training (ships models/brepnet.onnx and
 # writes the report to var/train/brepnet), a tiny run, and re-evaluation of the
 # shipped model on a folder of labelled STEP files (make eval EVAL_DATA=folder).
-GENERATED_PARTS ?= 3000
+GENERATED_PARTS ?= 4000
 EVAL_DATA ?= $(DATA_DIR)/mfcad
 MODEL_VERSION ?= brepnet-1.1.0
 

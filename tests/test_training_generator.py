@@ -12,13 +12,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox
 
 from geometry_service.features import STOCK
 from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
 from geometry_service.geometry.step_reader import read_step
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
 from training.dataset import face_class_tables, load_part
-from training.generator import GENERATED_CLASSES, generate_part, write_parts
+from training.generator import (
+    GENERATED_CLASSES,
+    _box,
+    _cut_feature,
+    _cylinder,
+    _History,
+    _PartInProgress,
+    generate_part,
+    write_parts,
+)
 
 SEEDS = range(6)
 TOL = 1e-3  # mm
@@ -30,7 +40,7 @@ def generated(tmp_path_factory) -> Path:
 
 
 def test_generated_classes_are_in_the_taxonomy() -> None:
-    assert set(GENERATED_CLASSES) | {STOCK, "2sides_through_step"} == set(MFCADPP_CLASSES)
+    assert set(GENERATED_CLASSES) | {STOCK} == set(MFCADPP_CLASSES)
 
 
 def test_same_seed_same_part() -> None:
@@ -84,3 +94,35 @@ def test_stock_planes_lie_on_the_block(generated: Path) -> None:
             axis = int(np.argmax(np.abs(graph.face_axis[face])))
             position = graph.face_axis_point[face][axis]
             assert min(abs(position - low[axis]), abs(position - high[axis])) < TOL
+
+
+def _block_with_pocket() -> _PartInProgress:
+    """A 100 x 80 x 40 block with a 20 x 20 x 10 pocket in its top face (instance 0)."""
+    block = BRepPrimAPI_MakeBox(100.0, 80.0, 40.0).Shape()
+    part = _PartInProgress(block, _History(block))
+    assert _cut_feature(part, "rectangular_pocket", 0, _box(40, 30, 30, 60, 50, 41)) is not None
+    return part
+
+
+def test_a_cut_that_leaves_every_feature_its_faces_is_kept() -> None:
+    """A through hole in the pocket's floor splits the floor, but the pocket keeps all five faces."""
+    part = _block_with_pocket()
+    assert _cut_feature(part, "through_hole", 1, _cylinder(50, 40, -1, 4, 42)) is not None
+    labels = part.history.labels()[1]
+    assert labels.count("rectangular_pocket") == 5
+    assert labels.count("through_hole") == 1
+
+
+def test_a_cut_that_takes_a_features_face_is_dropped() -> None:
+    """A passage wider than the pocket removes its floor: the pocket would be a passage
+    labelled pocket, so the cut is dropped and the part stays as it was."""
+    part = _block_with_pocket()
+    before = part.history.labels()[1]
+    assert _cut_feature(part, "rectangular_passage", 1, _box(35, 25, -1, 65, 55, 41)) is None
+    assert part.history.labels()[1] == before
+
+
+def test_a_feature_that_would_lie_in_the_air_of_another_is_dropped() -> None:
+    """A blind hole ending above the pocket's floor has no bottom: it is not a blind hole."""
+    part = _block_with_pocket()
+    assert _cut_feature(part, "blind_hole", 1, _cylinder(50, 40, 35, 3, 6)) is None

@@ -8,15 +8,25 @@ face is tracked through each boolean or blend by the operation's own
 class of the operation that made it (a tool face's class, or ``stock``).
 A part whose history leaves a face unaccounted for is rejected, not guessed.
 
+Labels stay true to the finished shape because a cut is kept only when every
+feature keeps all of its faces: each face remembers which tool face (its
+*origin*) made it, and after a cut every feature must still own the origins it
+owns when cut alone into the plain block. A passage that swallows a pocket's
+floor, a step that removes a blind slot's end wall or a blind hole started in
+the air of an earlier pocket would turn the history label into a lie (the pocket
+is now a passage, the blind slot a through slot), so such a cut is dropped and
+another one drawn. Features still cross and cut into each other.
+
 Features are built in a local frame on the chosen face: ``x`` in ``[0, lu]``,
 ``y`` in ``[0, lv]``, the material below ``z = 0`` down to ``-depth``; the frame
 is then placed on the face. Tools reach ``AIR`` past every face they cut
 through so that no boolean meets coincident faces.
 
-Generated classes: every feature class of MFCADPP_CLASSES but
-``2sides_through_step`` (23 of 24, plus stock); ``v_circular_end_blind_slot`` is read as a blind slot
-whose end rises to the top in a quarter circle, ``h_circular_end_blind_slot``
-as one whose end is a half circle in plan.
+Generated classes: every feature class of MFCADPP_CLASSES (24, plus stock).
+``v_circular_end_blind_slot`` is read as a blind slot whose end rises to the
+top in a quarter circle, ``h_circular_end_blind_slot`` as one whose end is a
+half circle in plan, and ``2sides_through_step`` as MFCAD draws it: a through
+step whose wall is two planes meeting halfway.
 
     python -m training.generator --out .data/generated --count 3000 --seed 0
 """
@@ -29,7 +39,7 @@ import math
 import multiprocessing
 import random
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -229,6 +239,8 @@ def _step(rng: random.Random, frame: Frame, shape: str) -> TopoDS_Shape:
     if shape == "slanted_through":
         points = [(-AIR, -AIR, AIR), (-AIR, width, AIR), (-AIR, width, 0.0), (-AIR, -AIR, -depth)]
         return _prism(points, (frame.lu + 2 * AIR, 0, 0))
+    if shape == "2sides_through":
+        return _two_sided_step(rng, frame, width, depth)
     length = rng.uniform(0.15, 0.4) * frame.lu
     if shape == "rectangular_blind":
         return _box(-AIR, -AIR, -depth, length, width, AIR)
@@ -237,6 +249,23 @@ def _step(rng: random.Random, frame: Frame, shape: str) -> TopoDS_Shape:
         return _prism(points, (0, 0, depth + AIR))
     radius = min(length, width)
     return _cylinder(0.0, 0.0, -depth, radius, depth + AIR)
+
+
+def _two_sided_step(rng: random.Random, frame: Frame, width: float, depth: float) -> TopoDS_Shape:
+    """A through step whose wall is two planes meeting halfway along it, leaning 5 to 28
+    degrees into the material (MFCAD's ``2sides_through_step``: the pair may as well be the
+    floor, which is the same cut seen from the other stock face)."""
+    half = frame.lu / 2
+    bulge = min(math.tan(math.radians(rng.uniform(5.0, 28.0))) * half, 0.4 * frame.lv)
+    end = width - bulge / half * AIR
+    points = [
+        (-AIR, -AIR, -depth),
+        (frame.lu + AIR, -AIR, -depth),
+        (frame.lu + AIR, end, -depth),
+        (half, width + bulge, -depth),
+        (-AIR, end, -depth),
+    ]
+    return _prism(points, (0, 0, depth + AIR))
 
 
 def _circular_end_pocket(rng: random.Random, frame: Frame) -> TopoDS_Shape | None:
@@ -285,6 +314,7 @@ TOOLS: dict[str, ToolMaker] = {
     "v_circular_end_blind_slot": lambda rng, f: _blind_slot(rng, f, "v_round"),
     "rectangular_through_step": lambda rng, f: _step(rng, f, "rectangular_through"),
     "slanted_through_step": lambda rng, f: _step(rng, f, "slanted_through"),
+    "2sides_through_step": lambda rng, f: _step(rng, f, "2sides_through"),
     "rectangular_blind_step": lambda rng, f: _step(rng, f, "rectangular_blind"),
     "triangular_blind_step": lambda rng, f: _step(rng, f, "triangular_blind"),
     "circular_blind_step": lambda rng, f: _step(rng, f, "circular_blind"),
@@ -308,36 +338,52 @@ def _bounds(shape: TopoDS_Shape) -> tuple[list[float], list[float]]:
     return list(box.CornerMin().Coord()), list(box.CornerMax().Coord())
 
 
+Origin = tuple[int, int]  # (feature instance, index of the tool face); stock faces: (-1, index)
+Entry = tuple[TopoDS_Shape, str, int, Origin]  # face, class, instance, origin
+
+
 class _History:
-    """The class and instance of every face of the current shape, carried through each operation."""
+    """The class, instance and origin of every face of a shape, carried through each operation.
 
-    def __init__(self, shape: TopoDS_Shape) -> None:
+    Immutable: ``after`` returns the history of the operation's result, so a
+    cut can be tried and dropped without undoing anything.
+    """
+
+    def __init__(self, shape: TopoDS_Shape, entries: list[Entry] | None = None) -> None:
         self.shape = shape
-        self.entries: list[tuple[TopoDS_Shape, str, int]] = [
-            (face, STOCK, -1) for face in _face_list(_faces_of(shape))
-        ]
+        self.entries: list[Entry] = (
+            entries if entries is not None else [(face, STOCK, -1, (-1, i)) for i, face in enumerate(_face_list(_faces_of(shape)))]
+        )
 
-    def apply(self, operation: BRepBuilderAPI_MakeShape, new_faces: list[tuple[TopoDS_Shape, str, int]]) -> None:
-        """Carry the entries through ``operation`` and add the faces it made from its tool."""
-        carried: list[tuple[TopoDS_Shape, str, int]] = []
-        for face, label, instance in self.entries + new_faces:
+    def after(self, operation: BRepBuilderAPI_MakeShape, new_faces: list[Entry]) -> "_History":
+        """The history of ``operation``'s result, with the faces it made from its tool."""
+        carried: list[Entry] = []
+        for face, label, instance, origin in self.entries + new_faces:
             if operation.IsDeleted(face):
                 continue
             modified = operation.Modified(face)
             if modified.Extent() == 0:
-                carried.append((face, label, instance))
+                carried.append((face, label, instance, origin))
             else:
-                carried.extend((image, label, instance) for image in modified)
-        self.shape = operation.Shape()
-        present = _faces_of(self.shape)
-        self.entries = [entry for entry in carried if present.Contains(entry[0])]
+                carried.extend((image, label, instance, origin) for image in modified)
+        shape = operation.Shape()
+        present = _faces_of(shape)
+        return _History(shape, [entry for entry in carried if present.Contains(entry[0])])
+
+    def origins(self) -> dict[int, frozenset[Origin]]:
+        """Per feature instance, the tool faces of which something is left."""
+        found: dict[int, set[Origin]] = {}
+        for _, _, instance, origin in self.entries:
+            if instance >= 0:
+                found.setdefault(instance, set()).add(origin)
+        return {instance: frozenset(origins) for instance, origins in found.items()}
 
     def labels(self) -> tuple[IndexedMapOfShape, list[str], list[int]] | None:
         """Faces of the shape with their class and instance; None if any face has no history."""
         faces = _faces_of(self.shape)
         labels: list[str | None] = [None] * faces.Extent()
         instances = [-1] * faces.Extent()
-        for face, label, instance in self.entries:
+        for face, label, instance, _ in self.entries:
             index = faces.FindIndex(face)
             if index > 0:
                 labels[index - 1], instances[index - 1] = label, instance
@@ -359,21 +405,37 @@ def _is_one_valid_solid(shape: TopoDS_Shape) -> bool:
 # ------------------------------------------------------------------ parts
 
 
-def _blend(history: _History, rng: random.Random, kind: str, instance: int, size: float) -> FeatureRecord | None:
+@dataclass
+class _PartInProgress:
+    """The plain block, the history so far, and the origins each feature must keep."""
+
+    block: TopoDS_Shape
+    history: _History
+    expected: dict[int, frozenset[Origin]] = field(default_factory=dict)
+
+    def keeps_every_feature_and(self, candidate: _History, instance: int, own: frozenset[Origin]) -> bool:
+        """Whether ``candidate`` leaves every earlier feature all its faces and the new
+        ``instance`` the faces (``own``) it has when cut alone into the plain block."""
+        return candidate.origins() == {**self.expected, instance: own}
+
+
+def _blend(part: _PartInProgress, rng: random.Random, kind: str, instance: int, size: float) -> FeatureRecord | None:
     """Chamfer or round one or two edges of the plain block; the new faces come from ``Generated``."""
     edges = IndexedMapOfShape()
-    TopExp.MapShapes_s(history.shape, TopAbs_EDGE, edges)
+    TopExp.MapShapes_s(part.history.shape, TopAbs_EDGE, edges)
     chosen = rng.sample(range(1, edges.Extent() + 1), rng.choice([1, 2]))
-    maker = BRepFilletAPI_MakeChamfer(history.shape) if kind == "chamfer" else BRepFilletAPI_MakeFillet(history.shape)
+    maker = BRepFilletAPI_MakeChamfer(part.history.shape) if kind == "chamfer" else BRepFilletAPI_MakeFillet(part.history.shape)
     for index in chosen:
         maker.Add(size, TopoDS.Edge(edges.FindKey(index)))
     maker.Build()
     if not maker.IsDone() or not _is_one_valid_solid(maker.Shape()):
         return None
-    generated = [(face, kind, instance) for i in chosen for face in maker.Generated(edges.FindKey(i))]
-    history.apply(maker, [])
-    history.entries.extend(generated)
-    box_min, box_max = _bounds(_compound_of([face for face, _, _ in generated]))
+    generated_faces = [face for i in chosen for face in maker.Generated(edges.FindKey(i))]
+    generated = [(face, kind, instance, (instance, k)) for k, face in enumerate(generated_faces)]
+    after = part.history.after(maker, [])
+    part.history = _History(after.shape, after.entries + generated)
+    part.expected[instance] = frozenset(origin for _, _, _, origin in generated)
+    box_min, box_max = _bounds(_compound_of(generated_faces))
     return FeatureRecord(instance, kind, box_min, box_max)
 
 
@@ -386,15 +448,24 @@ def _compound_of(shapes: list[TopoDS_Shape]) -> TopoDS_Shape:
     return compound
 
 
-def _cut_feature(history: _History, rng: random.Random, label: str, instance: int, frame: Frame) -> FeatureRecord | None:
-    local = TOOLS[label](rng, frame)
-    if local is None:
+def _cut_feature(part: _PartInProgress, label: str, instance: int, tool: TopoDS_Shape) -> FeatureRecord | None:
+    """Cut ``tool`` (global placement) as feature ``instance``; None, and the part unchanged,
+    when the cut fails or changes what a feature is."""
+    tool_faces = [(face, label, instance, (instance, k)) for k, face in enumerate(_face_list(_faces_of(tool)))]
+    alone = BRepAlgoAPI_Cut(part.block, tool)
+    if not alone.IsDone():
         return None
-    tool = BRepBuilderAPI_Transform(local, frame.placement(), True).Shape()
-    cut = BRepAlgoAPI_Cut(history.shape, tool)
+    cut = BRepAlgoAPI_Cut(part.history.shape, tool)
     if not cut.IsDone() or not _is_one_valid_solid(cut.Shape()):
         return None
-    history.apply(cut, [(face, label, instance) for face in _face_list(_faces_of(tool))])
+    own = _History(part.block).after(alone, tool_faces).origins().get(instance)
+    if not own:
+        return None
+    candidate = part.history.after(cut, tool_faces)
+    if not part.keeps_every_feature_and(candidate, instance, own):
+        return None
+    part.history = candidate
+    part.expected[instance] = own
     box_min, box_max = _bounds(tool)
     return FeatureRecord(instance, label, box_min, box_max)
 
@@ -404,11 +475,12 @@ def generate_part(seed: int, name: str | None = None) -> GeneratedPart:
     rng = random.Random(seed)
     while True:
         dims = [rng.uniform(*STOCK_RANGE) for _ in range(3)]
-        history = _History(BRepPrimAPI_MakeBox(*dims).Shape())
+        block = BRepPrimAPI_MakeBox(*dims).Shape()
+        part = _PartInProgress(block, _History(block))
         records: list[FeatureRecord] = []
         if rng.random() < BLEND_CHANCE:
             kind = rng.choice(["chamfer", "round"])
-            record = _blend(history, rng, kind, 0, rng.uniform(0.03, 0.1) * min(dims))
+            record = _blend(part, rng, kind, 0, rng.uniform(0.03, 0.1) * min(dims))
             records += [record] if record else []
         frames = stock_frames(*dims)
         wanted = rng.randint(*FEATURES_PER_PART)
@@ -416,12 +488,17 @@ def generate_part(seed: int, name: str | None = None) -> GeneratedPart:
             if len(records) >= wanted:
                 break
             label = rng.choice(sorted(TOOLS))
-            record = _cut_feature(history, rng, label, len(records), rng.choice(frames))
+            frame = rng.choice(frames)
+            local = TOOLS[label](rng, frame)
+            if local is None:
+                continue
+            tool = BRepBuilderAPI_Transform(local, frame.placement(), True).Shape()
+            record = _cut_feature(part, label, len(records), tool)
             records += [record] if record else []
-        labelled = history.labels()
+        labelled = part.history.labels()
         if labelled is not None:
             faces, labels, instances = labelled
-            return GeneratedPart(name or f"gen_{seed:06d}", history.shape, faces, labels, instances, records)
+            return GeneratedPart(name or f"gen_{seed:06d}", part.history.shape, faces, labels, instances, records)
 
 
 def write_part(part: GeneratedPart, out: Path) -> None:
