@@ -126,3 +126,14 @@ def test_a_feature_that_would_lie_in_the_air_of_another_is_dropped() -> None:
     """A blind hole ending above the pocket's floor has no bottom: it is not a blind hole."""
     part = _block_with_pocket()
     assert _cut_feature(part, "blind_hole", 1, _cylinder(50, 40, 35, 3, 6)) is None
+
+
+def test_a_cut_that_severs_a_feature_is_dropped() -> None:
+    """A through slot across the pocket, deeper than its floor, keeps a piece of every pocket
+    face but leaves the far walls in a patch of their own; a slot shallower than the pocket
+    is itself cut in two by it. Both are dropped: neither side is one feature any more."""
+    part = _block_with_pocket()
+    before = part.history.labels()[1]
+    assert _cut_feature(part, "rectangular_through_slot", 1, _box(-1, 38, 20, 101, 42, 41)) is None
+    assert _cut_feature(part, "rectangular_through_slot", 1, _box(-1, 38, 35, 101, 42, 41)) is None
+    assert part.history.labels()[1] == before

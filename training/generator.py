@@ -9,13 +9,15 @@ class of the operation that made it (a tool face's class, or ``stock``).
 A part whose history leaves a face unaccounted for is rejected, not guessed.
 
 Labels stay true to the finished shape because a cut is kept only when every
-feature keeps all of its faces: each face remembers which tool face (its
+feature keeps its *footprint*: each face remembers which tool face (its
 *origin*) made it, and after a cut every feature must still own the origins it
-owns when cut alone into the plain block. A passage that swallows a pocket's
-floor, a step that removes a blind slot's end wall or a blind hole started in
-the air of an earlier pocket would turn the history label into a lie (the pocket
-is now a passage, the blind slot a through slot), so such a cut is dropped and
-another one drawn. Features still cross and cut into each other.
+owns when cut alone into the plain block, in as many edge-connected patches.
+A passage that swallows a pocket's floor, a step that removes a blind slot's
+end wall or a blind hole started in the air of an earlier pocket would turn the
+history label into a lie (the pocket is now a passage, the blind slot a through
+slot); a slot that severs a pocket leaves wall pieces that no longer touch their
+floor and are no feature of their own. Such a cut is dropped and another one
+drawn. Features still cross and cut into each other.
 
 Features are built in a local frame on the chosen face: ``x`` in ``[0, lu]``,
 ``y`` in ``[0, lv]``, the material below ``z = 0`` down to ``-depth``; the frame
@@ -342,6 +344,15 @@ Origin = tuple[int, int]  # (feature instance, index of the tool face); stock fa
 Entry = tuple[TopoDS_Shape, str, int, Origin]  # face, class, instance, origin
 
 
+@dataclass(frozen=True)
+class Footprint:
+    """What makes a feature the feature its label says: the tool faces left of it, and
+    the number of edge-connected patches they form."""
+
+    origins: frozenset[Origin]
+    patches: int
+
+
 class _History:
     """The class, instance and origin of every face of a shape, carried through each operation.
 
@@ -370,13 +381,37 @@ class _History:
         present = _faces_of(shape)
         return _History(shape, [entry for entry in carried if present.Contains(entry[0])])
 
-    def origins(self) -> dict[int, frozenset[Origin]]:
-        """Per feature instance, the tool faces of which something is left."""
-        found: dict[int, set[Origin]] = {}
-        for _, _, instance, origin in self.entries:
+    def footprints(self) -> dict[int, "Footprint"]:
+        """Per feature instance: the tool faces of which something is left, and in how many
+        edge-connected patches its faces lie."""
+        faces = _faces_of(self.shape)
+        origins: dict[int, set[Origin]] = {}
+        instance_of: dict[int, int] = {}  # face index -> instance
+        for face, _, instance, origin in self.entries:
             if instance >= 0:
-                found.setdefault(instance, set()).add(origin)
-        return {instance: frozenset(origins) for instance, origins in found.items()}
+                origins.setdefault(instance, set()).add(origin)
+                instance_of[faces.FindIndex(face)] = instance
+        parent = {face: face for face in instance_of}
+
+        def root(face: int) -> int:
+            while parent[face] != face:
+                face = parent[face]
+            return face
+
+        edges = IndexedMapOfShape()
+        TopExp.MapShapes_s(self.shape, TopAbs_EDGE, edges)
+        first_face_on: dict[int, int] = {}
+        for face in instance_of:
+            own = IndexedMapOfShape()
+            TopExp.MapShapes_s(faces.FindKey(face), TopAbs_EDGE, own)
+            for j in range(1, own.Extent() + 1):
+                other = first_face_on.setdefault(edges.FindIndex(own.FindKey(j)), face)
+                if instance_of[other] == instance_of[face]:
+                    parent[root(other)] = root(face)
+        patches: dict[int, set[int]] = {}
+        for face, instance in instance_of.items():
+            patches.setdefault(instance, set()).add(root(face))
+        return {instance: Footprint(frozenset(origins[instance]), len(patches[instance])) for instance in origins}
 
     def labels(self) -> tuple[IndexedMapOfShape, list[str], list[int]] | None:
         """Faces of the shape with their class and instance; None if any face has no history."""
@@ -407,16 +442,16 @@ def _is_one_valid_solid(shape: TopoDS_Shape) -> bool:
 
 @dataclass
 class _PartInProgress:
-    """The plain block, the history so far, and the origins each feature must keep."""
+    """The plain block, the history so far, and the footprint each feature must keep."""
 
     block: TopoDS_Shape
     history: _History
-    expected: dict[int, frozenset[Origin]] = field(default_factory=dict)
+    expected: dict[int, Footprint] = field(default_factory=dict)
 
-    def keeps_every_feature_and(self, candidate: _History, instance: int, own: frozenset[Origin]) -> bool:
-        """Whether ``candidate`` leaves every earlier feature all its faces and the new
-        ``instance`` the faces (``own``) it has when cut alone into the plain block."""
-        return candidate.origins() == {**self.expected, instance: own}
+    def keeps_every_feature_and(self, candidate: _History, instance: int, own: Footprint) -> bool:
+        """Whether ``candidate`` leaves every earlier feature its footprint and the new
+        ``instance`` the footprint (``own``) it has when cut alone into the plain block."""
+        return candidate.footprints() == {**self.expected, instance: own}
 
 
 def _blend(part: _PartInProgress, rng: random.Random, kind: str, instance: int, size: float) -> FeatureRecord | None:
@@ -434,7 +469,7 @@ def _blend(part: _PartInProgress, rng: random.Random, kind: str, instance: int, 
     generated = [(face, kind, instance, (instance, k)) for k, face in enumerate(generated_faces)]
     after = part.history.after(maker, [])
     part.history = _History(after.shape, after.entries + generated)
-    part.expected[instance] = frozenset(origin for _, _, _, origin in generated)
+    part.expected[instance] = part.history.footprints()[instance]
     box_min, box_max = _bounds(_compound_of(generated_faces))
     return FeatureRecord(instance, kind, box_min, box_max)
 
@@ -458,7 +493,7 @@ def _cut_feature(part: _PartInProgress, label: str, instance: int, tool: TopoDS_
     cut = BRepAlgoAPI_Cut(part.history.shape, tool)
     if not cut.IsDone() or not _is_one_valid_solid(cut.Shape()):
         return None
-    own = _History(part.block).after(alone, tool_faces).origins().get(instance)
+    own = _History(part.block).after(alone, tool_faces).footprints().get(instance)
     if not own:
         return None
     candidate = part.history.after(cut, tool_faces)

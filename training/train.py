@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -37,15 +38,15 @@ class TrainSettings:
     cache: Path = Path(".data/cache")
     out: Path = Path("var/train/brepnet")
     model_out: Path = Path("models/brepnet.onnx")
-    version: str = "brepnet-1.1.0"
-    epochs: int = 16
+    version: str = "brepnet-1.2.0"
+    epochs: int = 18
     parts_per_batch: int = 32
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
-    hidden: int = 48
+    hidden: int = 64
     layers: int = 3
     seed: int = 0
-    threads: int = 1
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)  # torch intra-op threads on the CPU
     workers: int = 2
     limit: int | None = None  # parts per data folder, for quick runs
     max_steps: int | None = None  # stop early, for the smoke test in CI
