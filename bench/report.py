@@ -19,11 +19,17 @@ _COLUMNS = (
     ("mesh", ">", 8),
     ("recog", ">", 8),
     ("total", ">", 8),
+    ("feat", ">", 6),
+    ("infer", ">", 6),
     ("wall", ">", 8),
     ("g/(r+m)", ">", 7),
     ("rec/(r+m)", ">", 9),
     ("tot/(r+m)", ">", 9),
 )
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def _row(values: tuple) -> str:
@@ -44,6 +50,8 @@ def _timing_row(timing: PartTiming) -> str:
             f"{timing.mesh_ms:.1f}",
             f"{timing.recognize_ms:.1f}",
             f"{timing.total_ms:.1f}",
+            _ms(timing.features_ms),
+            _ms(timing.inference_ms),
             f"{timing.wall_ms:.1f}",
             f"{timing.graph_ratio:.2f}",
             f"{timing.recognize_ratio:.2f}",
@@ -55,6 +63,10 @@ def _timing_row(timing: PartTiming) -> str:
 def _median_row(group: str, timings: list[PartTiming]) -> str:
     def median(attribute: str) -> float:
         return statistics.median(getattr(timing, attribute) for timing in timings)
+
+    def median_or_none(attribute: str) -> float | None:
+        values = [getattr(timing, attribute) for timing in timings if getattr(timing, attribute) is not None]
+        return statistics.median(values) if values else None
 
     return _row(
         (
@@ -68,6 +80,8 @@ def _median_row(group: str, timings: list[PartTiming]) -> str:
             f"{median('mesh_ms'):.1f}",
             f"{median('recognize_ms'):.1f}",
             f"{median('total_ms'):.1f}",
+            _ms(median_or_none("features_ms")),
+            _ms(median_or_none("inference_ms")),
             f"{median('wall_ms'):.1f}",
             f"{median('graph_ratio'):.2f}",
             f"{median('recognize_ratio'):.2f}",
@@ -86,7 +100,8 @@ def format_report(
     """The whole printed report; times are warm medians in milliseconds."""
     header = _row(tuple(name for name, _, _ in _COLUMNS))
     lines = [
-        "warm medians, ms of CPU time per stage; wall = wall-clock ms of a whole run",
+        "warm medians, ms of CPU time per stage; total = read+graph+mesh+recog (an answer from the rules); "
+        "feat, infer = tier 1's input features and ONNX inference; wall = wall-clock ms of a whole run",
         header,
         "-" * len(header),
     ]

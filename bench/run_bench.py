@@ -1,6 +1,7 @@
 """Benchmark the geometry core and check it against its targets: ``make bench``.
 
-Measures, warm and in this process, read / graph / mesh / recognize for
+Measures, warm and in this process, read / graph / mesh / recognize (and,
+with the shipped model, tier 1's input features and inference) for
 generated parts (10 to 2,000 faces) and for the MFCAD and NIST samples when
 the shared data is unpacked; the peak RSS of this process; and the RSS growth
 of one worker process over many mixed parts. Prints a table and PASS / FAIL
@@ -22,6 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from geometry_service.brepnet_wrapper import BRepNetModel
+from geometry_service.config import Settings
 from geometry_service.geometry.step_reader import silence_occt
 
 from .parts import BenchPart, generated_parts, mfcad_sample, nist_parts
@@ -47,17 +50,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--part-budget-s", type=float, default=20.0, help="stop repeating a part after this long")
     add("--mfcad", type=int, help="MFCAD parts in the sample (default 50, quick 10)")
     add("--growth-parts", type=int, help="growth run length (default 1000, quick 100; 0: none)")
+    add("--model", type=Path, default=Settings().model_path, help="ONNX model for tier 1's stages (skipped if absent)")
     return parser.parse_args(argv)
 
 
 def time_parts(
-    parts: list[BenchPart], repeats: int, budget_s: float
+    parts: list[BenchPart], repeats: int, budget_s: float, model: BRepNetModel | None
 ) -> tuple[list[PartTiming], dict[str, str]]:
     """Time every part; a part that fails is reported, not fatal."""
     timings, errors = [], {}
     for part in parts:
         try:
-            timings.append(time_part(part, repeats, budget_s))
+            timings.append(time_part(part, repeats, budget_s, model))
         except Exception as exc:  # a benchmark reports every part it can
             errors[f"{part.group}/{part.name}"] = f"{type(exc).__name__}: {exc}"
         print(f"  {part.group}/{part.name}", file=sys.stderr, flush=True)
@@ -80,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     if growth_count is None:
         growth_count = 100 if args.quick else 1000
     silence_occt()
+    model = BRepNetModel(args.model) if args.model.is_file() else None
+    if model is None:
+        print(f"no model at {args.model}: tier 1 stages not timed", file=sys.stderr)
     load_before = os.getloadavg()
 
     with tempfile.TemporaryDirectory(prefix="bench-parts-") as scratch:
@@ -87,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         parts += mfcad_sample(args.data, mfcad_count)
         parts += nist_parts(args.data, 3 if args.quick else None)
         print(f"timing {len(parts)} parts, {repeats} warm repeats each", file=sys.stderr)
-        timings, errors = time_parts(parts, repeats, args.part_budget_s)
+        timings, errors = time_parts(parts, repeats, args.part_budget_s, model)
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
 
         growth: GrowthResult | None = None
@@ -112,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             "quick": args.quick,
             "repeats": repeats,
             "part_budget_s": args.part_budget_s,
+            "model": model.version if model is not None else None,
             "clock": "stages in process CPU time, wall_ms in wall-clock time",
         },
         "parts": [timing.to_json() for timing in timings],

@@ -9,6 +9,11 @@ Stages are timed in CPU time of this process (user + system): the work is
 single-threaded, so on a worker with a core of its own that is its latency,
 and on a development machine shared with other jobs the wall clock measures
 the neighbours as much as the code. The wall-clock total is kept beside it.
+
+With a model at hand, tier 1's own stages are timed after the rules: the
+network's input features from the graph and the ONNX inference (one
+intra-op thread, as in a worker). They are not part of ``total_ms``, which
+stays the cost of an answer from the rules.
 """
 
 from __future__ import annotations
@@ -17,14 +22,17 @@ import statistics
 import time
 from dataclasses import asdict, dataclass
 
+from geometry_service.brepnet_wrapper import BRepNetModel
 from geometry_service.geometric_fallback import recognize_features
 from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.mesher import mesh_model
 from geometry_service.geometry.step_reader import read_step
+from geometry_service.graph_features import graph_inputs
 
 from .parts import BenchPart
 
 STAGES = ("read", "graph", "mesh", "recognize")
+MODEL_STAGES = ("features", "inference")
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,8 @@ class PartTiming:
     recognize_ms: float
     total_ms: float
     wall_ms: float  # median wall-clock time of a whole run
+    features_ms: float | None = None  # tier 1 input features; None without a model
+    inference_ms: float | None = None
 
     @property
     def core_ms(self) -> float:
@@ -65,43 +75,55 @@ class PartTiming:
     def total_ratio(self) -> float:
         return self.total_ms / self.base_ms
 
+    @property
+    def features_ratio(self) -> float | None:
+        return None if self.features_ms is None else self.features_ms / self.base_ms
+
     def to_json(self) -> dict:
         return asdict(self) | {
             "core_ms": self.core_ms,
             "graph_ratio": self.graph_ratio,
             "recognize_ratio": self.recognize_ratio,
             "total_ratio": self.total_ratio,
+            "features_ratio": self.features_ratio,
         }
 
 
-def run_pipeline(part: BenchPart) -> tuple[dict[str, float], float, int, int]:
+def run_pipeline(part: BenchPart, model: BRepNetModel | None) -> tuple[dict[str, float], float, int, int]:
     """One full run: CPU ms per stage, wall ms of the run, face count and triangle count."""
     ends = [time.process_time()]
     wall_started = time.perf_counter()
-    model = read_step(part.path)
+    model_read = read_step(part.path)
     ends.append(time.process_time())
-    graph = build_graph(model)
+    graph = build_graph(model_read)
     ends.append(time.process_time())
-    mesh = mesh_model(model)
+    mesh = mesh_model(model_read)
     ends.append(time.process_time())
     recognize_features(graph)
     ends.append(time.process_time())
     wall_ms = (time.perf_counter() - wall_started) * 1000.0
-    stage_ms = {stage: (ends[k + 1] - ends[k]) * 1000.0 for k, stage in enumerate(STAGES)}
-    return stage_ms, wall_ms, model.face_count, mesh.triangle_count
+    stages = STAGES
+    if model is not None:
+        inputs = graph_inputs(graph)
+        ends.append(time.process_time())
+        model.logits(inputs)
+        ends.append(time.process_time())
+        stages = STAGES + MODEL_STAGES
+    stage_ms = {stage: (ends[k + 1] - ends[k]) * 1000.0 for k, stage in enumerate(stages)}
+    return stage_ms, wall_ms, model_read.face_count, mesh.triangle_count
 
 
-def time_part(part: BenchPart, repeats: int, budget_s: float) -> PartTiming:
+def time_part(part: BenchPart, repeats: int, budget_s: float, model: BRepNetModel | None = None) -> PartTiming:
     """Warm up once, then up to ``repeats`` timed runs, fewer if they pass ``budget_s``."""
-    run_pipeline(part)
+    run_pipeline(part, model)
     runs: list[dict[str, float]] = []
     walls: list[float] = []
     started = time.perf_counter()
     while len(runs) < repeats and (not runs or time.perf_counter() - started < budget_s):
-        stage_ms, wall_ms, faces, triangles = run_pipeline(part)
+        stage_ms, wall_ms, faces, triangles = run_pipeline(part, model)
         runs.append(stage_ms)
         walls.append(wall_ms)
-    median = {stage: statistics.median(run[stage] for run in runs) for stage in STAGES}
+    median = {stage: statistics.median(run[stage] for run in runs) for stage in runs[0]}
     return PartTiming(
         name=part.name,
         group=part.group,
@@ -112,6 +134,8 @@ def time_part(part: BenchPart, repeats: int, budget_s: float) -> PartTiming:
         graph_ms=median["graph"],
         mesh_ms=median["mesh"],
         recognize_ms=median["recognize"],
-        total_ms=statistics.median(sum(run.values()) for run in runs),
+        total_ms=statistics.median(sum(run[stage] for stage in STAGES) for run in runs),
         wall_ms=statistics.median(walls),
+        features_ms=median.get("features"),
+        inference_ms=median.get("inference"),
     )

@@ -5,6 +5,8 @@ must leave most of the 25 s budget unused even with a queue ahead of it, a
 large one (2,000 faces) must still answer in seconds, the B-Rep graph and the
 rule-based recognizer must stay cheap next to what any answer costs (reading
 and meshing), and a worker must not grow over its lifetime of requests.
+Tier 1 (issue 5): the network's input features stay cheap next to reading and
+meshing, and inference on a typical part takes a few milliseconds.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ LARGE_PART_LIMIT_MS = 2000.0
 GRAPH_RATIO_LIMIT = 0.5
 RECOGNIZE_RATIO_LIMIT = 0.2
 GROWTH_LIMIT = 0.10
+FEATURES_RATIO_LIMIT = 0.5
+INFERENCE_LIMIT_MS = 20.0
 # The generated part nearest to a size target stands for it only if this close.
 SIZE_TOLERANCE = 0.3
 
@@ -65,7 +69,8 @@ def _size_target(timings: list[PartTiming], faces: int, limit_ms: float) -> Targ
 def _ratio_target(timings: list[PartTiming], stage: str, limit: float) -> TargetResult:
     """The worst part decides; the median shows whether it is one part or all of them."""
     target = f"{stage} < {limit:g} x (read+mesh), every part"
-    ratios = sorted(((getattr(t, f"{stage}_ratio"), t) for t in timings), key=lambda pair: pair[0])
+    measured = [(getattr(t, f"{stage}_ratio"), t) for t in timings]
+    ratios = sorted(((ratio, t) for ratio, t in measured if ratio is not None), key=lambda pair: pair[0])
     if not ratios:
         return TargetResult(target, "SKIP", "-", "no parts measured")
     worst_ratio, worst = ratios[-1]
@@ -77,6 +82,20 @@ def _ratio_target(timings: list[PartTiming], stage: str, limit: float) -> Target
         f"worst {worst_ratio:.2f}",
         f"worst {worst.name} ({worst.faces} faces); median {median_ratio:.2f}; "
         f"{over}/{len(ratios)} parts over",
+    )
+
+
+def _inference_target(timings: list[PartTiming]) -> TargetResult:
+    target = f"{SMALL_PART_FACES}-face part inference < {INFERENCE_LIMIT_MS:g} ms"
+    part = _part_near(timings, SMALL_PART_FACES)
+    if part is None or part.inference_ms is None:
+        return TargetResult(target, "SKIP", "-", "no model, or no generated part near that size")
+    slowest = max((t for t in timings if t.inference_ms is not None), key=lambda t: t.inference_ms)
+    return TargetResult(
+        target,
+        _verdict(part.inference_ms < INFERENCE_LIMIT_MS),
+        f"{part.inference_ms:.1f} ms",
+        f"{part.name} ({part.faces} faces); slowest {slowest.name} ({slowest.faces} faces) {slowest.inference_ms:.1f} ms",
     )
 
 
@@ -98,4 +117,6 @@ def check_targets(timings: list[PartTiming], growth: GrowthResult | None) -> lis
         _size_target(timings, LARGE_PART_FACES, LARGE_PART_LIMIT_MS),
         _growth_target(growth),
         _ratio_target(timings, "recognize", RECOGNIZE_RATIO_LIMIT),
+        _ratio_target(timings, "features", FEATURES_RATIO_LIMIT),
+        _inference_target(timings),
     ]
