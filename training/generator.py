@@ -30,7 +30,7 @@ top in a quarter circle, ``h_circular_end_blind_slot`` as one whose end is a
 half circle in plan, and ``2sides_through_step`` as MFCAD draws it: a through
 step whose wall is two planes meeting halfway.
 
-    python -m training.generator --out .data/generated --count 3000 --seed 0
+    python -m training.generator --out .data/generated --count 4000 --seed 0
 """
 
 from __future__ import annotations
@@ -584,7 +584,7 @@ def generate(out: Path, count: int, seed: int = 0, workers: int = 2) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--count", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
