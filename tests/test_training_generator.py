@@ -27,6 +27,7 @@ from training.generator import (
     _History,
     _PartInProgress,
     generate_part,
+    stock_frames,
     write_parts,
 )
 
@@ -137,3 +138,22 @@ def test_a_cut_that_severs_a_feature_is_dropped() -> None:
     assert _cut_feature(part, "rectangular_through_slot", 1, _box(-1, 38, 20, 101, 42, 41)) is None
     assert _cut_feature(part, "rectangular_through_slot", 1, _box(-1, 38, 35, 101, 42, 41)) is None
     assert part.history.labels()[1] == before
+
+
+def test_features_are_drawn_from_every_corner_of_every_face() -> None:
+    """24 frames, right-handed (u x v = normal), each spanning its whole face: a step drawn
+    along local y = 0 can then land on any of the block's 12 edges, from either side."""
+    size = np.array([100.0, 60.0, 30.0])
+    frames = stock_frames(*size)
+    assert len(frames) == 24
+    edges = set()
+    for frame in frames:
+        origin, u, normal = (np.asarray(a, dtype=float) for a in (frame.origin, frame.u, frame.normal))
+        v = np.cross(normal, u)
+        corners = [origin, origin + frame.lu * u, origin + frame.lu * u + frame.lv * v, origin + frame.lv * v]
+        assert all(((c >= -TOL) & (c <= size + TOL)).all() for c in corners)
+        axis = int(np.argmax(np.abs(normal)))
+        assert all(abs(c[axis] - (size[axis] if normal[axis] > 0 else 0.0)) < TOL for c in corners)
+        assert abs(frame.depth - size[axis]) < TOL
+        edges.add(tuple(np.round((corners[0] + corners[1]) / 2, 6)))  # the local y = 0 side
+    assert len(edges) == 12

@@ -72,7 +72,7 @@ from geometry_service.features import STOCK
 from geometry_service.geometry.step_reader import silence_occt
 
 AIR = 1.0
-STOCK_RANGE = (40.0, 120.0)
+STOCK_RANGE = (30.0, 150.0)  # mm per side: cubes to plates and bars of 1:5
 FEATURES_PER_PART = (2, 10)
 BLEND_CHANCE = 0.35  # of a chamfer or a round on the block before the cuts
 
@@ -92,6 +92,12 @@ class Frame:
         trsf = gp_Trsf()
         trsf.SetTransformation(gp_Ax3(gp_Pnt(*self.origin), gp_Dir(*self.normal), gp_Dir(*self.u)), gp_Ax3())
         return trsf
+
+    def turned(self) -> "Frame":
+        """The same face seen from its next corner: origin at local (lu, 0), ``u`` along the old ``v``."""
+        v = _cross(self.normal, self.u)
+        origin = tuple(o + self.lu * a for o, a in zip(self.origin, self.u))
+        return Frame(origin, v, self.normal, self.lv, self.lu, self.depth)
 
 
 @dataclass
@@ -114,9 +120,21 @@ class GeneratedPart:
     features: list[FeatureRecord]
 
 
+def _cross(a: tuple[float, float, float], b: tuple[float, float, float]) -> tuple[float, float, float]:
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
 def stock_frames(length: float, width: float, height: float) -> list[Frame]:
-    """The six faces of the box [0, length] x [0, width] x [0, height] as frames (u x v = normal)."""
-    return [
+    """The six faces of the box [0, length] x [0, width] x [0, height] as frames (u x v = normal),
+    each from all four of its corners.
+
+    Tools are drawn in the frame (a step always along local ``y = 0``, a blind
+    slot always entering at ``x = 0``), so one corner per face would put steps
+    on half of the block's edges only, and the network would learn which half
+    from the directions of the block's edges (it did: brepnet-1.2.0 took a
+    step on the far edge of a block for a V-groove).
+    """
+    faces = [
         Frame((0, 0, height), (1, 0, 0), (0, 0, 1), length, width, height),
         Frame((0, width, 0), (1, 0, 0), (0, 0, -1), length, width, height),
         Frame((length, 0, 0), (0, 1, 0), (1, 0, 0), width, height, length),
@@ -124,6 +142,12 @@ def stock_frames(length: float, width: float, height: float) -> list[Frame]:
         Frame((0, width, 0), (0, 0, 1), (0, 1, 0), height, length, width),
         Frame((0, 0, 0), (1, 0, 0), (0, -1, 0), length, height, width),
     ]
+    frames = []
+    for frame in faces:
+        for _ in range(4):
+            frames.append(frame)
+            frame = frame.turned()
+    return frames
 
 
 # ------------------------------------------------------------------ tool solids (local frame)
