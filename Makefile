@@ -47,7 +47,7 @@ eval-geometric: $(BIN)/.installed data
 # shipped model on a folder of labelled STEP files (make eval EVAL_DATA=folder).
 GENERATED_PARTS ?= 4000
 EVAL_DATA ?= $(DATA_DIR)/mfcad
-MODEL_VERSION ?= brepnet-1.3.0
+MODEL_VERSION ?= brepnet-1.4.0
 
 generate: $(BIN)/.installed-train
 	nice -n 10 $(BIN)/python -m training.generator --out $(DATA_DIR)/generated --count $(GENERATED_PARTS)

@@ -68,16 +68,31 @@ def graph_inputs(graph: BRepGraph) -> GraphInputs:
     size = size if size > 1e-9 else 1.0
     mate = graph.coedge_mate.astype(np.int64)
     own = np.arange(graph.coedge_count, dtype=np.int64)
+    mate_or_own = np.where(mate >= 0, mate, own)
     return GraphInputs(
         face_features=_face_features(graph, points, size),
         edge_features=_edge_features(graph, size),
-        coedge_features=graph.coedge_reversed.astype(np.float32)[:, None],
+        coedge_features=_coedge_features(graph, mate),
         coedge_face=graph.coedge_face.astype(np.int64),
         coedge_edge=graph.coedge_edge.astype(np.int64),
         coedge_next=graph.coedge_next.astype(np.int64),
         coedge_prev=graph.coedge_prev.astype(np.int64),
-        coedge_mate=np.where(mate >= 0, mate, own),
+        coedge_mate=mate_or_own,
     )
+
+
+def _coedge_features(graph: BRepGraph, mate: np.ndarray) -> np.ndarray:
+    """Whether the coedge's mate runs on the same face (a seam, as on a full cylinder).
+
+    Not whether the coedge runs against its edge's curve, BRepNet's own coedge
+    feature: a curve's direction is an accident of how the part was modelled,
+    and with it brepnet-1.3.0 told a step on a block's near edge from one on
+    its far edge (sure of the one, unsure of the other) although the two are
+    the same shape turned. Loop order (next / prev) is fixed by the face's
+    outward normal, so the rest of the graph carries no such accident.
+    """
+    seam = (mate >= 0) & (graph.coedge_face[np.maximum(mate, 0)] == graph.coedge_face)
+    return seam.astype(np.float32)[:, None]
 
 
 def _face_features(graph: BRepGraph, points: np.ndarray, size: float) -> np.ndarray:

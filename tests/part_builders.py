@@ -189,17 +189,19 @@ def box_with_slot(width: float = 10.0, depth: float = 8.0) -> TopoDS_Shape:
     return _cut(box(), slot)
 
 
-def box_with_step(step_length: float = 30.0, step_depth: float = 10.0) -> TopoDS_Shape:
-    """The 100x60x30 block with a step milled along its +X end, across the whole width.
+def box_with_step(step_length: float = 30.0, step_depth: float = 10.0, at_start: bool = False) -> TopoDS_Shape:
+    """The 100x60x30 block with a step milled along its +X end (the x=0 end with
+    ``at_start``), across the whole width.
 
     8 faces, all planes: bottom, the x=0 end, the lowered x=100 end, the two
     L-shaped Y sides, the shortened top, the step floor at z=30-step_depth and
-    the step wall at x=100-step_length. The floor/wall edge is concave, the
-    top/wall edge convex. Volume 180000 - step_length*step_depth*60.
+    the step wall at x=100-step_length (mirrored with ``at_start``). The
+    floor/wall edge is concave, the top/wall edge convex. Volume
+    180000 - step_length*step_depth*60.
     """
     block_length, block_width, height = BLOCK
     step = _box(
-        block_length - step_length,
+        -_OVERSHOOT if at_start else block_length - step_length,
         -_OVERSHOOT,
         height - step_depth,
         step_length + _OVERSHOOT,

@@ -38,7 +38,7 @@ class TrainSettings:
     cache: Path = Path(".data/cache")
     out: Path = Path("var/train/brepnet")
     model_out: Path = Path("models/brepnet.onnx")
-    version: str = "brepnet-1.3.0"
+    version: str = "brepnet-1.4.0"
     epochs: int = 18
     parts_per_batch: int = 32
     learning_rate: float = 3e-3
