@@ -25,6 +25,7 @@ import numpy as np
 import onnxruntime
 
 from .config import Settings
+from .disjoint_sets import DisjointSets
 from .errors import SystemicError
 from .features import STOCK, Recognition
 from .geometry.brep_graph import BRepGraph
@@ -149,23 +150,12 @@ def recognize_ml(graph: BRepGraph, model: BRepNetModel, topology: PartTopology |
 
 def _instances(graph: BRepGraph, labels: list[str], skip: set[int]) -> list[tuple[str, list[int]]]:
     """Connected groups of non-stock faces with one label (union-find over shared edges)."""
-    parent = np.arange(graph.face_count)
-
-    def root(face: int) -> int:
-        while parent[face] != face:
-            parent[face] = parent[parent[face]]
-            face = parent[face]
-        return face
-
+    sets = DisjointSets(face for face in range(graph.face_count) if labels[face] != STOCK and face not in skip)
     pairs, _ = graph.face_adjacency()
     for a, b in pairs.tolist():
-        if labels[a] == labels[b] and labels[a] != STOCK and a not in skip and b not in skip:
-            parent[root(a)] = root(b)
-    groups: dict[int, list[int]] = {}
-    for face in range(graph.face_count):
-        if labels[face] != STOCK and face not in skip:
-            groups.setdefault(root(face), []).append(face)
-    return [(labels[faces[0]], faces) for faces in groups.values()]
+        if labels[a] == labels[b] and a in sets and b in sets:
+            sets.union(a, b)
+    return [(labels[faces[0]], faces) for faces in sets.groups()]
 
 
 def _measured(topology: PartTopology, label: str, faces: list[int], probability: np.ndarray) -> Candidate:

@@ -41,6 +41,7 @@ import math
 import multiprocessing
 import random
 import sys
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -68,6 +69,7 @@ from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_SOLID
 from OCP.TopExp import TopExp
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
+from geometry_service.disjoint_sets import DisjointSets
 from geometry_service.features import STOCK
 from geometry_service.geometry.step_reader import silence_occt
 
@@ -415,13 +417,7 @@ class _History:
             if instance >= 0:
                 origins.setdefault(instance, set()).add(origin)
                 instance_of[faces.FindIndex(face)] = instance
-        parent = {face: face for face in instance_of}
-
-        def root(face: int) -> int:
-            while parent[face] != face:
-                face = parent[face]
-            return face
-
+        sets = DisjointSets(instance_of)
         edges = IndexedMapOfShape()
         TopExp.MapShapes_s(self.shape, TopAbs_EDGE, edges)
         first_face_on: dict[int, int] = {}
@@ -431,11 +427,9 @@ class _History:
             for j in range(1, own.Extent() + 1):
                 other = first_face_on.setdefault(edges.FindIndex(own.FindKey(j)), face)
                 if instance_of[other] == instance_of[face]:
-                    parent[root(other)] = root(face)
-        patches: dict[int, set[int]] = {}
-        for face, instance in instance_of.items():
-            patches.setdefault(instance, set()).add(root(face))
-        return {instance: Footprint(frozenset(origins[instance]), len(patches[instance])) for instance in origins}
+                    sets.union(other, face)
+        patches = Counter(instance_of[group[0]] for group in sets.groups())
+        return {instance: Footprint(frozenset(origins[instance]), patches[instance]) for instance in origins}
 
     def labels(self) -> tuple[IndexedMapOfShape, list[str], list[int]] | None:
         """Faces of the shape with their class and instance; None if any face has no history."""

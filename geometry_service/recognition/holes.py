@@ -20,6 +20,7 @@ import numpy as np
 from OCP.BRepAdaptor import BRepAdaptor_Surface
 from OCP.BRepTools import BRepTools
 
+from ..disjoint_sets import DisjointSets
 from .candidate import Candidate
 from .iso_sizes import DrillMatch, TapMatch, nearest_drill, nearest_tap
 from .measure import edge_v_ranges, unit
@@ -105,18 +106,11 @@ def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:
     """Coaxial bores joined directly or through flat rings, as union-find groups."""
     graph = topology.graph
     bores = [int(f) for f in np.flatnonzero(free) if _is_bore(topology, int(f))]
-    parent = {f: f for f in bores}
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    stacks = DisjointSets(bores)
     for face in bores:
         for n in topology.neighbours[face]:
-            if n.face in parent and topology.coaxial(face, n.face):
-                parent[root(face)] = root(n.face)
+            if n.face in stacks and topology.coaxial(face, n.face):
+                stacks.union(face, n.face)
 
     # Flat rings and bottoms: planes square to the axis that a bore meets in a
     # concave corner, otherwise bounded by bores of that axis or, for a hole
@@ -124,7 +118,7 @@ def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:
     # than the widest bore's disc.
     for face in np.flatnonzero(free & (graph.face_surface_type == PLANE)):
         face = int(face)
-        rim = [n for n in topology.neighbours[face] if n.face in parent]
+        rim = [n for n in topology.neighbours[face] if n.face in stacks]
         if not any(n.convexity == CONCAVE for n in rim):
             continue
         first = rim[0].face
@@ -132,7 +126,7 @@ def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:
             continue
         if not all(topology.coaxial(first, n.face) for n in rim):
             continue
-        if any(n.face not in parent and n.convexity != CONVEX for n in topology.neighbours[face]):
+        if any(n.face not in stacks and n.convexity != CONVEX for n in topology.neighbours[face]):
             continue
         widest = max(
             (float(graph.face_radius[n.face]) for n in rim if graph.face_surface_type[n.face] == CYLINDER),
@@ -140,26 +134,17 @@ def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:
         )
         if graph.face_area[face] > math.pi * widest**2 * (1.0 + 1e-6):
             continue
-        parent[face] = face
+        stacks.add(face)
         for n in rim:
-            parent[root(n.face)] = root(face)
+            stacks.union(n.face, face)
 
-    groups: dict[int, HoleStack] = {}
-    for face in parent:
-        key = root(face)
-        if key not in groups:
-            bore = (
-                face
-                if graph.face_surface_type[face] != PLANE
-                else next(
-                    f for f in parent if root(f) == key and graph.face_surface_type[f] != PLANE
-                )
-            )
-            groups[key] = HoleStack(
-                graph.face_axis[bore].copy(), graph.face_axis_point[bore].copy()
-            )
-        groups[key].faces.add(face)
-    return list(groups.values())
+    found = []
+    for faces in stacks.groups():
+        bore = next(f for f in faces if graph.face_surface_type[f] != PLANE)
+        stack = HoleStack(graph.face_axis[bore].copy(), graph.face_axis_point[bore].copy())
+        stack.faces.update(faces)
+        found.append(stack)
+    return found
 
 
 def _segment(topology: PartTopology, face: int, stack: HoleStack) -> Segment:

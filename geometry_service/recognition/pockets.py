@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from OCP.BRepTools import BRepTools
 
+from ..disjoint_sets import DisjointSets
 from .candidate import Candidate
 from .measure import extent_along, face_outline, face_vertices, oriented_extent, unit
 from .taxonomy import PASSAGE_BY_SIDES, POCKET_BY_SIDES
@@ -87,22 +88,12 @@ def recognize_depressions(
 def _components(
     topology: PartTopology, free: np.ndarray, joins: tuple[int, ...] = (CONCAVE, SMOOTH)
 ) -> list[list[int]]:
-    parent = list(range(topology.face_count))
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets = DisjointSets(int(face) for face in np.flatnonzero(free))
     for face in np.flatnonzero(free):
         for n in topology.neighbours[face]:
             if free[n.face] and n.convexity in joins:
-                parent[root(int(face))] = root(n.face)
-    groups: dict[int, list[int]] = {}
-    for face in np.flatnonzero(free):
-        groups.setdefault(root(int(face)), []).append(int(face))
-    return list(groups.values())
+                sets.union(int(face), n.face)
+    return sets.groups()
 
 
 def _find_floor(
