@@ -7,6 +7,8 @@ its own service (breakers, cache, DLQ, metrics) around it.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from flask import Flask
 
@@ -26,3 +28,21 @@ def ready_app(settings: Settings, pool: GeometryPool) -> tuple[Flask, AnalysisSe
     while not service.ready and time.monotonic() < deadline:
         time.sleep(0.02)
     return app, service
+
+
+@contextmanager
+def app_builder(pool: GeometryPool) -> Iterator[Callable[[Settings], Flask]]:
+    """Builds ready apps around ``pool``; on exit closes their failure queues unflushed
+    (the tests read their stores themselves, and a flush could wait on a store that is down)."""
+    services: list[AnalysisService] = []
+
+    def build(settings: Settings) -> Flask:
+        app, service = ready_app(settings, pool)
+        services.append(service)
+        return app
+
+    try:
+        yield build
+    finally:
+        for service in services:
+            service.dlq.close(flush=False)

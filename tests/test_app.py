@@ -23,7 +23,7 @@ from geometry_service.analysis_service import AnalysisService
 from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
-from tests.service_app import ready_app
+from tests.service_app import app_builder
 
 CORRELATION_ID = "test-correlation-1"
 
@@ -51,16 +51,8 @@ def base_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def make_app(pool: GeometryPool) -> Iterator[Callable[..., Flask]]:
-    services: list[AnalysisService] = []
-
-    def build(settings: Settings) -> Flask:
-        app, service = ready_app(settings, pool)
-        services.append(service)
-        return app
-
-    yield build
-    for service in services:
-        service.dlq.close(flush=False)
+    with app_builder(pool) as build:
+        yield build
 
 
 @pytest.fixture

@@ -29,11 +29,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from werkzeug.serving import make_server
 
-from geometry_service.analysis_service import AnalysisService
 from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
-from tests.service_app import ready_app
+from tests.service_app import app_builder
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
 API_KEY = "viewer-test-key"
@@ -47,24 +46,21 @@ LOAD_TIMEOUT_S = 90.0
 @pytest.fixture(scope="module")
 def make_app(pool: GeometryPool, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Flask]]:
     """Apps around the shared pool, each with its own service; ``api_key`` sets SERVICE_API_KEY."""
-    services: list[AnalysisService] = []
+    with app_builder(pool) as build_app:
 
-    def build(api_key: str = "") -> Flask:
-        folder = tmp_path_factory.mktemp("viewer-service")
-        settings = Settings(
-            worker_count=1,
-            model_path=folder / "no-model.onnx",
-            dlq_spool_path=folder / "spool.sqlite3",
-            dlq_sqlite_path=folder / "dlq.sqlite3",
-            service_api_key=api_key,
-        )
-        app, service = ready_app(settings, pool)
-        services.append(service)
-        return app
+        def build(api_key: str = "") -> Flask:
+            folder = tmp_path_factory.mktemp("viewer-service")
+            return build_app(
+                Settings(
+                    worker_count=1,
+                    model_path=folder / "no-model.onnx",
+                    dlq_spool_path=folder / "spool.sqlite3",
+                    dlq_sqlite_path=folder / "dlq.sqlite3",
+                    service_api_key=api_key,
+                )
+            )
 
-    yield build
-    for service in services:
-        service.dlq.close(flush=False)
+        yield build
 
 
 @pytest.fixture(scope="module")
