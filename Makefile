@@ -6,7 +6,7 @@ PORT ?= 8080
 DATA_DIR ?= .data
 SHARED ?= ../shared
 
-.PHONY: serve test test-slow bench migrate eval-geometric data clean generate train train-tiny eval
+.PHONY: serve test test-slow bench robustness migrate eval-geometric data clean generate train train-tiny eval
 
 # The venv is rebuilt when a requirements file changes.
 $(BIN)/.installed: requirements.txt
@@ -34,6 +34,10 @@ test-slow: $(BIN)/.installed-dev data
 
 bench: $(BIN)/.installed-dev data
 	$(BIN)/python -m bench.run_bench --data $(DATA_DIR)
+
+# Every real file (occt_step, nist) through a service it starts: status codes, tiers, slowest; exits 1 on a miss.
+robustness: $(BIN)/.installed-dev data
+	$(BIN)/python scripts/robustness.py --data $(DATA_DIR) --out var/robustness/robustness.json
 
 migrate: $(BIN)/.installed
 	$(BIN)/python -m geometry_service.migrate

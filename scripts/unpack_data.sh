@@ -20,3 +20,4 @@ unpack() {  # name archive
 unpack mfcad mfcad_trainval.tar.xz
 unpack nist nist_ap242.tar.xz
 unpack turningmilling turningmilling_trainval.tar.xz
+unpack occt_step occt_step.tar.xz
