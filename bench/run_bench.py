@@ -25,7 +25,7 @@ from pathlib import Path
 
 from geometry_service.brepnet_wrapper import BRepNetModel
 from geometry_service.config import Settings
-from geometry_service.geometry.step_reader import silence_occt
+from geometry_service.geometry.cad_reader import silence_occt
 
 from .parts import BenchPart, generated_parts, mfcad_sample, nist_parts
 from .report import format_report

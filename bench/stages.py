@@ -26,7 +26,7 @@ from geometry_service.brepnet_wrapper import BRepNetModel
 from geometry_service.geometric_fallback import recognize_features
 from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.mesher import mesh_model
-from geometry_service.geometry.step_reader import read_step
+from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.graph_features import graph_inputs
 
 from .parts import BenchPart
@@ -93,7 +93,7 @@ def run_pipeline(part: BenchPart, model: BRepNetModel | None) -> tuple[dict[str,
     """One full run: CPU ms per stage, wall ms of the run, face count and triangle count."""
     ends = [time.process_time()]
     wall_started = time.perf_counter()
-    model_read = read_step(part.path)
+    model_read = read_cad(part.path)
     ends.append(time.process_time())
     graph = build_graph(model_read)
     ends.append(time.process_time())

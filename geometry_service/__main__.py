@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     analyze.add_argument("--no-mesh", action="store_true", help="leave the mesh out of the JSON")
     args = parser.parse_args(argv)
 
-    from .geometry.step_reader import silence_occt
+    from .geometry.cad_reader import silence_occt
     from .analysis_request import AnalysisRequest, MeshSettings, blocked_tiers
     from .part_analysis import analyze_file
 

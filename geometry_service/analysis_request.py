@@ -34,7 +34,10 @@ class AnalysisRequest:
     """Picklable options of one analysis.
 
     ``blocked_tiers`` says which tiers may not run and why, decided by the
-    caller (an open breaker, a missing model).
+    caller (an open breaker, a missing model). ``deadline`` (epoch seconds) is
+    the request's one deadline, queue wait included: tiers that would start
+    after it are skipped, and the last tier answers. ``safe_mode`` is the
+    second try of a file that killed a worker: read and mesh only.
     """
 
     mesh: MeshSettings = MeshSettings()
@@ -43,6 +46,7 @@ class AnalysisRequest:
     blocked_tiers: tuple[TierFailure, ...] = ()
     deadline: float | None = None  # epoch seconds
     include_mesh: bool = True
+    safe_mode: bool = False
 
 
 def blocked_tiers(settings: Settings, inference_admitted: bool) -> tuple[TierFailure, ...]:

@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any, Callable
@@ -39,12 +39,23 @@ from .metrics import ServiceMetrics
 from .received_file import ReceivedFile
 from .result_cache import ResultCache, build_cache, cache_key
 from .retry_utils import RetryEvent, transient_retry
-from .worker_pool import GeometryPool, PoolSettings, WorkerLost
+from .training_candidates import TrainingCandidates
+from .worker_pool import GeometryPool, PoolSettings, WorkerLost, WorkerTimeout
 
 log = logging.getLogger("geometry_service.requests")
 
 CORRELATION_ID_MAX = 128
 NO_MODEL_VERSION = "none"
+ANSWER_MARGIN_S = 0.3
+"""Of the request's budget, kept for sending the answer once the worker is done."""
+WORKER_MARGIN_S = 0.5
+WORKER_MARGIN_SHARE = 0.05
+"""The worker's ladder stops starting tiers this long before the answer is due
+(the larger of the two), to leave it time to measure, serialise and return."""
+FAILURE_TYPES = {ErrorType.TRANSIENT.value, ErrorType.SYSTEMIC.value}
+"""Degradations that are failures (a crash, a timeout, an open breaker, a bug) and
+leave a dead-letter record; a permanent one (an unsure model, a surface model) is the
+part itself, and is not."""
 
 
 @dataclass
@@ -61,13 +72,6 @@ def correlation_id_from(value: str | None) -> str:
     if value and len(value) <= CORRELATION_ID_MAX and value.isprintable():
         return value
     return str(uuid.uuid4())
-
-
-def retry_crashed_worker(exc: BaseException) -> bool:
-    """Retry a request whose worker died: a crash can be a neighbour's fault, and
-    a fresh worker answers. Never a timeout: a file that hung OCCT hangs it again,
-    and the request's budget is already spent."""
-    return isinstance(exc, WorkerLost)
 
 
 class ModelFile:
@@ -112,8 +116,10 @@ class AnalysisService:
         dlq: DeadLetterQueue,
         cache: ResultCache,
         metrics: ServiceMetrics,
+        training_candidates: TrainingCandidates,
     ) -> None:
         self.settings = settings
+        self.training_candidates = training_candidates
         self.pool = pool
         self.breakers = breakers
         self.dlq = dlq
@@ -154,7 +160,8 @@ class AnalysisService:
             )
         )
         dlq = DeadLetterQueue.from_settings(settings, breakers, on_retry=_count_retry(metrics))
-        return cls(settings, pool, breakers, dlq, build_cache(settings), metrics)
+        candidates = TrainingCandidates(settings.training_candidates_dir, settings.training_candidates_max)
+        return cls(settings, pool, breakers, dlq, build_cache(settings), metrics, candidates)
 
     # -- life cycle ----------------------------------------------------------
 
@@ -215,8 +222,8 @@ class AnalysisService:
                 raise TransientError("shutting_down", "The service is shutting down.", 503,
                                      {"retry_after_s": 5})
             received = receive()
-            received.check_is_step()
-            body = self._analyze_received(received, correlation_id, started)
+            received.sniff_format()
+            body = self._analyze_received(received, correlation_id, started + self.settings.request_budget_s)
             return self._answered(body, correlation_id, received, started)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
             return self._failed(exc, correlation_id, received, started)
@@ -236,7 +243,9 @@ class AnalysisService:
     def _cache_key(self, file_hash: str, model_version: str) -> str:
         return cache_key(file_hash, {"mesh": asdict(self._mesh_settings)}, model_version)
 
-    def _analyze_received(self, received: ReceivedFile, correlation_id: str, started: float) -> dict[str, Any]:
+    def _analyze_received(self, received: ReceivedFile, correlation_id: str, due: float) -> dict[str, Any]:
+        """The worker's answer for ``received``, due by ``due`` (monotonic): the one
+        deadline of the request, which its time in the queue spends too."""
         model_version = self.model.version()
         key = self._cache_key(received.sha256, model_version)
         cached = self.cache.get(key)
@@ -244,7 +253,6 @@ class AnalysisService:
         if cached is not None:
             return {**cached, "cached": True}
 
-        deadline = started + self.settings.request_budget_s
         inference = self.breakers.get("inference")
         admitted = self.model.present and inference.allow()
         request = AnalysisRequest(
@@ -252,38 +260,71 @@ class AnalysisService:
             model_path=self.settings.model_path,
             model_min_face_probability=self.settings.model_min_face_probability,
             blocked_tiers=blocked_tiers(self.settings, admitted),
-            deadline=time.time() + (deadline - time.monotonic()),
         )
         try:
-            result = self._run_in_worker(received.path, request, deadline)
-        except BaseException as exc:
+            result = self._run_in_worker(received.path, request, due - ANSWER_MARGIN_S)
+        except BaseException:
             if admitted:
-                inference.record_failure(exc)
+                inference.release()  # tier 1's outcome is unknown: the breaker hears nothing
             raise
         if admitted:
             _report_inference(inference, result)
         result["metadata"]["model_version"] = model_version
         result["metadata"]["service_version"] = __version__
+        self._count_skips(result, received)
         if not any(item["error_type"] == ErrorType.TRANSIENT.value for item in result["degradation"]):
             self.cache.set(key, result)
         return {**result, "cached": False}
 
-    def _run_in_worker(self, path: Path, request: AnalysisRequest, deadline: float) -> dict[str, Any]:
-        def attempt() -> dict[str, Any]:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TransientError("deadline_exceeded", "The request ran out of its time budget.", 504)
+    def _run_in_worker(self, path: Path, request: AnalysisRequest, answer_by: float) -> dict[str, Any]:
+        """Run the analysis; a file that kills its worker is tried once more in safe mode.
+
+        Safe mode reads and meshes only, so a crash in a later stage still gets the
+        mesh (tier 4). A file that kills the worker in safe mode too can never be
+        analyzed: that is a permanent 422, never a 503 a client would retry.
+        """
+        try:
+            return self._run_until(path, request, answer_by)
+        except WorkerLost as crash:
+            log.warning(json.dumps({"event": "worker_crash_safe_mode", "exit_code": crash.details.get("exit_code")}))
+            self.metrics.retries.labels("geometry_worker").inc()
+            safe = replace(request, safe_mode=True, blocked_tiers=())
+            try:
+                return self._run_until(path, safe, answer_by)
+            except WorkerLost as again:
+                raise PermanentError(
+                    "geometry_crash",
+                    "The file crashes the geometry kernel, even when only read and meshed.",
+                    422,
+                    {"exit_code": again.details.get("exit_code")},
+                ) from again
+
+    def _run_until(self, path: Path, request: AnalysisRequest, answer_by: float) -> dict[str, Any]:
+        left = answer_by - time.monotonic()
+        if left <= 0:
+            raise WorkerTimeout("deadline_exceeded", "The request ran out of its time budget.", 504)
+        margin = max(WORKER_MARGIN_S, WORKER_MARGIN_SHARE * self.settings.request_budget_s)
+        request = replace(request, deadline=time.time() + left - margin)
+        try:
             return self.pool.run(analyze_in_worker, str(path), request,
                                  timeout_s=min(left, self.settings.worker_task_timeout_s))
+        except WorkerTimeout as exc:
+            if left > self.settings.worker_task_timeout_s:
+                raise  # the worker's own limit, not the request's budget
+            raise WorkerTimeout("deadline_exceeded", "The request ran out of its time budget.", 504,
+                                exc.details) from exc
 
-        policy = transient_retry(
-            self.settings,
-            name="geometry_worker",
-            on_retry=_count_retry(self.metrics),
-            retryable=retry_crashed_worker,
-            budget_s=max(0.0, deadline - time.monotonic()),
-        )
-        return policy(attempt)
+    def _count_skips(self, result: dict[str, Any], received: ReceivedFile) -> None:
+        """Every tier that did not answer, in /metrics; an unsure network's part is kept for training."""
+        for item in result["degradation"]:
+            self.metrics.tier_skips.labels(item["tier"], item["code"]).inc()
+            if item["code"] == "model_uncertain":
+                self.training_candidates.keep(
+                    received.path, received.sha256, result["metadata"]["file_format"],
+                    {"file_name": received.file_name, "reason": item["reason"],
+                     "model_version": result["metadata"]["model_version"],
+                     "answered_by": result["processing_tier"]},
+                )
 
     def _answered(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile, started: float) -> Answer:
         total_ms = (time.monotonic() - started) * 1000.0
@@ -301,7 +342,7 @@ class AnalysisService:
         self.metrics.requests.labels("200", tier).inc()
         if not body["cached"]:
             self.metrics.observe_timings(body["timings"])
-        if body["degradation"] and not body["cached"]:
+        if not body["cached"] and any(d["error_type"] in FAILURE_TYPES for d in body["degradation"]):
             self._record_degradation(body, correlation_id, received)
         self._log_request(correlation_id, received, 200, tier=tier, cached=body["cached"],
                           timings=_rounded(body["timings"]))
@@ -335,12 +376,9 @@ class AnalysisService:
         return Answer(error.http_status, body, headers)
 
     def _record_degradation(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile) -> None:
-        """A degraded answer is a success for the caller and a failure for us to look at."""
-        first = body["degradation"][0]
-        error_type = next(
-            (d["error_type"] for d in body["degradation"] if d["error_type"] != ErrorType.PERMANENT.value),
-            ErrorType.PERMANENT.value,
-        )
+        """An answer degraded by a failure is a success for the caller and a failure for us to look at."""
+        first = next(d for d in body["degradation"] if d["error_type"] in FAILURE_TYPES)
+        error_type = first["error_type"]
         self._record(
             FailureRecord(
                 correlation_id=correlation_id,
@@ -437,16 +475,20 @@ class AnalysisService:
 
 
 def _report_inference(breaker: CircuitBreaker, result: dict[str, Any]) -> None:
-    """Tell the inference breaker how tier 1 fared in the worker; exactly one report."""
+    """Tell the inference breaker how tier 1 fared in the worker: exactly one report,
+    and only about tier 1. A tier 1 that never ran (blocked, no graph, safe mode, no
+    time left) releases its admission and counts nothing."""
+    ran_ms = result["timings"]["tiers_ms"].get(Tier.BREP_ML.label)
+    if ran_ms is None:
+        breaker.release()
+        return
     if result["tier_number"] == Tier.BREP_ML:
-        breaker.record_success(result["timings"]["tiers_ms"].get(Tier.BREP_ML.label, 0.0) / 1000.0)
+        breaker.record_success(ran_ms / 1000.0)
         return
-    failure = next((f for f in result["degradation"] if f["tier"] == Tier.BREP_ML.label), None)
-    if failure is None or failure["error_type"] == ErrorType.PERMANENT.value or failure["code"] == "deadline":
-        # Not the model's fault (bad geometry, no time left): frees a half-open trial, counts nothing.
-        breaker.record_failure(PermanentError(failure["code"] if failure else "not_run", "tier 1 not judged"))
-        return
-    error = TransientError if failure["error_type"] == ErrorType.TRANSIENT.value else SystemicError
+    failure = next(f for f in result["degradation"] if f["tier"] == Tier.BREP_ML.label)
+    error = {ErrorType.PERMANENT.value: PermanentError, ErrorType.TRANSIENT.value: TransientError}.get(
+        failure["error_type"], SystemicError)
+    # A permanent failure (an unsure model, odd geometry) is not the model's fault: it counts nothing.
     breaker.record_failure(error(failure["code"], "tier 1 failed in the worker"))
 
 

@@ -119,8 +119,8 @@ class CircuitBreaker:
 
     Use :meth:`call` to run work through the breaker, or, when the work runs
     elsewhere (a worker pool future), the explicit protocol: :meth:`before_call`
-    (or :meth:`allow`), then exactly one of :meth:`record_success` or
-    :meth:`record_failure`. An admitted call that reports nothing would hold
+    (or :meth:`allow`), then exactly one of :meth:`record_success`,
+    :meth:`record_failure` or :meth:`release`. An admitted call that reports nothing would hold
     the half-open trial slot forever.
     """
 
@@ -222,6 +222,16 @@ class CircuitBreaker:
             else:
                 transition = self._count_failure_locked()
         self._notify(transition)
+
+    def release(self) -> None:
+        """Give back an admitted call that never reached the dependency.
+
+        The work ended before it (the queue was full, the time ran out, the
+        input had no geometry for it): it frees a half-open trial slot and counts
+        nothing, because it proves nothing about the dependency.
+        """
+        with self._lock:
+            self._trial_in_flight = False
 
     # -- inspection and control --------------------------------------------
 

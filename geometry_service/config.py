@@ -69,6 +69,10 @@ class Settings:
     supabase_url: str = ""
     supabase_service_role_key: str = ""
 
+    # Parts the network was unsure of, kept for training (not failures: not in the DLQ).
+    training_candidates_dir: Path = PROJECT_ROOT / "var" / "training_candidates"
+    training_candidates_max: int = 500
+
     # Result cache.
     redis_url: str = ""
     cache_ttl_s: int = 86_400

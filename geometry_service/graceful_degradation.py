@@ -10,8 +10,9 @@
 The ladder knows nothing of OCCT or of the model: each tier is a function
 from a :class:`PartContext` to a :class:`~geometry_service.features.Recognition`,
 plugged in by the caller. A tier that is not allowed (its breaker is open, its
-model is missing), that cannot finish before the deadline, or that raises is
+model is missing), that would start after the deadline, or that raises is
 skipped, and the reason is kept: every answer says why higher tiers did not.
+The last tier always runs, deadline or not: an answer from it beats no answer.
 """
 
 from __future__ import annotations
@@ -90,45 +91,54 @@ class LadderResult:
     def confidence(self) -> float:
         return self.tier.confidence
 
-    def failure_of(self, tier: Tier) -> TierFailure | None:
-        return next((f for f in self.degradation if f.tier == tier), None)
+
+LAST_TIER = max(Tier)
 
 
 @dataclass
 class Ladder:
-    """Tier functions plus, per tier, why it may not run and its expected cost."""
+    """Tier functions plus, per tier, why it may not run.
+
+    ``clock`` is the wall clock the deadline is read against (epoch seconds:
+    the deadline crosses from the HTTP process into a worker); tests inject one.
+    """
 
     tiers: dict[Tier, TierFunction]
     unavailable: dict[Tier, TierFailure] = field(default_factory=dict)
-    expected_s: dict[Tier, float] = field(default_factory=dict)
+    clock: Callable[[], float] = time.time
 
     def run(self, context: PartContext, deadline: float | None = None) -> LadderResult:
-        """Try tiers from the top; the last tier must not fail (tier 4 cannot)."""
+        """Try tiers from the top; the last tier always runs, and must not fail (tier 4 cannot)."""
         degradation: list[TierFailure] = []
         tier_ms: dict[str, float] = {}
-        for tier in Tier:
-            if tier in self.unavailable:
-                degradation.append(self.unavailable[tier])
+        for tier in list(Tier)[:-1]:
+            skipped = self._why_not(tier, deadline)
+            if skipped is not None:
+                degradation.append(skipped)
                 continue
-            if tier not in self.tiers:
-                degradation.append(TierFailure(tier, "not installed", "tier_not_installed", "systemic"))
-                continue
-            left = None if deadline is None else deadline - time.time()
-            if left is not None and left < self.expected_s.get(tier, 0.0):
-                degradation.append(
-                    TierFailure(tier, f"not enough time left ({max(left, 0):.1f} s)", "deadline", "transient")
-                )
-                continue
-            started = time.perf_counter()
             try:
-                recognition = self.tiers[tier](context)
+                recognition = self._timed(tier, context, tier_ms)
             except Exception as exc:  # a tier's failure is an answer from the tier below
-                tier_ms[tier.label] = (time.perf_counter() - started) * 1000.0
                 degradation.append(_failure(tier, exc))
                 continue
-            tier_ms[tier.label] = (time.perf_counter() - started) * 1000.0
             return LadderResult(tier, recognition, degradation, tier_ms)
-        raise RuntimeError("the degradation ladder has no tier that can answer")
+        return LadderResult(LAST_TIER, self._timed(LAST_TIER, context, tier_ms), degradation, tier_ms)
+
+    def _timed(self, tier: Tier, context: PartContext, tier_ms: dict[str, float]) -> Recognition:
+        started = time.perf_counter()
+        try:
+            return self.tiers[tier](context)
+        finally:
+            tier_ms[tier.label] = (time.perf_counter() - started) * 1000.0
+
+    def _why_not(self, tier: Tier, deadline: float | None) -> TierFailure | None:
+        if tier in self.unavailable:
+            return self.unavailable[tier]
+        if tier not in self.tiers:
+            return TierFailure(tier, "not installed", "tier_not_installed", "systemic")
+        if deadline is not None and self.clock() >= deadline:
+            return TierFailure(tier, "the request's time budget ran out before this tier", "deadline", "transient")
+        return None
 
 
 def _failure(tier: Tier, exc: Exception) -> TierFailure:

@@ -47,6 +47,11 @@ class ServiceMetrics:
         self.cache_lookups = Counter(
             "geometry_cache_lookups", "Result cache lookups by outcome.", ["outcome"], registry=r,
         )
+        self.tier_skips = Counter(
+            "geometry_tier_skips", "Tiers that did not answer an analysis, by tier and reason code "
+            "(model_uncertain: the network abstained; not a failure).",
+            ["tier", "code"], registry=r,
+        )
         self.retries = Counter(
             "geometry_retries", "Retries of transient failures by operation.", ["operation"], registry=r,
         )
@@ -110,6 +115,7 @@ class ServiceMetrics:
             "cache": {s.labels["outcome"]: s.value for s in _samples(self.cache_lookups, "_total")},
             "dlq_records": {s.labels["error_type"]: s.value for s in _samples(self.dlq_records, "_total")},
             "retries": {s.labels["operation"]: s.value for s in _samples(self.retries, "_total")},
+            "tier_skips": [{**s.labels, "count": s.value} for s in _samples(self.tier_skips, "_total")],
             "breaker_transitions": [
                 {**s.labels, "count": s.value} for s in _samples(self.breaker_transitions, "_total")
             ],

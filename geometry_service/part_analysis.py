@@ -1,7 +1,7 @@
 """The work of one request, as run inside a geometry worker process.
 
-read STEP -> B-Rep graph -> mesh with face map -> part metrics -> the highest
-tier of the ladder that answers. Returns a JSON-ready dict (the parts of the
+read STEP or IGES (sewn where it holds no solid) -> B-Rep graph -> mesh with
+face map -> part metrics -> the highest tier of the ladder that answers. Returns a JSON-ready dict (the parts of the
 /analyze answer that depend on the file); the HTTP process adds the request's
 own fields (correlation id, hash, cache flag, total time).
 
@@ -11,6 +11,7 @@ This module is what the worker forkserver preloads, so OCP is imported once.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ from .finite_json import finite_json
 from .geometric_fallback import recognize_features
 from .geometry.brep_graph import SURFACE_TYPES, build_graph
 from .geometry.mesher import Mesh, mesh_model
-from .geometry.part_metrics import measure_part
-from .geometry.step_reader import read_step
+from .geometry.cad_reader import CadModel, read_cad
+from .geometry.part_metrics import measure_mesh, measure_part
 from .errors import ErrorType, PermanentError
 from .graceful_degradation import Ladder, PartContext, Tier, TierFailure
 from .point_cloud import summarize_point_cloud
@@ -34,37 +35,40 @@ from .recognition.topology import PartTopology
 
 
 def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest()) -> dict[str, Any]:
-    """Analyze one STEP file; raises PermanentError for input that cannot be a part."""
+    """Analyze one STEP or IGES file; raises PermanentError for input that holds no face."""
     started = time.perf_counter()
-    model = read_step(Path(path))
-    graph, topology, outline, graph_error = None, None, None, None
-    topology_ms = None
-    try:
-        graph = build_graph(model)
-        topology_started = time.perf_counter()
-        topology = PartTopology(graph)
-        outline = part_outline(topology)
-        topology_ms = (time.perf_counter() - topology_started) * 1000.0
-    except Exception as exc:  # the mesh tiers can still answer without a graph
-        graph, graph_error = None, f"{type(exc).__name__}: {exc}"
+    model = read_cad(Path(path))
+    no_graph = _why_no_graph(model, request)
+    graph, topology, outline, topology_ms = None, None, None, None
+    if no_graph is None:
+        try:
+            graph = build_graph(model)
+            topology_started = time.perf_counter()
+            topology = PartTopology(graph)
+            outline = part_outline(topology)
+            topology_ms = (time.perf_counter() - topology_started) * 1000.0
+        except Exception as exc:  # a bug on a real file; the mesh tiers still answer
+            graph, topology, outline = None, None, None
+            no_graph = _GraphMissing(f"B-Rep graph could not be built: {type(exc).__name__}: {exc}",
+                                     "graph_failed", ErrorType.SYSTEMIC, (Tier.BREP_ML, Tier.MESH_HEURISTICS))
     mesh = mesh_model(model, request.mesh)
 
-    ladder = build_ladder(request, graph_error)
+    ladder = build_ladder(request, no_graph)
     context = PartContext(model=model, graph=graph, mesh=mesh, topology=topology, outline=outline)
     result = ladder.run(context, request.deadline)
     recognition = result.recognition
 
-    warnings = []
-    if graph_error:
-        warnings.append(f"B-Rep graph could not be built: {graph_error}")
+    warnings = _model_warnings(model, request)
+    if no_graph is not None and no_graph.code == "graph_failed":
+        warnings.append(no_graph.reason)
     if mesh.unmeshed_faces:
         warnings.append(f"{len(mesh.unmeshed_faces)} face(s) have no triangles: {mesh.unmeshed_faces[:20]}")
 
-    metadata: dict[str, Any] = {"part_type": recognition.part_type}
-    if graph is not None:
+    metadata: dict[str, Any] = {"part_type": recognition.part_type, "file_format": model.file_format.value}
+    if topology is not None:
         metadata.update(measure_part(model, topology, outline).to_json())
     else:
-        metadata.update(face_count=model.face_count, solid_count=model.solid_count)
+        metadata.update(measure_mesh(model, mesh).to_json())
     metadata["part_parameters"] = recognition.part_parameters
 
     timings = {
@@ -96,13 +100,63 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
     }
 
 
-def build_ladder(request: AnalysisRequest, graph_error: str | None) -> Ladder:
+@dataclass(frozen=True)
+class _GraphMissing:
+    """Why the B-Rep graph was not built, and which tiers that takes out."""
+
+    reason: str
+    code: str
+    error_type: ErrorType
+    tiers: tuple[Tier, ...]
+
+
+SURFACE_MODEL = "surface model: no closed volume, so no machining features"
+SAFE_MODE = "safe mode: the geometry worker crashed on this file, so it was read and meshed only"
+
+
+def _why_no_graph(model: CadModel, request: AnalysisRequest) -> _GraphMissing | None:
+    """The reason not to build the graph of this part, if there is one.
+
+    Tier 3 also needs a volume (it reports one), so a surface model and a file
+    in safe mode are answered by tier 4: the mesh, its face map and the metrics.
+    """
+    every_tier_above_mesh = (Tier.BREP_ML, Tier.MESH_HEURISTICS, Tier.POINT_CLOUD)
+    if request.safe_mode:
+        # Transient: the crash may have been a worker killed from outside, so the
+        # answer is not cached and the next request tries the full analysis again.
+        return _GraphMissing(SAFE_MODE, "safe_mode", ErrorType.TRANSIENT, every_tier_above_mesh)
+    if not model.closed:
+        return _GraphMissing(SURFACE_MODEL, "no_volume", ErrorType.PERMANENT, every_tier_above_mesh)
+    if model.faces_without_surface == model.face_count:
+        reason = "the file carries triangulated faces only, with no exact surfaces to recognise features on"
+        return _GraphMissing(reason, "no_exact_geometry", ErrorType.PERMANENT,
+                             (Tier.BREP_ML, Tier.MESH_HEURISTICS))
+    if request.deadline is not None and time.time() >= request.deadline:
+        reason = "the request's time budget ran out before the B-Rep graph"
+        return _GraphMissing(reason, "deadline", ErrorType.TRANSIENT, (Tier.BREP_ML, Tier.MESH_HEURISTICS))
+    return None
+
+
+def _model_warnings(model: CadModel, request: AnalysisRequest) -> list[str]:
+    warnings = []
+    if request.safe_mode:
+        warnings.append(SAFE_MODE)
+    if model.sewn and model.closed:
+        warnings.append(f"the file held faces but no solid: they were sewn into {model.solid_count} solid(s)")
+    elif not model.closed:
+        warnings.append(SURFACE_MODEL)
+    if 0 < model.faces_without_surface:
+        warnings.append(f"{model.faces_without_surface} of {model.face_count} face(s) carry a triangulation "
+                        "but no exact surface")
+    return warnings
+
+
+def build_ladder(request: AnalysisRequest, no_graph: _GraphMissing | None) -> Ladder:
     """Plug the tiers in; a tier whose inputs are missing is blocked with the reason."""
     blocked = {failure.tier: failure for failure in request.blocked_tiers}
-    if graph_error:
-        for tier in (Tier.BREP_ML, Tier.MESH_HEURISTICS):
-            reason = f"no B-Rep graph: {graph_error}"
-            blocked.setdefault(tier, TierFailure(tier, reason, "graph_failed", ErrorType.PERMANENT.value))
+    if no_graph is not None:
+        for tier in no_graph.tiers:
+            blocked.setdefault(tier, TierFailure(tier, no_graph.reason, no_graph.code, no_graph.error_type.value))
     tiers = {
         Tier.BREP_ML: partial(
             _brep_ml, model_path=request.model_path, min_probability=request.model_min_face_probability

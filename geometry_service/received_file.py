@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .errors import PermanentError
-from .step_sniff import SNIFF_BYTES, check_step_head
+from .file_format import SNIFF_BYTES, CadFormat, sniff_format
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -27,10 +27,10 @@ class ReceivedFile:
     size: int
     sha256: str
 
-    def check_is_step(self) -> None:
-        """Raise the classified error for an empty or non-STEP file."""
+    def sniff_format(self) -> CadFormat:
+        """The file's CAD format; raises the classified error for an empty or unsupported file."""
         with open(self.path, "rb") as handle:
-            check_step_head(handle.read(SNIFF_BYTES))
+            return sniff_format(handle.read(SNIFF_BYTES))
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)

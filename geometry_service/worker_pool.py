@@ -72,7 +72,7 @@ def _init_worker(memory_limit_mb: int) -> None:
     if memory_limit_mb > 0:
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    from .geometry.step_reader import silence_occt
+    from .geometry.cad_reader import silence_occt
 
     silence_occt()
 
@@ -80,9 +80,11 @@ def _init_worker(memory_limit_mb: int) -> None:
 class GeometryPool:
     """Run functions in worker processes; each call blocks until its result.
 
-    ``run`` raises WorkerTimeout when a task passes its timeout, WorkerLost when
+    ``run`` raises WorkerTimeout when a call passes its timeout, WorkerLost when
     its worker dies, and PoolOverloaded when more than ``workers + queue_limit``
     tasks are already waiting. The task's own exceptions pass through as raised.
+    The timeout bounds the whole call, time waiting in the queue included: a
+    caller with a deadline gets its answer, or WorkerTimeout, by that deadline.
     """
 
     def __init__(self, settings: PoolSettings, preload: list[str] | None = None) -> None:
@@ -120,7 +122,7 @@ class GeometryPool:
             self._in_flight += 1
         try:
             future = self._pool.schedule(function, args=args, timeout=timeout)
-            return future.result()
+            return self._result_within(future, timeout)
         except FutureTimeout as exc:
             self._count("timeouts")
             log.warning("geometry task timed out", extra={"event": "worker_timeout", "timeout_s": timeout})
@@ -140,6 +142,19 @@ class GeometryPool:
                 self._in_flight -= 1
                 self._completed += 1
             self._slots.release()
+
+    def _result_within(self, future: Any, timeout: float) -> Any:
+        """The task's result; FutureTimeout once ``timeout`` has passed since it was queued.
+
+        pebble's own timeout starts when a worker picks the task up; waiting here
+        as well bounds the queue wait. A task still queued or running then is
+        cancelled (a running one with its worker); cancelling a finished one does nothing.
+        """
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise
 
     def _count(self, name: str) -> None:
         with self._lock:

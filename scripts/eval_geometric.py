@@ -30,7 +30,7 @@ from geometry_service.features import Recognition  # noqa: E402
 from geometry_service.geometric_fallback import recognize_features  # noqa: E402
 from geometry_service.geometry.brep_graph import build_graph  # noqa: E402
 from geometry_service.geometry.mesher import mesh_model  # noqa: E402
-from geometry_service.geometry.step_reader import read_step, silence_occt  # noqa: E402
+from geometry_service.geometry.cad_reader import read_cad, silence_occt  # noqa: E402
 
 DEFAULT_FOLDERS = {"mfcad": "mfcad", "tm": "turningmilling"}
 
@@ -115,7 +115,7 @@ def evaluate(dataset: Dataset, names: list[str]) -> dict:
     errors, wrong_parts = {}, []
     for name in names:
         try:
-            model = read_step(dataset.path(name))
+            model = read_cad(dataset.path(name))
             graph = build_graph(model)
             started = time.perf_counter()
             recognition = recognize_features(graph)

@@ -36,7 +36,7 @@ from OCP.TopAbs import TopAbs_EDGE
 from OCP.TopExp import TopExp
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
-from geometry_service.geometry.step_reader import silence_occt
+from geometry_service.geometry.cad_reader import silence_occt
 
 # Every prismatic part but the hole plate is cut from this block.
 BLOCK = (100.0, 60.0, 30.0)

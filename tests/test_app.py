@@ -146,7 +146,7 @@ def bad_inputs() -> list[tuple[str, bytes, int, str]]:
         ("json", b'{"part": "ISO"}', 415, "not_step"),
         ("magic-late", b" " * 5000 + b"ISO-10303-21;", 415, "not_step"),
         ("nul", b"\x00" * 2048, 415, "not_step"),
-        ("iges", b"                                                                        S      1\n", 415, "not_step"),
+        ("iges-start-only", b" " * 72 + b"S      1\n", 422, "no_shape"),
         ("header-only", step_head + b"ENDSEC;\nEND-ISO-10303-21;\n", 422, "no_shape"),
         ("truncated", step_head, 422, "no_shape"),
         ("garbage-data", step_head + b"#1=FOO(;;;\n" * 20, 422, "no_shape"),
@@ -170,7 +170,7 @@ def test_twenty_bad_inputs_get_json_4xx_and_a_dlq_record(app: Flask) -> None:
         if code != "no_shape":
             assert body["error"]["code"] == code, (name, body)
         else:
-            assert body["error"]["code"] in ("no_shape", "unreadable_step", "no_solid"), (name, body)
+            assert body["error"]["code"] in ("no_geometry", "unreadable_step", "unreadable_iges"), (name, body)
     for name, *_ in cases:
         (record,) = dlq_records(app, f"bad-{name}")
         assert record["error_type"] == "permanent"

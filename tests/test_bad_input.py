@@ -20,8 +20,8 @@ from OCP.BRepBuilderAPI import BRepBuilderAPI_MakeFace, BRepBuilderAPI_MakePolyg
 from OCP.gp import gp_Pnt
 
 from geometry_service.errors import ErrorType, PermanentError
-from geometry_service.geometry.step_reader import read_step
-from geometry_service.step_sniff import UTF8_BOM, looks_like_step
+from geometry_service.geometry.cad_reader import read_cad
+from geometry_service.file_format import UTF8_BOM, CadFormat, sniff_format
 from tests import part_builders as parts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -51,7 +51,7 @@ def write(path: Path, data: bytes) -> Path:
 def read_error(path: Path) -> PermanentError:
     """Read ``path`` expecting a PermanentError, and return it."""
     with pytest.raises(PermanentError) as caught:
-        read_step(path)
+        read_cad(path)
     assert caught.value.error_type is ErrorType.PERMANENT
     return caught.value
 
@@ -91,10 +91,11 @@ def test_png_named_step(tmp_path: Path) -> None:
 
 def test_content_decides_not_the_extension(tmp_path: Path, valid_step: bytes) -> None:
     """A valid STEP under another name reads; the PNG named .step above does not."""
-    model = read_step(write(tmp_path / "upload.bin", valid_step))
+    model = read_cad(write(tmp_path / "upload.bin", valid_step))
     assert model.face_count == 7 and model.solid_count == 1
-    assert looks_like_step(valid_step[:4096])
-    assert not looks_like_step(PNG_SIGNATURE)
+    assert sniff_format(valid_step[:4096]) is CadFormat.STEP
+    with pytest.raises(PermanentError, match="a PNG image"):
+        sniff_format(PNG_SIGNATURE)
 
 
 def test_utf8_byte_order_mark_is_read_past(
@@ -107,7 +108,7 @@ def test_utf8_byte_order_mark_is_read_past(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    model = read_step(write(tmp_path / "bom.step", UTF8_BOM + valid_step))
+    model = read_cad(write(tmp_path / "bom.step", UTF8_BOM + valid_step))
     assert model.face_count == 7 and model.solid_count == 1
     assert list(scratch.iterdir()) == []
 
@@ -131,24 +132,26 @@ def test_stray_words_in_data_section(tmp_path: Path, step_header: bytes) -> None
     """OCCT's parser skips tokens that open no entity, so this parses to nothing."""
     data = step_header + b"this is not an entity;\nENDSEC;\nEND-ISO-10303-21;\n"
     error = read_error(write(tmp_path / "words.step", data))
-    assert (error.code, error.http_status) == ("no_shape", 422)
+    assert (error.code, error.http_status) == ("no_geometry", 422)
 
 
 def test_step_with_no_entities(tmp_path: Path, step_header: bytes) -> None:
     data = step_header + b"ENDSEC;\nEND-ISO-10303-21;\n"
     error = read_error(write(tmp_path / "nothing.step", data))
-    assert (error.code, error.http_status) == ("no_shape", 422)
+    assert (error.code, error.http_status) == ("no_geometry", 422)
 
 
-def test_step_of_a_lone_face(tmp_path: Path) -> None:
+def test_step_of_a_lone_face_is_a_surface_model(tmp_path: Path) -> None:
+    """A face is something to draw: read (and sewn, alone), with no solid."""
     face = BRepBuilderAPI_MakeFace(polygon_wire()).Face()
-    error = read_error(parts.write_step(face, tmp_path / "face.step"))
-    assert (error.code, error.http_status) == ("no_solid", 422)
+    model = read_cad(parts.write_step(face, tmp_path / "face.step"))
+    assert (model.face_count, model.solid_count, model.sewn, model.closed) == (1, 0, True, False)
 
 
 def test_step_of_a_lone_wire(tmp_path: Path) -> None:
     error = read_error(parts.write_step(polygon_wire(), tmp_path / "wire.step"))
-    assert (error.code, error.http_status) == ("no_solid", 422)
+    assert (error.code, error.http_status) == ("no_geometry", 422)
+    assert "a wireframe of 3 edge(s)" in error.message
 
 
 # --------------------------------------------------------------- 100 MB files
@@ -182,7 +185,7 @@ def test_100_mb_comment_is_read_and_rejected_in_bounded_time(
     )
     started = time.perf_counter()
     error = read_error(big_path)
-    assert error.code == "no_shape"
+    assert error.code == "no_geometry"
     assert time.perf_counter() - started < BIG_FILE_SECONDS
 
 

@@ -13,7 +13,7 @@ from geometry_service.analysis_request import AnalysisRequest, blocked_tiers
 from geometry_service.brepnet_wrapper import BRepNetModel
 from geometry_service.config import PROJECT_ROOT, Settings
 from geometry_service.geometry.brep_graph import build_graph
-from geometry_service.geometry.step_reader import read_step
+from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.part_analysis import analyze_file
 from tests import part_builders
 from training.generator import generate_part, write_part
@@ -84,7 +84,7 @@ def test_shipped_model_sees_a_turned_part_as_the_same_part(tmp_path: Path) -> No
     model = BRepNetModel(SHIPPED)
     answers = []
     for name, shape in (("near", near), ("far", far)):
-        prediction = model.predict(build_graph(read_step(part_builders.write_step(shape, tmp_path / f"{name}.step"))))
+        prediction = model.predict(build_graph(read_cad(part_builders.write_step(shape, tmp_path / f"{name}.step"))))
         answers.append((sorted(prediction.labels), np.sort(prediction.probability)))
     assert answers[0][0] == answers[1][0]
     assert np.allclose(answers[0][1], answers[1][1], atol=1e-5)

@@ -16,7 +16,7 @@ import pytest
 from geometry_service.features import STOCK
 from geometry_service.geometric_fallback import recognize_features
 from geometry_service.geometry.brep_graph import build_graph
-from geometry_service.geometry.step_reader import read_step
+from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.recognition.iso_sizes import nearest_drill, nearest_tap
 from geometry_service.recognition.taxonomy import FEATURE_TYPES, MFCADPP_CLASSES
 from tests import feature_parts as fp
@@ -64,7 +64,7 @@ def recognize(tmp_path_factory):
     def run(builder):
         if builder not in cache:
             path = pb.write_step(builder(), folder / f"{builder.__name__}.step")
-            cache[builder] = recognize_features(build_graph(read_step(path)))
+            cache[builder] = recognize_features(build_graph(read_cad(path)))
         return cache[builder]
 
     return run
@@ -509,7 +509,7 @@ def test_real_parts_are_recognized():
     for path in parts:
         answer = analyze_file(path, request)
         assert answer["processing_tier"] in ("tier_1_brep_ml", "tier_2_mesh_heuristics"), path.name
-        result = recognize_features(build_graph(read_step(path)))
+        result = recognize_features(build_graph(read_cad(path)))
         assert len(result.face_labels) == len(result.face_feature)
         holes = [f for f in result.features if f.type in ("through_hole", "blind_hole")]
         assert holes, path.name

@@ -1,7 +1,7 @@
 """The geometry core on parts of exactly known geometry, through a STEP round trip.
 
 Every part from ``tests/part_builders.py`` is written to STEP, read back with
-``read_step`` and run through ``build_graph``, ``mesh_model`` and
+``read_cad`` and run through ``build_graph``, ``mesh_model`` and
 ``measure_part``. The assertions are exact facts of each part (face counts,
 surface types, radii, volumes, convexity of named edges), because the shop
 prices from these numbers: "about right" would hide a wrong diameter.
@@ -34,7 +34,7 @@ from geometry_service.geometry.mesher import Mesh, mesh_model
 from geometry_service.geometry.part_metrics import PartMetrics, measure_part
 from geometry_service.recognition.outline import part_outline
 from geometry_service.recognition.topology import PartTopology
-from geometry_service.geometry.step_reader import StepModel, read_step
+from geometry_service.geometry.cad_reader import CadModel, read_cad
 from tests import part_builders as parts
 
 PLANE = SURFACE_TYPES.index("plane")
@@ -52,7 +52,7 @@ LENGTH_ATOL = 1e-6
 class Analyzed:
     """One part after the whole geometry core, as the worker would see it."""
 
-    model: StepModel
+    model: CadModel
     graph: BRepGraph
     mesh: Mesh
     metrics: PartMetrics
@@ -165,7 +165,7 @@ EXPECTED: dict[str, Expected] = {
 
 
 def analyze(path: Path) -> Analyzed:
-    model = read_step(path)
+    model = read_cad(path)
     graph = build_graph(model)
     topology = PartTopology(graph)
     return Analyzed(model, graph, mesh_model(model), measure_part(model, topology, part_outline(topology)))
@@ -557,4 +557,4 @@ def test_face_names_come_from_their_advanced_face_entities(tmp_path: Path) -> No
     step_type = {"plane": "plane_", "cylinder": "cylindrical_surface_"}
     for name, surface_type in zip(names, analyzed.graph.surface_type_names()):
         assert name.startswith(step_type[surface_type])
-    assert read_step(unnamed).face_names == [None] * 11  # an empty name is no name
+    assert read_cad(unnamed).face_names == [None] * 11  # an empty name is no name

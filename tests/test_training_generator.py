@@ -16,7 +16,7 @@ from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox
 
 from geometry_service.features import STOCK
 from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
-from geometry_service.geometry.step_reader import read_step
+from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
 from training.dataset import face_class_tables, load_part
 from training.generator import (
@@ -67,7 +67,7 @@ def test_feature_faces_lie_where_the_feature_was_cut(generated: Path) -> None:
     for labels_path in sorted((generated / "labels").glob("*.json")):
         data = json.loads(labels_path.read_text())
         boxes = {f["instance"]: f for f in data["features"]}
-        graph = build_graph(read_step(generated / "step" / f"{labels_path.stem}.step"))
+        graph = build_graph(read_cad(generated / "step" / f"{labels_path.stem}.step"))
         by_name = {name: i for i, name in enumerate(graph.face_names)}
         assert any(entry["label"] != STOCK for entry in data["faces"].values())
         for name, entry in data["faces"].items():
@@ -86,7 +86,7 @@ def test_stock_planes_lie_on_the_block(generated: Path) -> None:
     plane = SURFACE_TYPES.index("plane")
     for labels_path in sorted((generated / "labels").glob("*.json")):
         faces = json.loads(labels_path.read_text())["faces"]
-        graph = build_graph(read_step(generated / "step" / f"{labels_path.stem}.step"))
+        graph = build_graph(read_cad(generated / "step" / f"{labels_path.stem}.step"))
         low, high = graph.edge_midpoint.min(axis=0), graph.edge_midpoint.max(axis=0)
         for face, name in enumerate(graph.face_names):
             if faces[name]["label"] != STOCK:

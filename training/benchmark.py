@@ -20,7 +20,7 @@ from geometry_service.analysis_request import MeshSettings
 from geometry_service.brepnet_wrapper import BRepNetModel, recognize_ml
 from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.mesher import mesh_model
-from geometry_service.geometry.step_reader import read_step, silence_occt
+from geometry_service.geometry.cad_reader import read_cad, silence_occt
 from geometry_service.graph_features import graph_inputs
 
 
@@ -49,11 +49,11 @@ def _fastest_ms(work: Callable[[], object], repeats: int) -> float:
 
 
 def time_part(path: Path, model: BRepNetModel, repeats: int = 5) -> StageTimes:
-    model_read = read_step(path)
+    model_read = read_cad(path)
     graph = build_graph(model_read)
     inputs = graph_inputs(graph)
-    read_ms = _fastest_ms(lambda: read_step(path), repeats)
-    mesh_ms = _fastest_ms(lambda: mesh_model(read_step(path), MeshSettings()), repeats) - read_ms
+    read_ms = _fastest_ms(lambda: read_cad(path), repeats)
+    mesh_ms = _fastest_ms(lambda: mesh_model(read_cad(path), MeshSettings()), repeats) - read_ms
     features_ms = _fastest_ms(lambda: graph_inputs(graph), repeats)
     graph_ms = _fastest_ms(lambda: build_graph(model_read), repeats)
     return StageTimes(

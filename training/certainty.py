@@ -23,7 +23,7 @@ import numpy as np
 
 from geometry_service.brepnet_wrapper import BRepNetModel
 from geometry_service.geometry.brep_graph import build_graph
-from geometry_service.geometry.step_reader import read_step, silence_occt
+from geometry_service.geometry.cad_reader import read_cad, silence_occt
 
 from .dataset import split_of
 
@@ -48,7 +48,7 @@ def folder_certainty(model: BRepNetModel, folder: Path, gate: float, limit: int 
     paths = paths[:limit] if limit else paths
     lowest, under, faces = [], 0, 0
     for path in paths:
-        probability = model.predict(build_graph(read_step(path))).probability
+        probability = model.predict(build_graph(read_cad(path))).probability
         lowest.append(float(probability.min()))
         under += int((probability < gate).sum())
         faces += len(probability)

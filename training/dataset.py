@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from geometry_service.geometry.brep_graph import build_graph
-from geometry_service.geometry.step_reader import read_step, silence_occt
+from geometry_service.geometry.cad_reader import read_cad, silence_occt
 from geometry_service.graph_features import INPUT_NAMES, GraphInputs, graph_inputs
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
 
@@ -66,7 +66,7 @@ def face_class_tables(root: Path) -> dict[str, dict[str, int]]:
 
 def load_part(step_path: Path, face_classes: dict[str, int]) -> LabelledPart:
     """Read one STEP file and label its faces by their STEP names."""
-    model = read_step(step_path)
+    model = read_cad(step_path)
     graph = build_graph(model)
     labels = np.array(
         [face_classes.get(name, UNLABELLED) if name else UNLABELLED for name in graph.face_names],

@@ -71,7 +71,7 @@ from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
 from geometry_service.disjoint_sets import DisjointSets
 from geometry_service.features import STOCK
-from geometry_service.geometry.step_reader import silence_occt
+from geometry_service.geometry.cad_reader import silence_occt
 
 AIR = 1.0
 STOCK_RANGE = (30.0, 150.0)  # mm per side: cubes to plates and bars of 1:5

@@ -6,12 +6,17 @@ coedges (next, previous, mate). The OCCT loop runs once per face and once per
 edge; everything after it is array work.
 
 Conventions:
-- face ``i`` is ``StepModel.faces.FindKey(i + 1)``; edge ``j`` likewise in ``edges``.
+- face ``i`` is ``CadModel.faces.FindKey(i + 1)``; edge ``j`` likewise in ``edges``.
 - face normals point out of the material (the face's orientation is applied).
 - a coedge is one use of an edge by a face loop, oriented as the loop runs
   (counter-clockwise around the outward normal for an outer loop).
 - an edge is convex when the material angle across it is under 180 degrees,
   concave when over, smooth when the faces meet tangentially.
+
+OCCT segfaults when asked to evaluate a face with no surface (an AP242
+tessellated face) or an edge with no curve: such faces and edges keep their
+place in the topology, with type "other" and no measures, and every surface
+evaluation below checks first.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from OCP.TopAbs import TopAbs_EDGE, TopAbs_REVERSED, TopAbs_WIRE
 from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS
 
-from .step_reader import StepModel
+from .cad_reader import CadModel
 
 SURFACE_TYPES = ("plane", "cylinder", "cone", "sphere", "torus", "bspline", "other")
 CURVE_TYPES = ("line", "circle", "ellipse", "bspline", "other")
@@ -141,7 +146,7 @@ class BRepGraph:
         return [SURFACE_TYPES[code] for code in self.face_surface_type]
 
 
-def build_graph(model: StepModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
+def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
     """Extract the graph of ``model``; faces keep the reader's ids and names."""
     started = time.perf_counter()
     face_count = model.face_count
@@ -149,15 +154,16 @@ def build_graph(model: StepModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
     TopExp.MapShapes_s(model.shape, TopAbs_EDGE, edges)
 
     surfaces = _FaceGeometry(face_count)
-    adaptors: list[BRepAdaptor_Surface] = []
+    adaptors: list[BRepAdaptor_Surface | None] = []
     faces = []
     coedges = _CoedgeLists()
     for face_id in range(face_count):
         face = TopoDS.Face(model.faces.FindKey(face_id + 1))
         faces.append(face)
-        adaptor = BRepAdaptor_Surface(face, True)
+        adaptor = BRepAdaptor_Surface(face, True) if BRep_Tool.IsGeometric_s(face) else None
         adaptors.append(adaptor)
-        surfaces.measure(face_id, face, adaptor)
+        if adaptor is not None:
+            surfaces.measure(face_id, face, adaptor)
         surfaces.loop_count[face_id] = coedges.add_face_loops(face_id, face, edges)
 
     edge_data = _measure_edges(edges, faces, adaptors, coedges, math.radians(smooth_angle_deg))
@@ -347,6 +353,8 @@ def _measure_edges(edges, faces, adaptors, coedges: _CoedgeLists, smooth_tol: fl
         if BRep_Tool.Degenerated_s(edge):
             degenerate[edge_id] = True
             continue
+        if not BRep_Tool.IsGeometric_s(edge):
+            continue
         curve = BRepAdaptor_Curve(edge)
         kind = curve.GetType()
         curve_type[edge_id] = _CURVE_CODE.get(kind, _OTHER_CURVE)
@@ -392,10 +400,14 @@ def _measure_edges(edges, faces, adaptors, coedges: _CoedgeLists, smooth_tol: fl
 
 
 def _normal_along_coedge(coedges: _CoedgeLists, coedge_id: int, faces, adaptors, parameter: float):
-    """Outward normal of a coedge's face at the point of its edge at ``parameter``."""
+    """Outward normal of a coedge's face at the point of its edge at ``parameter``;
+    None where the face has no surface or the edge no curve on it."""
     face_id = coedges.face[coedge_id]
     face = faces[face_id]
-    uv: gp_Pnt2d = BRepAdaptor_Curve2d(TopoDS.Edge(coedges.oriented_edges[coedge_id]), face).Value(parameter)
+    edge = TopoDS.Edge(coedges.oriented_edges[coedge_id])
+    if adaptors[face_id] is None or BRep_Tool.CurveOnSurface_s(edge, face, 0.0, 0.0) is None:
+        return None
+    uv: gp_Pnt2d = BRepAdaptor_Curve2d(edge, face).Value(parameter)
     _, normal = _outward_normal(
         adaptors[face_id], face.Orientation() == TopAbs_REVERSED, uv.X(), uv.Y()
     )

@@ -31,7 +31,7 @@ from OCP.TopoDS import TopoDS
 
 from ..analysis_request import MeshSettings
 from ..errors import PermanentError
-from .step_reader import StepModel
+from .cad_reader import CadModel
 
 _STL_TRIANGLE = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attribute", "<u2")])
 
@@ -86,7 +86,7 @@ def bounding_diagonal(shape) -> float:
     return math.dist((low.X(), low.Y(), low.Z()), (high.X(), high.Y(), high.Z()))
 
 
-def mesh_model(model: StepModel, settings: MeshSettings = MeshSettings()) -> Mesh:
+def mesh_model(model: CadModel, settings: MeshSettings = MeshSettings()) -> Mesh:
     """Mesh ``model`` with a deflection relative to its size, within a triangle cap."""
     started = time.perf_counter()
     diagonal = bounding_diagonal(model.shape)
@@ -114,7 +114,7 @@ def mesh_model(model: StepModel, settings: MeshSettings = MeshSettings()) -> Mes
     )
 
 
-def _triangulate(model: StepModel, deflection: float, angular: float) -> np.ndarray:
+def _triangulate(model: CadModel, deflection: float, angular: float) -> np.ndarray:
     """Mesh serially (a parallel mesh deadlocks forked workers) and count triangles per face.
 
     Delabella, not OCCT's default Watson triangulator: the same deflection rules
@@ -137,7 +137,7 @@ def _triangulate(model: StepModel, deflection: float, angular: float) -> np.ndar
     return counts
 
 
-def _read_triangles(model: StepModel, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _read_triangles(model: CadModel, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """All triangle corners (T, 3, 3) and their face ids, via one binary STL write.
 
     The STL writer walks faces with a TopExp_Explorer; walking the same way here
