@@ -32,8 +32,9 @@ from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.Interface import Interface_Static
 from OCP.STEPControl import STEPControl_AsIs, STEPControl_Writer
-from OCP.TopAbs import TopAbs_EDGE
-from OCP.TopExp import TopExp
+from OCP.IGESControl import IGESControl_Controller, IGESControl_Writer
+from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_SHELL
+from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
 from geometry_service.geometry.cad_reader import silence_occt
@@ -345,6 +346,43 @@ def write_step(shape: TopoDS_Shape, path: Path, unit: str = "MM") -> Path:
     finally:
         Interface_Static.SetCVal_s("write.step.unit", "MM")
     return path
+
+
+def triangle_wire() -> TopoDS_Shape:
+    """A closed triangle of edges: geometry, but no face to draw."""
+    return BRepBuilderAPI_MakePolygon(gp_Pnt(0, 0, 0), gp_Pnt(10, 0, 0), gp_Pnt(10, 10, 0), True).Wire()
+
+
+def faces_only(shape: TopoDS_Shape, leave_out: int = 0) -> TopoDS_Shape:
+    """The faces of ``shape`` as a compound of loose faces, with no shell or solid:
+    what a surface-model export holds. ``leave_out`` drops the last faces (an open model)."""
+    faces = IndexedMapOfShape()
+    TopExp.MapShapes_s(shape, TopAbs_FACE, faces)
+    compound, builder = TopoDS_Compound(), BRep_Builder()
+    builder.MakeCompound(compound)
+    for index in range(1, faces.Extent() + 1 - leave_out):
+        builder.Add(compound, faces.FindKey(index))
+    return compound
+
+
+def shell_only(shape: TopoDS_Shape) -> TopoDS_Shape:
+    """The closed shell of a one-solid ``shape``, without the solid entity around it."""
+    explorer = TopExp_Explorer(shape, TopAbs_SHELL)
+    return TopoDS.Shell(explorer.Current())
+
+
+def write_iges(shape: TopoDS_Shape, path: Path, solids: bool = True) -> Path:
+    """Write ``shape`` as IGES in millimetres: as B-Rep solids (MSBO, type 186) when
+    ``solids``, else as trimmed surfaces only (type 144), as many CAD systems export."""
+    silence_occt()
+    IGESControl_Controller.Init_s()
+    writer = IGESControl_Writer("MM", 1 if solids else 0)
+    if not writer.AddShape(shape):
+        raise RuntimeError(f"IGES transfer failed for {path.name}")
+    writer.ComputeModel()
+    if not writer.Write(str(path)):
+        raise RuntimeError(f"IGES write failed for {path}")
+    return Path(path)
 
 
 def write_assembly_step(shapes: list[TopoDS_Shape], path: Path) -> Path:

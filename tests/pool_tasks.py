@@ -31,3 +31,17 @@ def wait_for(gate: str, limit_s: float) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+def crash_unless_safe_mode(path: str, request) -> dict:
+    """The analysis task, crashing like OCCT in a late stage: safe mode gets through."""
+    if not request.safe_mode:
+        abort()
+    from geometry_service.analysis_request import analyze_in_worker
+
+    return analyze_in_worker(path, request)
+
+
+def crash_always(path: str, request) -> dict:
+    """A file that kills the worker however it is read."""
+    abort()

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from OCP.BRepBuilderAPI import BRepBuilderAPI_MakeFace, BRepBuilderAPI_MakePolygon
-from OCP.gp import gp_Pnt
+from OCP.BRepBuilderAPI import BRepBuilderAPI_MakeFace
 
 from geometry_service.errors import ErrorType, PermanentError
 from geometry_service.geometry.cad_reader import read_cad
@@ -54,13 +53,6 @@ def read_error(path: Path) -> PermanentError:
         read_cad(path)
     assert caught.value.error_type is ErrorType.PERMANENT
     return caught.value
-
-
-def polygon_wire():
-    """A closed triangle of edges: geometry, but nothing that bounds a solid."""
-    return BRepBuilderAPI_MakePolygon(
-        gp_Pnt(0, 0, 0), gp_Pnt(10, 0, 0), gp_Pnt(10, 10, 0), True
-    ).Wire()
 
 
 # ----------------------------------------------------- rejected by the sniff
@@ -143,13 +135,13 @@ def test_step_with_no_entities(tmp_path: Path, step_header: bytes) -> None:
 
 def test_step_of_a_lone_face_is_a_surface_model(tmp_path: Path) -> None:
     """A face is something to draw: read (and sewn, alone), with no solid."""
-    face = BRepBuilderAPI_MakeFace(polygon_wire()).Face()
+    face = BRepBuilderAPI_MakeFace(parts.triangle_wire()).Face()
     model = read_cad(parts.write_step(face, tmp_path / "face.step"))
     assert (model.face_count, model.solid_count, model.sewn, model.closed) == (1, 0, True, False)
 
 
 def test_step_of_a_lone_wire(tmp_path: Path) -> None:
-    error = read_error(parts.write_step(polygon_wire(), tmp_path / "wire.step"))
+    error = read_error(parts.write_step(parts.triangle_wire(), tmp_path / "wire.step"))
     assert (error.code, error.http_status) == ("no_geometry", 422)
     assert "a wireframe of 3 edge(s)" in error.message
 

@@ -23,11 +23,15 @@ from typing import Iterator
 from OCP.Bnd import Bnd_Box
 from OCP.BRep import BRep_Builder, BRep_Tool
 from OCP.BRepBndLib import BRepBndLib
+from OCP.BRepAdaptor import BRepAdaptor_Surface
 from OCP.BRepBuilderAPI import BRepBuilderAPI_Sewing
+from OCP.BRepTools import BRepTools_Modifier
+from OCP.GeomAbs import GeomAbs_SurfaceType
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.IGESControl import IGESControl_Reader
 from OCP.Interface import Interface_Static
 from OCP.Message import Message, Message_Fail
+from OCP.ShapeCustom import ShapeCustom_SweptToElementary
 from OCP.ShapeFix import ShapeFix_Solid
 from OCP.STEPConstruct import STEPConstruct
 from OCP.STEPControl import STEPControl_Reader
@@ -105,13 +109,16 @@ def read_cad(path: Path) -> CadModel:
     original_faces = _map(shape, TopAbs_FACE)
     if original_faces.Extent() == 0:
         raise PermanentError("no_geometry", f"The file holds no faces: {_what_is_there(shape)}.", 422)
-    faces, names = original_faces, face_names(original_faces)
+    shape, faces, names = _elementary_surfaces(shape, original_faces, face_names(original_faces))
+    without_surface = _faces_without_surface(faces)
     solid_count = _map(shape, TopAbs_SOLID).Extent()
-    sewn = solid_count == 0
+    # Sewing needs surfaces: a triangulated-only model (AP242 tessellated faces) is drawn as it is.
+    sewn = solid_count == 0 and without_surface == 0
     if sewn:
         shape, sewing = _sew_into_solids(shape)
-        faces = _map(shape, TopAbs_FACE)
-        names = _names_after_sewing(sewing, original_faces, names, faces)
+        sewn_faces = _map(shape, TopAbs_FACE)
+        names = _names_after_sewing(sewing, faces, names, sewn_faces)
+        faces = sewn_faces
         solid_count = _map(shape, TopAbs_SOLID).Extent()
 
     return CadModel(
@@ -122,10 +129,41 @@ def read_cad(path: Path) -> CadModel:
         read_ms=(time.perf_counter() - started) * 1000.0,
         file_format=file_format,
         sewn=sewn,
-        faces_without_surface=sum(
-            BRep_Tool.Surface_s(TopoDS.Face(faces.FindKey(i))) is None for i in range(1, faces.Extent() + 1)
-        ),
+        faces_without_surface=without_surface,
     )
+
+
+def _faces_without_surface(faces: TopTools_IndexedMapOfShape) -> int:
+    return sum(not BRep_Tool.IsGeometric_s(TopoDS.Face(faces.FindKey(i))) for i in range(1, faces.Extent() + 1))
+
+
+def _elementary_surfaces(shape: TopoDS_Shape, faces: TopTools_IndexedMapOfShape, names: list[str | None]):
+    """Surfaces of revolution and extrusion that are planes, cylinders, cones, spheres
+    or tori, rewritten as such (ShapeCustom_SweptToElementary).
+
+    IGES writes a cylinder as a line swept round an axis, and some STEP
+    exporters do too; the recognizers know a hole by its cylinder. Only a model
+    with such surfaces pays for the rewrite; each face keeps its id and name.
+    """
+    swept = (GeomAbs_SurfaceType.GeomAbs_SurfaceOfRevolution, GeomAbs_SurfaceType.GeomAbs_SurfaceOfExtrusion)
+    if not any(
+        BRep_Tool.IsGeometric_s(face) and BRepAdaptor_Surface(face, False).GetType() in swept
+        for face in (TopoDS.Face(faces.FindKey(i)) for i in range(1, faces.Extent() + 1))
+    ):
+        return shape, faces, names
+    modification = ShapeCustom_SweptToElementary()  # named: a temporary here segfaults the modifier
+    modifier = BRepTools_Modifier(False)
+    modifier.Init(shape)
+    modifier.Perform(modification)
+    if not modifier.IsDone():
+        return shape, faces, names
+    rewritten = modifier.ModifiedShape(shape)
+    new_faces = TopTools_IndexedMapOfShape()
+    for index in range(1, faces.Extent() + 1):
+        new_faces.Add(modifier.ModifiedShape(faces.FindKey(index)))
+    if new_faces.Extent() != faces.Extent() or _map(rewritten, TopAbs_FACE).Extent() != faces.Extent():
+        return shape, faces, names
+    return rewritten, new_faces, names
 
 
 def _read_step(path: Path, head: bytes):
