@@ -19,7 +19,7 @@ from .errors import ServiceError
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geometry_service")
     commands = parser.add_subparsers(dest="command", required=True)
-    analyze = commands.add_parser("analyze", help="analyze one STEP file")
+    analyze = commands.add_parser("analyze", help="analyze one STEP or IGES file")
     analyze.add_argument("path", type=Path)
     analyze.add_argument("--out", type=Path, help="write the full JSON answer here")
     analyze.add_argument("--no-mesh", action="store_true", help="leave the mesh out of the JSON")

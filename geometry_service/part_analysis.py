@@ -37,7 +37,7 @@ from .recognition.topology import PartTopology
 def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest()) -> dict[str, Any]:
     """Analyze one STEP or IGES file; raises PermanentError for input that holds no face."""
     started = time.perf_counter()
-    model = read_cad(Path(path))
+    model = read_cad(Path(path), repair=not request.safe_mode)
     no_graph = _why_no_graph(model, request)
     graph, topology, outline, topology_ms = None, None, None, None
     if no_graph is None:
@@ -111,7 +111,7 @@ class _GraphMissing:
 
 
 SURFACE_MODEL = "surface model: no closed volume, so no machining features"
-SAFE_MODE = "safe mode: the geometry worker crashed on this file, so it was read and meshed only"
+SAFE_MODE = "safe mode: the geometry worker crashed on this file, so it was read and meshed only, unrepaired"
 
 
 def _why_no_graph(model: CadModel, request: AnalysisRequest) -> _GraphMissing | None:

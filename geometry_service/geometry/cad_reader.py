@@ -91,11 +91,15 @@ def silence_occt() -> None:
         printers.Value(index).SetTraceLevel(Message_Fail)
 
 
-def read_cad(path: Path) -> CadModel:
+def read_cad(path: Path, repair: bool = True) -> CadModel:
     """Read, transfer and (where it holds no solid) sew a STEP or IGES file.
 
-    Raises PermanentError for a file that is not one, cannot be parsed, or
-    holds no face.
+    ``repair`` allows the steps after the transfer that rebuild the shape:
+    sewing, and rewriting an IGES file's swept surfaces as elementary ones.
+    OCCT's rewrite segfaults on some real files (19 of the 164 STEP files with
+    faces in ../shared/data/occt_step, hence IGES only), so safe mode reads
+    without any. Raises PermanentError for a file that is not STEP or IGES,
+    cannot be parsed, or holds no face.
     """
     started = time.perf_counter()
     with open(path, "rb") as handle:
@@ -109,11 +113,13 @@ def read_cad(path: Path) -> CadModel:
     original_faces = _map(shape, TopAbs_FACE)
     if original_faces.Extent() == 0:
         raise PermanentError("no_geometry", f"The file holds no faces: {_what_is_there(shape)}.", 422)
-    shape, faces, names = _elementary_surfaces(shape, original_faces, face_names(original_faces))
+    faces, names = original_faces, face_names(original_faces)
+    if repair and file_format is CadFormat.IGES:
+        shape, faces, names = _elementary_surfaces(shape, faces, names)
     without_surface = _faces_without_surface(faces)
     solid_count = _map(shape, TopAbs_SOLID).Extent()
     # Sewing needs surfaces: a triangulated-only model (AP242 tessellated faces) is drawn as it is.
-    sewn = solid_count == 0 and without_surface == 0
+    sewn = repair and solid_count == 0 and without_surface == 0
     if sewn:
         shape, sewing = _sew_into_solids(shape)
         sewn_faces = _map(shape, TopAbs_FACE)
@@ -141,9 +147,10 @@ def _elementary_surfaces(shape: TopoDS_Shape, faces: TopTools_IndexedMapOfShape,
     """Surfaces of revolution and extrusion that are planes, cylinders, cones, spheres
     or tori, rewritten as such (ShapeCustom_SweptToElementary).
 
-    IGES writes a cylinder as a line swept round an axis, and some STEP
-    exporters do too; the recognizers know a hole by its cylinder. Only a model
-    with such surfaces pays for the rewrite; each face keeps its id and name.
+    IGES writes a cylinder as a line swept round an axis; the recognizers know
+    a hole by its cylinder. Only a model with such surfaces pays for the
+    rewrite; each face keeps its id. The rewrite runs before sewing: on a sewn
+    solid it segfaulted.
     """
     swept = (GeomAbs_SurfaceType.GeomAbs_SurfaceOfRevolution, GeomAbs_SurfaceType.GeomAbs_SurfaceOfExtrusion)
     if not any(

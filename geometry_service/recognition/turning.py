@@ -84,7 +84,7 @@ class TurningAnalysis:
                 "shoulder_faces": sorted(walls),
             }
             if self._recessed(start, end, radius):
-                outer = [self._outer_radius(w) for w in walls] or [self._rim_radius(start, end)]
+                outer = [self._outer_radius(w) for w in walls] or [self._rim_radius(start, end, radius)]
                 width = self._width(walls) if len(walls) >= 2 else end - start
                 params.update(width=width, depth=min(outer) - radius)
                 found.append(Candidate("groove", [face] + walls, params, "external"))
@@ -209,11 +209,17 @@ class TurningAnalysis:
             ]
         return self._outside_spans
 
-    def _rim_radius(self, start: float, end: float) -> float:
-        """The lower of the two outside radii met next to either side of [start, end]."""
+    def _rim_radius(self, start: float, end: float, radius: float) -> float:
+        """The lower of the two outside radii met next to either side of [start, end], above ``radius``.
+
+        The sides are the spans :meth:`_recessed` found rising above ``radius``
+        (the nearest of each), so a recessed face always has both: a span that
+        starts before the groove but ends inside its walls' tolerance once left
+        one side empty, and ``min`` raised on a real part.
+        """
         tol = 100.0 * self.topology.length_tol
-        left = [(e, r) for s, e, r in self._spans() if e <= start + tol]
-        right = [(s, r) for s, e, r in self._spans() if s >= end - tol]
+        left = [(e, r) for s, e, r in self._spans() if s <= start + tol and r > radius + tol]
+        right = [(s, r) for s, e, r in self._spans() if e >= end - tol and r > radius + tol]
         return min(max(left)[1], min(right)[1])
 
     def _width(self, walls: list[int]) -> float:
