@@ -36,6 +36,7 @@ from .file_download import check_url_allowed, download_file
 from .errors import ErrorType, PermanentError, ServiceError, SystemicError, TransientError
 from .graceful_degradation import Tier
 from .metrics import ServiceMetrics
+from .public_answer import public_answer
 from .received_file import ReceivedFile
 from .result_cache import ResultCache, build_cache, cache_key
 from .retry_utils import RetryEvent, transient_retry
@@ -231,7 +232,7 @@ class AnalysisService:
         cached = self.cache.get(self._cache_key(file_hash, self.model.version()))
         if cached is None:
             raise PermanentError("result_not_found", "No cached result for this file; upload it again.", 404)
-        return {**cached, "file_hash": file_hash, "cached": True}
+        return public_answer({**cached, "file_hash": file_hash, "cached": True})
 
     def _cache_key(self, file_hash: str, model_version: str) -> str:
         return cache_key(file_hash, {"mesh": asdict(self._mesh_settings)}, model_version)
@@ -287,7 +288,7 @@ class AnalysisService:
 
     def _answered(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile, started: float) -> Answer:
         total_ms = (time.monotonic() - started) * 1000.0
-        body = {
+        body = public_answer({
             "success": True,
             "correlation_id": correlation_id,
             "file_hash": received.sha256,
@@ -295,7 +296,7 @@ class AnalysisService:
             "file_size": received.size,
             **body,
             "processing_time_ms": round(total_ms, 1),
-        }
+        })
         body["timings"] = {**body["timings"], "total_ms": total_ms}
         tier = body["processing_tier"]
         self.metrics.requests.labels("200", tier).inc()
