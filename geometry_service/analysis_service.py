@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from . import __version__
 from .analysis_request import (
+    RULES_REQUESTED,
     AnalysisRequest,
     MeshSettings,
     analyze_in_worker,
@@ -207,8 +208,10 @@ class AnalysisService:
         receive: Callable[[], ReceivedFile],
         correlation_id: str,
         started: float | None = None,
+        rules_first: bool = False,
     ) -> Answer:
-        """Receive the file, analyze it and answer; never raises."""
+        """Receive the file, analyze it and answer; never raises. ``rules_first``
+        blocks tier 1 (the network) for this request, saying so in the answer."""
         started = time.monotonic() if started is None else started
         received: ReceivedFile | None = None
         try:
@@ -217,7 +220,7 @@ class AnalysisService:
                                      {"retry_after_s": 5})
             received = receive()
             received.check_is_step()
-            body = self._analyze_received(received, correlation_id, started)
+            body = self._analyze_received(received, correlation_id, started, rules_first)
             return self._answered(body, correlation_id, received, started)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
             return self._failed(exc, correlation_id, received, started)
@@ -234,12 +237,15 @@ class AnalysisService:
             raise PermanentError("result_not_found", "No cached result for this file; upload it again.", 404)
         return public_answer({**cached, "file_hash": file_hash, "cached": True})
 
-    def _cache_key(self, file_hash: str, model_version: str) -> str:
-        return cache_key(file_hash, {"mesh": asdict(self._mesh_settings)}, model_version)
+    def _cache_key(self, file_hash: str, model_version: str, rules_first: bool = False) -> str:
+        options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first}
+        return cache_key(file_hash, options, model_version)
 
-    def _analyze_received(self, received: ReceivedFile, correlation_id: str, started: float) -> dict[str, Any]:
+    def _analyze_received(
+        self, received: ReceivedFile, correlation_id: str, started: float, rules_first: bool
+    ) -> dict[str, Any]:
         model_version = self.model.version()
-        key = self._cache_key(received.sha256, model_version)
+        key = self._cache_key(received.sha256, model_version, rules_first)
         cached = self.cache.get(key)
         self.metrics.cache_lookups.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
@@ -247,12 +253,12 @@ class AnalysisService:
 
         deadline = started + self.settings.request_budget_s
         inference = self.breakers.get("inference")
-        admitted = self.model.present and inference.allow()
+        admitted = not rules_first and self.model.present and inference.allow()
         request = AnalysisRequest(
             mesh=self._mesh_settings,
             model_path=self.settings.model_path,
             model_min_face_probability=self.settings.model_min_face_probability,
-            blocked_tiers=blocked_tiers(self.settings, admitted),
+            blocked_tiers=blocked_tiers(self.settings, admitted, rules_first),
             deadline=time.time() + (deadline - time.monotonic()),
         )
         try:
@@ -302,7 +308,7 @@ class AnalysisService:
         self.metrics.requests.labels("200", tier).inc()
         if not body["cached"]:
             self.metrics.observe_timings(body["timings"])
-        if body["degradation"] and not body["cached"]:
+        if _unrequested(body["degradation"]) and not body["cached"]:
             self._record_degradation(body, correlation_id, received)
         self._log_request(correlation_id, received, 200, tier=tier, cached=body["cached"],
                           timings=_rounded(body["timings"]))
@@ -337,9 +343,10 @@ class AnalysisService:
 
     def _record_degradation(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile) -> None:
         """A degraded answer is a success for the caller and a failure for us to look at."""
-        first = body["degradation"][0]
+        failures = _unrequested(body["degradation"])
+        first = failures[0]
         error_type = next(
-            (d["error_type"] for d in body["degradation"] if d["error_type"] != ErrorType.PERMANENT.value),
+            (d["error_type"] for d in failures if d["error_type"] != ErrorType.PERMANENT.value),
             ErrorType.PERMANENT.value,
         )
         self._record(
@@ -449,6 +456,11 @@ def _report_inference(breaker: CircuitBreaker, result: dict[str, Any]) -> None:
         return
     error = TransientError if failure["error_type"] == ErrorType.TRANSIENT.value else SystemicError
     breaker.record_failure(error(failure["code"], "tier 1 failed in the worker"))
+
+
+def _unrequested(degradation: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The tiers that failed, less those the caller chose to skip."""
+    return [failure for failure in degradation if failure["code"] != RULES_REQUESTED.code]
 
 
 def _count_retry(metrics: ServiceMetrics) -> Callable[[RetryEvent], None]:

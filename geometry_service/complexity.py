@@ -32,28 +32,32 @@ SMALL_RADIUS_MM, TINY_RADIUS_MM = 3.0, 1.0
 CUTTING_FAMILIES = ("hole", "pocket", "slot", "step", "boss", "groove")
 
 
-def complexity_score(face_count: int | None, features: list[dict[str, Any]], part_type: str) -> float:
+def complexity_score(
+    face_count: int | None, features: list[dict[str, Any]], part_type: str
+) -> float:
     """The score of one part; ``features`` carry their ``family`` (public shape)."""
     terms = complexity_terms(face_count, features, part_type)
     return round(float(np.clip(MIN_SCORE + sum(terms.values()), MIN_SCORE, MAX_SCORE)), 1)
 
 
-def complexity_terms(face_count: int | None, features: list[dict[str, Any]], part_type: str) -> dict[str, float]:
+def complexity_terms(
+    face_count: int | None, features: list[dict[str, Any]], part_type: str
+) -> dict[str, float]:
     """Each term of the score, named as in the table of this module's docstring."""
     faces = max(face_count or BLOCK_FACES, 1)
-    radius = smallest_internal_radius(features)
     return {
         "faces": float(np.clip(2.0 * math.log10(faces / BLOCK_FACES), 0.0, 3.0)),
         "features": min(len(features) / 10.0, 2.0),
         "variety": min(0.25 * len({f["family"] for f in features}), 1.5),
         "access": min(0.75 * max(len(access_directions(features)) - 1, 0), 1.5),
-        "internal_radius": 1.0 if radius < TINY_RADIUS_MM else 0.5 if radius < SMALL_RADIUS_MM else 0.0,
+        "internal_radius": _radius_points(smallest_internal_radius(features)),
         "mill_turn": 1.0 if part_type == "mixed" else 0.0,
     }
 
 
 def access_directions(features: list[dict[str, Any]]) -> set[tuple[float, ...]]:
-    """Distinct directions the tool comes from: a cut's tool-access direction, a hole's drill axis."""
+    """Distinct directions the tool comes from: a cut's tool-access direction,
+    a hole's drill axis."""
     directions = set()
     for feature in features:
         if feature["family"] not in CUTTING_FAMILIES:
@@ -73,6 +77,12 @@ def smallest_internal_radius(features: list[dict[str, Any]]) -> float:
     return min(_internal_radii(features), default=math.inf)
 
 
+def _radius_points(radius: float) -> float:
+    if radius < TINY_RADIUS_MM:
+        return 1.0
+    return 0.5 if radius < SMALL_RADIUS_MM else 0.0
+
+
 def _internal_radii(features: list[dict[str, Any]]) -> Iterable[float]:
     for feature in features:
         parameters = feature["parameters"]
@@ -80,5 +90,6 @@ def _internal_radii(features: list[dict[str, Any]]) -> Iterable[float]:
             value = parameters.get(name)
             if value:
                 yield float(value)
-        if feature["family"] == "fillet" and feature.get("subtype") == "concave" and parameters.get("radius"):
+        concave_round = feature["family"] == "fillet" and feature.get("subtype") == "concave"
+        if concave_round and parameters.get("radius"):
             yield float(parameters["radius"])

@@ -31,7 +31,9 @@ def route(part_type: str, part_parameters: dict[str, Any]) -> Routing:
         return _from_faces(part_type, revolution, part_parameters)
     if point_cloud is not None:
         return _from_point_cloud(part_type)
-    return Routing([MILLING], ["shape not recognized (mesh only): milling assumed, review the part"])
+    return Routing(
+        [MILLING], ["shape not recognized (mesh only): milling assumed, review the part"]
+    )
 
 
 def _from_faces(part_type: str, revolution: float, parameters: dict[str, Any]) -> Routing:
@@ -55,16 +57,11 @@ def _from_faces(part_type: str, revolution: float, parameters: dict[str, Any]) -
 
 
 def _from_point_cloud(part_type: str) -> Routing:
-    tolerance = _percent(ROUNDNESS_TOLERANCE)
+    within = f"within {_percent(ROUNDNESS_TOLERANCE)} (point cloud)"
     if part_type == "rotational":
-        return Routing(
-            [TURNING],
-            [f"rotational: the outline is round about a principal axis within {tolerance} (point cloud)"],
-        )
-    return Routing(
-        [MILLING],
-        [f"prismatic: the outline is round about no principal axis within {tolerance} (point cloud)"],
-    )
+        reason = f"rotational: the outline is round about a principal axis {within}"
+        return Routing([TURNING], [reason])
+    return Routing([MILLING], [f"prismatic: the outline is round about no principal axis {within}"])
 
 
 def _percent(share: float) -> str:

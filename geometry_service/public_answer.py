@@ -34,7 +34,8 @@ MM2_PER_CM2 = 100.0
 def public_answer(result: dict[str, Any]) -> dict[str, Any]:
     """The answer for the caller: ``result`` (a worker's, with the request's own
     fields) plus the quote fields, less the internal ones."""
-    metadata = {**result["metadata"], "recognition_method": RECOGNITION_METHODS[Tier(result["tier_number"])]}
+    method = RECOGNITION_METHODS[Tier(result["tier_number"])]
+    metadata = {**result["metadata"], "recognition_method": method}
     part_type = metadata.get("part_type", "unknown")
     features = [public_feature(feature) for feature in result["features"]]
     routing = route(part_type, metadata.get("part_parameters") or {})
