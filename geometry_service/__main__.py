@@ -1,7 +1,8 @@
 """Command line: ``python -m geometry_service analyze PART.step [--out result.json]``.
 
 Runs the same pipeline as the service, in this process (no worker pool, no
-cache, no breakers), prints a short summary and writes the full JSON answer.
+cache, no breakers), prints a short summary and writes the full JSON answer
+(the service's, less the request's own fields).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from .geometry.cad_reader import silence_occt
     from .analysis_request import AnalysisRequest, MeshSettings, blocked_tiers
     from .part_analysis import analyze_file
+    from .public_answer import public_answer
 
     silence_occt()
     settings = Settings.from_env()
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         include_mesh=not args.no_mesh,
     )
     try:
-        result = analyze_file(args.path, request)
+        result = public_answer(analyze_file(args.path, request))
     except ServiceError as exc:
         print(f"error [{exc.error_type.value}/{exc.code}]: {exc.message}", file=sys.stderr)
         return 2
@@ -61,6 +63,7 @@ def summary(path: Path, result: dict) -> str:
         "timings: "
         + ", ".join(f"{k} {v:.1f} ms" for k, v in timings.items() if isinstance(v, (int, float))),
         f"answered by {result['processing_tier']} (confidence {result['confidence']:.2f})",
+        f"quote: {', '.join(result['recommended_processes'])}, complexity {result['complexity_score']}",
     ]
     lines += [f"  skipped {d['tier']}: {d['reason']}" for d in result["degradation"]]
     lines.append(

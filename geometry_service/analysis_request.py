@@ -49,8 +49,22 @@ class AnalysisRequest:
     safe_mode: bool = False
 
 
-def blocked_tiers(settings: Settings, inference_admitted: bool) -> tuple[TierFailure, ...]:
+RULES_REQUESTED = TierFailure(
+    Tier.BREP_ML,
+    "the request asked for the rules first "
+    "(POST /analyze-aag: attributed adjacency graph rules, no network)",
+    "rules_requested",
+    ErrorType.PERMANENT.value,
+)
+"""Tier 1 blocked at the caller's request: a choice, not a failure to record."""
+
+
+def blocked_tiers(
+    settings: Settings, inference_admitted: bool, rules_first: bool = False
+) -> tuple[TierFailure, ...]:
     """Tiers that may not run for this request, with the reason for each."""
+    if rules_first:
+        return (RULES_REQUESTED,)
     if not settings.model_path.is_file():
         reason = f"model not loaded: {settings.model_path.name} not found"
         return (TierFailure(Tier.BREP_ML, reason, "model_missing", ErrorType.SYSTEMIC.value),)

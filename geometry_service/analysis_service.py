@@ -36,6 +36,7 @@ from .file_download import check_url_allowed, download_file
 from .errors import ErrorType, PermanentError, ServiceError, SystemicError, TransientError
 from .graceful_degradation import Tier
 from .metrics import ServiceMetrics
+from .public_answer import public_answer
 from .received_file import ReceivedFile
 from .result_cache import ResultCache, build_cache, cache_key
 from .retry_utils import RetryEvent, transient_retry
@@ -213,8 +214,10 @@ class AnalysisService:
         receive: Callable[[], ReceivedFile],
         correlation_id: str,
         started: float | None = None,
+        rules_first: bool = False,
     ) -> Answer:
-        """Receive the file, analyze it and answer; never raises."""
+        """Receive the file, analyze it and answer; never raises. ``rules_first``
+        blocks tier 1 (the network) for this request, saying so in the answer."""
         started = time.monotonic() if started is None else started
         received: ReceivedFile | None = None
         try:
@@ -223,7 +226,8 @@ class AnalysisService:
                                      {"retry_after_s": 5})
             received = receive()
             received.sniff_format()
-            body = self._analyze_received(received, correlation_id, started + self.settings.request_budget_s)
+            due = started + self.settings.request_budget_s
+            body = self._analyze_received(received, correlation_id, due, rules_first)
             return self._answered(body, correlation_id, received, started)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
             return self._failed(exc, correlation_id, received, started)
@@ -238,28 +242,31 @@ class AnalysisService:
         cached = self.cache.get(self._cache_key(file_hash, self.model.version()))
         if cached is None:
             raise PermanentError("result_not_found", "No cached result for this file; upload it again.", 404)
-        return {**cached, "file_hash": file_hash, "cached": True}
+        return public_answer({**cached, "file_hash": file_hash, "cached": True})
 
-    def _cache_key(self, file_hash: str, model_version: str) -> str:
-        return cache_key(file_hash, {"mesh": asdict(self._mesh_settings)}, model_version)
+    def _cache_key(self, file_hash: str, model_version: str, rules_first: bool = False) -> str:
+        options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first}
+        return cache_key(file_hash, options, model_version)
 
-    def _analyze_received(self, received: ReceivedFile, correlation_id: str, due: float) -> dict[str, Any]:
+    def _analyze_received(
+        self, received: ReceivedFile, correlation_id: str, due: float, rules_first: bool
+    ) -> dict[str, Any]:
         """The worker's answer for ``received``, due by ``due`` (monotonic): the one
         deadline of the request, which its time in the queue spends too."""
         model_version = self.model.version()
-        key = self._cache_key(received.sha256, model_version)
+        key = self._cache_key(received.sha256, model_version, rules_first)
         cached = self.cache.get(key)
         self.metrics.cache_lookups.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
             return {**cached, "cached": True}
 
         inference = self.breakers.get("inference")
-        admitted = self.model.present and inference.allow()
+        admitted = not rules_first and self.model.present and inference.allow()
         request = AnalysisRequest(
             mesh=self._mesh_settings,
             model_path=self.settings.model_path,
             model_min_face_probability=self.settings.model_min_face_probability,
-            blocked_tiers=blocked_tiers(self.settings, admitted),
+            blocked_tiers=blocked_tiers(self.settings, admitted, rules_first),
         )
         try:
             result = self._run_in_worker(received.path, request, due - ANSWER_MARGIN_S)
@@ -328,7 +335,7 @@ class AnalysisService:
 
     def _answered(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile, started: float) -> Answer:
         total_ms = (time.monotonic() - started) * 1000.0
-        body = {
+        body = public_answer({
             "success": True,
             "correlation_id": correlation_id,
             "file_hash": received.sha256,
@@ -336,7 +343,7 @@ class AnalysisService:
             "file_size": received.size,
             **body,
             "processing_time_ms": round(total_ms, 1),
-        }
+        })
         body["timings"] = {**body["timings"], "total_ms": total_ms}
         tier = body["processing_tier"]
         self.metrics.requests.labels("200", tier).inc()

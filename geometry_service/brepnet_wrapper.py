@@ -135,7 +135,11 @@ def recognize_ml(graph: BRepGraph, model: BRepNetModel, topology: PartTopology |
         features.append(candidate.numbered(number, method))
         for face in candidate.face_ids:
             owner[face] = number
-    part_parameters = {"part_type": turning.part_type, "model_version": model.version}
+    part_parameters = {
+        "part_type": turning.part_type,
+        "model_version": model.version,
+        **turning.area_shares(),
+    }
     if turning.part_type != "prismatic":
         part_parameters.update(turning.part_parameters())
     return Recognition(

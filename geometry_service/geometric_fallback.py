@@ -90,6 +90,7 @@ def recognize_features(
         "volume": volume,
         "stock_volume": block.volume,
         "removed_volume": block.volume - volume,
+        **turning.area_shares(),
     }
     if turning.part_type != "prismatic":
         part.update(turning.part_parameters(volume))

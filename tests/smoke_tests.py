@@ -101,6 +101,8 @@ def check_analyze_real_part() -> str:
     assert len(holes) == 1, [f["type"] for f in body["features"]]
     diameter = holes[0]["parameters"]["diameter"]
     assert abs(diameter - 4.0) < 1e-6, diameter
+    assert holes[0]["family"] == "hole" and body["recommended_processes"] == ["VMC Machining"], body
+    assert abs(body["volume_cm3"] * 1000 - body["metadata"]["volume_mm3"]) < 1e-6, body["metadata"]
     return f"{body['processing_tier']} in {body['processing_time_ms']:.0f} ms, hole diameter {diameter}"
 
 

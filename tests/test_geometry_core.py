@@ -271,10 +271,18 @@ def test_mesh_maps_every_triangle_to_a_face_and_every_face_to_triangles(
 
     mapping = mesh.face_mapping(face_count)
     assert sorted(mapping, key=int) == [str(face) for face in range(face_count)]
-    listed = np.concatenate([np.asarray(mapping[str(face)], dtype=np.int64) for face in mapping])
+    listed = np.concatenate(
+        [np.asarray(mapping[str(face)]["triangle_indices"], dtype=np.int64) for face in mapping]
+    )
     assert np.array_equal(np.sort(listed), np.arange(mesh.triangle_count))
+    vertex_faces = mesh.vertex_face_ids()
     for face in range(face_count):
-        assert np.all(mesh.face_ids[mapping[str(face)]] == face)
+        triangles = mapping[str(face)]["triangle_indices"]
+        assert np.all(mesh.face_ids[triangles] == face)
+        first, last = mapping[str(face)]["triangle_range"]  # contiguous, both ends inclusive
+        assert triangles == list(range(first, last + 1))
+        assert np.all(vertex_faces[mesh.indices[first : last + 1]] == face)
+    assert vertex_faces.min() >= 0
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))

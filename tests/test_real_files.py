@@ -26,6 +26,7 @@ from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool, PoolSettings
 from tests import part_builders as parts
 from tests import pool_tasks
+from tests.openapi_check import check_against_document
 from tests.service_app import app_builder
 
 HOLE_DIAMETER = 10.0
@@ -71,10 +72,13 @@ def client(make_app: Callable[[Settings], Flask], settings: Settings) -> FlaskCl
 
 
 def upload(client: FlaskClient, path: Path, correlation_id: str = "real-1"):
-    return client.post(
+    """POST ``path`` to /analyze; every answer, success or error, must match /openapi.json."""
+    response = client.post(
         "/analyze", data={"file": (BytesIO(path.read_bytes()), path.name)},
         headers={"X-Correlation-ID": correlation_id}, content_type="multipart/form-data",
     )
+    check_against_document("/analyze", "post", response)
+    return response
 
 
 def service_of(client: FlaskClient) -> AnalysisService:

@@ -3,9 +3,11 @@
 Pulling nodes out of OCCT one Python call at a time costs microseconds per
 node. Instead OCCT writes the whole triangulation as binary STL in one C++
 call (faces in explorer order, reversed faces already flipped), numpy reads it
-back, and the per-face triangle counts give the face map. Vertices are then
-shared within a face (never across faces, so edges stay sharp) and each gets
-the area-weighted normal of its triangles.
+back, and the per-face triangle counts give the face map. Triangles are then
+ordered by face, so each face's triangles are one contiguous run (the quote
+site's highlighter reads a face as a ``triangle_range``). Vertices are shared
+within a face (never across faces, so edges stay sharp, and each vertex has
+one face) and each gets the area-weighted normal of its triangles.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from OCP.Bnd import Bnd_Box
@@ -38,12 +41,13 @@ _STL_TRIANGLE = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("at
 
 @dataclass
 class Mesh:
-    """An indexed triangle mesh; ``face_ids[t]`` is the B-Rep face of triangle ``t``."""
+    """An indexed triangle mesh; ``face_ids[t]`` is the B-Rep face of triangle ``t``,
+    in ascending order (the triangles of one face are contiguous)."""
 
     vertices: np.ndarray  # (V, 3) float32
     normals: np.ndarray  # (V, 3) float32, unit
     indices: np.ndarray  # (T, 3) uint32
-    face_ids: np.ndarray  # (T,) int32
+    face_ids: np.ndarray  # (T,) int32, sorted
     linear_deflection: float
     unmeshed_faces: list[int]
     mesh_ms: float
@@ -56,13 +60,24 @@ class Mesh:
     def vertex_count(self) -> int:
         return len(self.vertices)
 
-    def face_mapping(self, face_count: int) -> dict[str, list[int]]:
-        """Face id (as a string, for JSON) to the ids of its triangles."""
-        order = np.argsort(self.face_ids, kind="stable")
-        bounds = np.searchsorted(self.face_ids[order], np.arange(face_count + 1))
-        return {
-            str(face): order[bounds[face] : bounds[face + 1]].tolist() for face in range(face_count)
-        }
+    def vertex_face_ids(self) -> np.ndarray:
+        """The B-Rep face of each vertex (-1 for a vertex no triangle uses)."""
+        faces = np.full(self.vertex_count, -1, dtype=np.int32)
+        faces[self.indices.ravel()] = np.repeat(self.face_ids, 3)
+        return faces
+
+    def face_mapping(self, face_count: int) -> dict[str, dict[str, Any]]:
+        """Face id (as a string, for JSON) to its triangles: their ids and the
+        inclusive ``[first, last]`` range they fill (None for a face without any)."""
+        bounds = np.searchsorted(self.face_ids, np.arange(face_count + 1)).tolist()
+        mapping = {}
+        for face in range(face_count):
+            first, end = bounds[face], bounds[face + 1]
+            mapping[str(face)] = {
+                "triangle_indices": list(range(first, end)),
+                "triangle_range": [first, end - 1] if end > first else None,
+            }
+        return mapping
 
     def to_json(self, face_count: int) -> dict:
         """The ``mesh_data`` object of the /analyze answer (flat arrays)."""
@@ -71,9 +86,11 @@ class Mesh:
             # A degenerate triangle has no normal; JSON has no NaN.
             "normals": np.round(np.nan_to_num(self.normals.astype(np.float64)), 4).ravel().tolist(),
             "indices": self.indices.ravel().tolist(),
+            "vertex_face_ids": self.vertex_face_ids().tolist(),
             "face_mapping": self.face_mapping(face_count),
             "vertex_count": self.vertex_count,
             "triangle_count": self.triangle_count,
+            "face_count": face_count,
         }
 
 
@@ -100,6 +117,8 @@ def mesh_model(model: CadModel, settings: MeshSettings = MeshSettings()) -> Mesh
         counts = _triangulate(model, deflection, settings.angular_deflection_rad)
 
     corners, face_ids = _read_triangles(model, counts)
+    by_face = np.argsort(face_ids, kind="stable")
+    corners, face_ids = corners[by_face], face_ids[by_face]
     vertices, indices = _share_vertices_within_faces(corners, face_ids)
     normals = _vertex_normals(vertices, indices)
     unmeshed = np.flatnonzero(counts == 0).tolist()

@@ -324,6 +324,7 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
         "bottom": "through"
         if through
         else ("flat" if bottoms else ("drill_point" if tip else "open")),
+        "bottom_faces": sorted(face for segment in bottoms for face in segment.faces),
         "segments": stack_parts,
         "partial": main.span < FULL_TURN - 1e-6,
         "arc_deg": math.degrees(main.span),
@@ -344,6 +345,7 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
             abs(math.atan2(cone.radius_end - cone.radius_start, cone.end - cone.start))
         )
         params["tip_depth"] = high - low
+        params["bottom_faces"] = sorted(cone.faces)  # a drill point closes the hole
     kind = "through_hole" if through else "blind_hole"
     subtype = "+".join(subtype_parts) if subtype_parts else "plain"
     return Candidate(kind, sorted(stack.faces), params, subtype)

@@ -46,3 +46,42 @@ STOCK = "stock"
 # Names by wall count, for the prismatic families.
 PASSAGE_BY_SIDES = {3: "triangular_passage", 4: "rectangular_passage", 6: "6sides_passage"}
 POCKET_BY_SIDES = {3: "triangular_pocket", 4: "rectangular_pocket", 6: "6sides_pocket"}
+
+# The fixed vocabulary the quote site groups features by (``features[].family``);
+# the types above keep their meaning, each belongs to one family. A passage is a
+# pocket through the part; an O-ring seat is a groove.
+FAMILIES: tuple[str, ...] = (
+    "hole", "pocket", "slot", "step", "fillet", "chamfer", "groove", "turned", "boss", "other",
+)
+OTHER_FAMILY = "other"
+FAMILY_BY_TYPE: dict[str, str] = {
+    "chamfer": "chamfer",
+    "through_hole": "hole",
+    "blind_hole": "hole",
+    "triangular_passage": "pocket",
+    "rectangular_passage": "pocket",
+    "6sides_passage": "pocket",
+    "triangular_through_slot": "slot",
+    "rectangular_through_slot": "slot",
+    "circular_through_slot": "slot",
+    "rectangular_through_step": "step",
+    "2sides_through_step": "step",
+    "slanted_through_step": "step",
+    "Oring": "groove",
+    "triangular_pocket": "pocket",
+    "rectangular_pocket": "pocket",
+    "6sides_pocket": "pocket",
+    "circular_end_pocket": "pocket",
+    "rectangular_blind_slot": "slot",
+    "v_circular_end_blind_slot": "slot",
+    "h_circular_end_blind_slot": "slot",
+    "triangular_blind_step": "step",
+    "circular_blind_step": "step",
+    "rectangular_blind_step": "step",
+    "round": "fillet",
+    "turned_diameter": "turned",
+    "groove": "groove",
+    "taper": "turned",
+    "turned_face": "turned",
+    "boss": "boss",
+}

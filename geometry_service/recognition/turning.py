@@ -28,6 +28,7 @@ from .candidate import Candidate
 from .measure import face_vertices, unit
 from .topology import (
     ANGLE_TOL,
+    CIRCLE,
     CONCAVE,
     CONE,
     CONVEX,
@@ -54,6 +55,11 @@ class TurningAnalysis:
     max_radius: float = 0.0
     span: tuple[float, float] = (0.0, 0.0)
     profile: list[dict] = field(default_factory=list)
+    # Shares of the part's area: on faces a lathe makes about the axis (the surfaces
+    # of revolution on it and the round planes square to it), and on its outside
+    # cylinders and cones. Measured on every part: they say why it is (not) turned.
+    revolution_share: float = 0.0
+    outside_share: float = 0.0
     _outside_spans: list[tuple[float, float, float]] | None = None
 
     def position(self, point: np.ndarray) -> float:
@@ -144,6 +150,10 @@ class TurningAnalysis:
             if abs(float(direction @ self.axis)) > ANGLE_TOL:
                 continue
             params.update(radial=True, centre_overrun=overrun, past_centre=overrun > 0.0)
+
+    def area_shares(self) -> dict[str, float]:
+        """The measured shares that decide the part type, for the answer's routing."""
+        return {"revolution_area_share": self.revolution_share, "turned_outside_share": self.outside_share}
 
     def part_parameters(self, part_volume: float | None = None) -> dict:
         """The bar the part is turned from, and (given the part's volume) the
@@ -330,6 +340,11 @@ def analyze_turning(topology: PartTopology) -> TurningAnalysis:
     ]
     total = float(graph.face_area.sum())
     share = float(graph.face_area[outside].sum()) / total
+    revolved = np.zeros(graph.face_count, dtype=bool)
+    revolved[main] = True
+    revolved |= coaxial & (kinds == PLANE) & _round_faces(graph)
+    analysis.revolution_share = float(graph.face_area[revolved].sum()) / total
+    analysis.outside_share = share
     if coaxial.all():
         analysis.part_type = "rotational"
     elif share >= MIXED_OUTSIDE_SHARE or (
@@ -340,6 +355,12 @@ def analyze_turning(topology: PartTopology) -> TurningAnalysis:
         return analysis
     _bar(analysis, outside)
     return analysis
+
+
+def _round_faces(graph) -> np.ndarray:
+    """Faces bounded by circles only (a plane square to the axis that a lathe faces)."""
+    straight = graph.edge_curve_type[graph.coedge_edge] != CIRCLE
+    return np.bincount(graph.coedge_face, weights=straight, minlength=graph.face_count) == 0
 
 
 def _turned_outline(analysis: TurningAnalysis, outside: list[int]) -> bool:

@@ -37,6 +37,8 @@ export function showRun(result) {
   const facts = [
     ['file', result.file_name],
     ['tier', result.processing_tier && `${result.processing_tier} · confidence ${result.confidence}`],
+    ['method', result.metadata?.recognition_method],
+    ['route', result.recommended_processes && `${result.recommended_processes.join(' + ')} · complexity ${result.complexity_score}`],
     ['time', time && `${time}${result.cached ? ' (cached answer)' : ''}`],
     ['stages', timings.length > 0 && `${timings.join(' · ')} ms`],
     ['mesh', result.mesh_data && `${result.faces?.length ?? '?'} faces, ${result.mesh_data.triangle_count} triangles`],

@@ -52,13 +52,13 @@ export class PartView {
     this.clear();
     const positions = Float32Array.from(meshData.vertices);
     const indices = Uint32Array.from(meshData.indices);
+    // Each face's triangles are one run, [first, last] inclusive.
     const triangleFace = new Int32Array(meshData.triangle_count).fill(-1);
-    for (const [face, triangles] of Object.entries(meshData.face_mapping)) {
-      for (const t of triangles) triangleFace[t] = Number(face);
+    for (const [face, { triangle_range: range }] of Object.entries(meshData.face_mapping)) {
+      if (range) triangleFace.fill(Number(face), range[0], range[1] + 1);
     }
     // The mesher never shares a vertex between faces, so a colour per vertex is a colour per face.
-    const vertexFace = new Int32Array(positions.length / 3).fill(-1);
-    for (let i = 0; i < indices.length; i++) vertexFace[indices[i]] = triangleFace[Math.floor(i / 3)];
+    const vertexFace = Int32Array.from(meshData.vertex_face_ids);
 
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute('position', new THREE.BufferAttribute(positions, 3));

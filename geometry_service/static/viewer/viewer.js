@@ -112,7 +112,7 @@ async function request(url, options = {}) {
 
 function show(result) {
   features = new Map(result.features.map((feature) => [feature.id, feature]));
-  const faceCount = Math.max(result.faces?.length ?? 0, Object.keys(result.mesh_data.face_mapping).length);
+  const faceCount = Math.max(result.faces?.length ?? 0, result.mesh_data.face_count);
   faceFeature = new Int32Array(faceCount).fill(-1);
   for (const feature of result.features) {
     for (const face of feature.face_ids) if (faceFeature[face] === -1) faceFeature[face] = feature.id;
