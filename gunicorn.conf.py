@@ -7,6 +7,8 @@ gunicorn stops accepting, lets requests finish within graceful_timeout, and
 worker_exit then closes the pool and flushes the dead-letter spool.
 """
 
+import signal
+
 from geometry_service.config import Settings
 
 _settings = Settings.from_env()
@@ -14,13 +16,26 @@ _settings = Settings.from_env()
 bind = f"0.0.0.0:{_settings.port}"
 workers = 1
 worker_class = "gthread"
-threads = _settings.http_threads
+threads = _settings.request_threads
 timeout = int(_settings.request_budget_s + 35)
 graceful_timeout = int(_settings.request_budget_s + 5)
 keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
+
+
+def post_worker_init(worker):
+    """On SIGTERM, first stop admitting analyses (new requests get 503 at once while
+    gunicorn drains those in flight), then let gunicorn's own handler run."""
+    service = worker.wsgi.extensions["geometry_service"]
+    graceful_stop = signal.getsignal(signal.SIGTERM)
+
+    def drain_then_stop(signum, frame):
+        service.drain()
+        graceful_stop(signum, frame)
+
+    signal.signal(signal.SIGTERM, drain_then_stop)
 
 
 def worker_exit(server, worker):

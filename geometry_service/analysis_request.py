@@ -18,7 +18,7 @@ from .graceful_degradation import Tier, TierFailure
 class MeshSettings:
     relative_deflection: float = 0.001  # of the bounding-box diagonal
     angular_deflection_rad: float = 0.35
-    max_triangles: int = 2_000_000
+    max_triangles: int = 500_000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "MeshSettings":

@@ -41,7 +41,7 @@ from .received_file import ReceivedFile
 from .result_cache import ResultCache, build_cache, cache_key
 from .retry_utils import RetryEvent, transient_retry
 from .training_candidates import TrainingCandidates
-from .worker_pool import GeometryPool, PoolSettings, WorkerLost, WorkerTimeout
+from .worker_pool import GeometryPool, PoolOverloaded, PoolSettings, WorkerLost, WorkerTimeout
 
 log = logging.getLogger("geometry_service.requests")
 
@@ -130,6 +130,10 @@ class AnalysisService:
         self._mesh_settings = MeshSettings.from_settings(settings)
         self._ready = threading.Event()
         self._closed = threading.Event()
+        self._draining = threading.Event()
+        # Admission control: at most as many analyses as the pool runs and queues, counted
+        # from before the upload is read, so a request past them gets its 503 at once.
+        self._admission = threading.BoundedSemaphore(pool.stats().capacity)
         self._startup_error: str | None = None
         self._model_release: str | None = None  # the version inside the model, once a worker loaded it
         self._model_error: str | None = None
@@ -195,13 +199,20 @@ class AnalysisService:
 
     @property
     def ready(self) -> bool:
-        return self._ready.is_set() and not self._closed.is_set()
+        return self._ready.is_set() and not self._draining.is_set()
+
+    def drain(self) -> None:
+        """Stop taking analyses (SIGTERM): new requests get 503 at once while those
+        in flight finish; :meth:`close` follows when they have."""
+        self._draining.set()
+        log.info(json.dumps({"event": "draining"}))
 
     def close(self, timeout_s: float | None = None) -> None:
         """Stop taking work, let running analyses finish, flush the DLQ spool."""
         if self._closed.is_set():
             return
         self._closed.set()
+        self._draining.set()
         budget = self.settings.request_budget_s if timeout_s is None else timeout_s
         self.pool.close(wait=True)
         result = self.dlq.close(flush=True, timeout_s=budget)
@@ -220,10 +231,14 @@ class AnalysisService:
         blocks tier 1 (the network) for this request, saying so in the answer."""
         started = time.monotonic() if started is None else started
         received: ReceivedFile | None = None
+        admitted = False
         try:
-            if self._closed.is_set():
+            if self._draining.is_set():
                 raise TransientError("shutting_down", "The service is shutting down.", 503,
                                      {"retry_after_s": 5})
+            admitted = self._admission.acquire(blocking=False)
+            if not admitted:
+                raise PoolOverloaded.full()
             received = receive()
             received.sniff_format()
             due = started + self.settings.request_budget_s
@@ -232,6 +247,8 @@ class AnalysisService:
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
             return self._failed(exc, correlation_id, received, started)
         finally:
+            if admitted:
+                self._admission.release()
             if received is not None:
                 received.discard()
 

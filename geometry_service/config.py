@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 from .errors import SystemicError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+OPS_THREADS = 4
+"""HTTP threads kept beyond the admitted analyses, for /health, /ready and ops calls."""
 
 
 def _default_workers() -> int:
@@ -43,7 +45,7 @@ class Settings:
     # Meshing: deflection relative to the bounding-box diagonal, and a triangle cap.
     mesh_relative_deflection: float = 0.001
     mesh_angular_deflection_rad: float = 0.35
-    mesh_max_triangles: int = 2_000_000
+    mesh_max_triangles: int = 500_000
 
     # Model.
     model_path: Path = PROJECT_ROOT / "models" / "brepnet.onnx"
@@ -85,6 +87,12 @@ class Settings:
     # Downloads by URL.
     download_allowed_hosts: tuple[str, ...] = ()
     download_timeout_s: float = 20.0
+
+    @property
+    def request_threads(self) -> int:
+        """HTTP threads: never fewer than the analyses admitted plus room for health and
+        ops, so that admission control, not a full thread pool, decides who waits."""
+        return max(self.http_threads, self.worker_count + self.queue_limit + OPS_THREADS)
 
     @property
     def max_upload_bytes(self) -> int:

@@ -61,6 +61,9 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
     warnings = _model_warnings(model, request)
     if no_graph is not None and no_graph.code == "graph_failed":
         warnings.append(no_graph.reason)
+    if mesh.coarsened:
+        warnings.append(f"the mesh was made coarser (deflection {mesh.linear_deflection:.3g} mm) to stay within "
+                        f"the budget of {request.mesh.max_triangles} triangles")
     if mesh.unmeshed_faces:
         warnings.append(f"{len(mesh.unmeshed_faces)} face(s) have no triangles: {mesh.unmeshed_faces[:20]}")
 

@@ -43,6 +43,11 @@ class WorkerLost(TransientError):
 class PoolOverloaded(TransientError):
     default_status = 503
 
+    @classmethod
+    def full(cls) -> "PoolOverloaded":
+        return cls("overloaded", "All geometry workers are busy and the queue is full; retry shortly.",
+                   details={"retry_after_s": 5})
+
 
 @dataclass(frozen=True)
 class PoolSettings:
@@ -112,11 +117,7 @@ class GeometryPool:
 
     def run(self, function: Callable[..., Any], *args: Any, timeout_s: float | None = None) -> Any:
         if not self._slots.acquire(blocking=False):
-            raise PoolOverloaded(
-                "overloaded",
-                "All geometry workers are busy and the queue is full; retry shortly.",
-                details={"retry_after_s": 5},
-            )
+            raise PoolOverloaded.full()
         timeout = self.settings.task_timeout_s if timeout_s is None else timeout_s
         with self._lock:
             self._in_flight += 1

@@ -30,6 +30,7 @@ from geometry_service.geometry.brep_graph import (
     Convexity,
     build_graph,
 )
+from geometry_service.analysis_request import MeshSettings
 from geometry_service.geometry.mesher import Mesh, mesh_model
 from geometry_service.geometry.part_metrics import PartMetrics, measure_part
 from geometry_service.recognition.outline import part_outline
@@ -566,3 +567,27 @@ def test_face_names_come_from_their_advanced_face_entities(tmp_path: Path) -> No
     for name, surface_type in zip(names, analyzed.graph.surface_type_names()):
         assert name.startswith(step_type[surface_type])
     assert read_cad(unnamed).face_names == [None] * 11  # an empty name is no name
+
+
+def test_sewn_faces_keep_their_step_names(tmp_path: Path) -> None:
+    """A shell with no solid is sewn into one; each face keeps the name of the face it was sewn from."""
+    shell = parts.write_step(parts.shell_only(parts.box_with_through_hole()), tmp_path / "shell.step")
+    named = tmp_path / "named_shell.step"
+    named.write_text(name_faces_after_their_surfaces(shell.read_text()))
+    model = read_cad(named)
+    assert (model.sewn, model.solid_count, model.face_count) == (True, 1, 7)
+    graph = build_graph(model)
+    step_type = {"plane": "plane_", "cylinder": "cylindrical_surface_"}
+    assert len(set(model.face_names)) == 7
+    for name, surface_type in zip(model.face_names, graph.surface_type_names()):
+        assert name.startswith(step_type[surface_type])
+
+
+def test_a_mesh_over_its_triangle_budget_is_made_coarser(tmp_path: Path) -> None:
+    model = read_cad(parts.write_step(parts.hole_grid_plate(), tmp_path / "grid.step"))
+    fine = mesh_model(model)
+    coarse = mesh_model(model, MeshSettings(max_triangles=fine.triangle_count // 2))
+    assert not fine.coarsened and coarse.coarsened
+    assert coarse.triangle_count <= fine.triangle_count // 2
+    assert coarse.linear_deflection > fine.linear_deflection
+    assert set(np.unique(coarse.face_ids)) == set(np.unique(fine.face_ids))

@@ -33,9 +33,13 @@ from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS
 
 from ..analysis_request import MeshSettings
-from ..errors import PermanentError
+from ..errors import PermanentError, SystemicError
 from .cad_reader import CadModel
 
+MAX_COARSENINGS = 4
+MAX_ANGULAR_DEFLECTION = 1.0
+"""Past the triangle budget the mesh is redone coarser at most this often (deflection x4,
+angle x2 up to 1 rad each time); what is still over then is sent as it is."""
 _STL_TRIANGLE = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attribute", "<u2")])
 
 
@@ -51,6 +55,7 @@ class Mesh:
     linear_deflection: float
     unmeshed_faces: list[int]
     mesh_ms: float
+    coarsened: bool = False  # meshed coarser than asked, to stay within the triangle budget
 
     @property
     def triangle_count(self) -> int:
@@ -110,11 +115,14 @@ def mesh_model(model: CadModel, settings: MeshSettings = MeshSettings()) -> Mesh
     if not diagonal > 0.0:
         raise PermanentError("empty_geometry", "The part has no extent to mesh.", 422)
     deflection = max(diagonal * settings.relative_deflection, 1e-4)
-    counts = _triangulate(model, deflection, settings.angular_deflection_rad)
-    while counts.sum() > settings.max_triangles:
-        deflection *= 4.0
+    angular = settings.angular_deflection_rad
+    counts = _triangulate(model, deflection, angular)
+    coarsenings = 0
+    # Many small curved faces are bounded by the angle, not the distance: relax both, a few times.
+    while counts.sum() > settings.max_triangles and coarsenings < MAX_COARSENINGS:
+        deflection, angular, coarsenings = deflection * 4.0, min(angular * 2.0, MAX_ANGULAR_DEFLECTION), coarsenings + 1
         BRepTools.Clean_s(model.shape)
-        counts = _triangulate(model, deflection, settings.angular_deflection_rad)
+        counts = _triangulate(model, deflection, angular)
 
     corners, face_ids = _read_triangles(model, counts)
     by_face = np.argsort(face_ids, kind="stable")
@@ -130,6 +138,7 @@ def mesh_model(model: CadModel, settings: MeshSettings = MeshSettings()) -> Mesh
         linear_deflection=deflection,
         unmeshed_faces=unmeshed,
         mesh_ms=(time.perf_counter() - started) * 1000.0,
+        coarsened=coarsenings > 0,
     )
 
 
@@ -170,20 +179,30 @@ def _read_triangles(model: CadModel, counts: np.ndarray) -> tuple[np.ndarray, np
     face_order = np.asarray(explorer_faces, dtype=np.int32)
     face_ids = np.repeat(face_order, counts[face_order])
 
-    handle, path = tempfile.mkstemp(suffix=".stl")
-    os.close(handle)
+    expected_bytes = 84 + _STL_TRIANGLE.itemsize * len(face_ids)
     try:
-        writer = StlAPI_Writer()
-        writer.ASCIIMode = False
-        if face_ids.size and not writer.Write(model.shape, path):
-            raise PermanentError("mesh_failed", "The part could not be triangulated.", 422)
-        data = np.fromfile(path, dtype=np.uint8)
-    finally:
-        os.unlink(path)
-    triangles = np.frombuffer(data, dtype=_STL_TRIANGLE, offset=84) if data.size >= 84 else None
-    if triangles is None or len(triangles) != len(face_ids):
+        handle, path = tempfile.mkstemp(suffix=".stl")
+        os.close(handle)
+        try:
+            writer = StlAPI_Writer()
+            writer.ASCIIMode = False
+            written = not face_ids.size or writer.Write(model.shape, path)
+            data = np.fromfile(path, dtype=np.uint8)
+        finally:
+            os.unlink(path)
+    except OSError as exc:
+        raise _scratch_failure(f"{type(exc).__name__}: {exc}") from exc
+    if not written or data.size < expected_bytes:
+        # The triangles are counted already: a short or failed write is our scratch disk, not the file.
+        raise _scratch_failure(f"{data.size} of {expected_bytes} bytes of the mesh were written")
+    triangles = np.frombuffer(data, dtype=_STL_TRIANGLE, offset=84)
+    if len(triangles) != len(face_ids):
         raise PermanentError("mesh_failed", "The triangulation of the part is inconsistent.", 422)
     return triangles["corners"], face_ids
+
+
+def _scratch_failure(detail: str) -> SystemicError:
+    return SystemicError("scratch_disk_failed", f"The service could not write the mesh to its scratch disk ({detail}).")
 
 
 def _share_vertices_within_faces(corners: np.ndarray, face_ids: np.ndarray):
