@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass
-from typing import Callable, TypeVar
+from typing import Callable
 
 from tenacity import (
     RetryCallState,
@@ -37,7 +37,6 @@ from .errors import ErrorType, ServiceError
 
 log = logging.getLogger("geometry_service.retry")
 
-F = TypeVar("F", bound=Callable[..., object])
 
 _LOCAL_OS_ERRORS = (
     FileNotFoundError,
@@ -121,14 +120,3 @@ def transient_retry(
         before_sleep=before_sleep,
         reraise=True,
     )
-
-
-def retry_transient(
-    settings: Settings,
-    *,
-    name: str,
-    on_retry: Callable[[RetryEvent], None] | None = None,
-) -> Callable[[F], F]:
-    """Decorator form of :func:`transient_retry`."""
-    policy = transient_retry(settings, name=name, on_retry=on_retry)
-    return policy.wraps  # type: ignore[return-value]

@@ -16,22 +16,12 @@ from geometry_service.circuit_breaker import (
 )
 from geometry_service.config import Settings
 from geometry_service.errors import ErrorType, PermanentError, SystemicError, TransientError
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tests.fakes import FakeClock
 
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1000.0)
 
 
 @pytest.fixture

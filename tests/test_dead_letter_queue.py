@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import sqlite3
 import threading
 import time
@@ -37,6 +36,7 @@ from geometry_service.errors import (
     TransientError,
 )
 from geometry_service.retry_utils import transient_retry
+from tests.fakes import FakeClock, closed_port
 
 FAST = Settings(retry_max_attempts=2, retry_base_delay_s=0.001, retry_max_delay_s=0.002)
 NOW = datetime.now(timezone.utc)
@@ -57,21 +57,6 @@ def make_record(correlation_id: str = "cid-1", **overrides: Any) -> FailureRecor
     }
     values.update(overrides)
     return FailureRecord(**values)
-
-
-def closed_port() -> int:
-    """A local port nothing listens on: connecting to it is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 # -- the record ----------------------------------------------------------------

@@ -11,18 +11,9 @@ import pytest
 from geometry_service.errors import PermanentError, TransientError
 from geometry_service.features import Recognition
 from geometry_service.graceful_degradation import Ladder, PartContext, Tier, TierFailure
+from tests.fakes import FakeClock
 
 CONTEXT = PartContext(model=None, graph=None, mesh=None)
-
-
-class Clock:
-    """A wall clock that a tier can move forward, as a slow tier would."""
-
-    def __init__(self, now: float = 1000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def answering(part_type: str):
@@ -79,7 +70,7 @@ def test_an_exception_is_a_systemic_skip_and_a_service_error_keeps_its_type() ->
 
 
 def test_after_the_deadline_only_the_last_tier_runs() -> None:
-    clock = Clock()
+    clock = FakeClock(1000.0)
     result = Ladder(every_tier(), clock=clock).run(CONTEXT, deadline=clock.now)
     assert result.tier is Tier.BASIC
     assert [(f.tier, f.code, f.error_type) for f in result.degradation] == [
@@ -88,7 +79,7 @@ def test_after_the_deadline_only_the_last_tier_runs() -> None:
 
 
 def test_a_tier_that_spends_the_time_left_leaves_the_next_one_to_the_last() -> None:
-    clock = Clock()
+    clock = FakeClock(1000.0)
 
     def slow_then_failing(context: PartContext) -> Recognition:
         clock.now += 5.0

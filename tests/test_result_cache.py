@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 import uuid
 
 import pytest
@@ -16,23 +15,9 @@ from geometry_service.result_cache import (
     build_cache,
     cache_key,
 )
+from tests.fakes import FakeClock, closed_port
 
 RESULT = {"success": True, "features": [{"type": "hole", "diameter": 6.0}], "mesh": [0.5] * 100}
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def closed_port() -> int:
-    """A local port nothing listens on: connecting to it is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_cache_key_depends_on_file_options_and_model() -> None:

@@ -10,7 +10,7 @@ import pytest
 from geometry_service.circuit_breaker import CircuitBreaker, CircuitOpenError
 from geometry_service.config import Settings
 from geometry_service.errors import PermanentError, SystemicError, TransientError
-from geometry_service.retry_utils import RetryEvent, is_transient, retry_transient, transient_retry
+from geometry_service.retry_utils import RetryEvent, is_transient, transient_retry
 
 FAST = Settings(retry_max_attempts=4, retry_base_delay_s=0.001, retry_max_delay_s=0.004)
 
@@ -113,17 +113,3 @@ def test_each_retry_logs_one_json_line_and_calls_on_retry(
     assert (logged["attempt"], logged["max_attempts"]) == (1, FAST.retry_max_attempts)
     assert (logged["error_class"], logged["error_code"]) == ("TransientError", "store_down")
     assert [event.attempt for event in events] == [1]
-
-
-def test_decorator_form() -> None:
-    calls = []
-
-    @retry_transient(FAST, name="download")
-    def download(url: str) -> str:
-        calls.append(url)
-        if len(calls) < 3:
-            raise ConnectionResetError("reset by peer")
-        return f"got {url}"
-
-    assert download("https://x") == "got https://x"
-    assert len(calls) == 3
