@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from .geometry.cad_reader import silence_occt
-    from .analysis_request import AnalysisRequest, MeshSettings, blocked_tiers
+    from .analysis_request import AnalysisRequest, blocked_tiers
+    from .mesh_settings import MeshSettings
     from .part_analysis import analyze_file
     from .public_answer import public_answer
 

@@ -24,7 +24,6 @@ from typing import Any, Callable
 from . import __version__
 from .analysis_request import (
     AnalysisRequest,
-    MeshSettings,
     analyze_in_worker,
     blocked_tiers,
     load_model_in_worker,
@@ -35,6 +34,7 @@ from .dead_letter_queue import DeadLetterQueue, FailureRecord
 from .file_download import check_url_allowed, download_file
 from .errors import ErrorType, PermanentError, ServiceError, SystemicError, TransientError
 from .graceful_degradation import Tier
+from .mesh_settings import MeshSettings
 from .metrics import ServiceMetrics
 from .public_answer import public_answer
 from .received_file import ReceivedFile

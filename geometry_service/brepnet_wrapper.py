@@ -35,7 +35,7 @@ from .recognition.edges_blends import recognize_chamfers, recognize_rounds
 from .recognition.holes import recognize_holes
 from .recognition.pockets import recognize_depressions
 from .recognition.taxonomy import MFCADPP_CLASSES
-from .recognition.topology import PartTopology
+from .geometry.topology import PartTopology
 from .recognition.turning import analyze_turning
 
 METHOD = "ml"

@@ -20,13 +20,13 @@ from .recognition.edges_blends import (
     recognize_rounds,
 )
 from .recognition.holes import recognize_holes
-from .recognition.oriented_box import minimal_box
-from .recognition.outline import PartOutline, part_outline
+from .geometry.oriented_box import minimal_box
+from .geometry.outline import PartOutline, part_outline
 from .recognition.pockets import recognize_depressions
-from .recognition.stock import box_plane_faces, stock_block, stock_box
-from .recognition.topology import PartTopology
+from .geometry.stock import box_plane_faces, stock_block, stock_box
+from .geometry.topology import PartTopology
 from .recognition.turning import analyze_turning
-from .recognition.volume import part_volume
+from .geometry.volume import part_volume
 
 METHOD = "geometric"
 

@@ -30,8 +30,8 @@ from .geometry.part_metrics import measure_mesh, measure_part
 from .errors import ErrorType, PermanentError
 from .graceful_degradation import Ladder, PartContext, Tier, TierFailure
 from .point_cloud import summarize_point_cloud
-from .recognition.outline import part_outline
-from .recognition.topology import PartTopology
+from .geometry.outline import part_outline
+from .geometry.topology import PartTopology
 
 
 def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest()) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .geometry.mesh_measures import mesh_volume, triangle_areas
+
 SAMPLE_COUNT = 20_000
 ANGLE_SECTORS = 72
 ROUNDNESS_TOLERANCE = 0.03
@@ -35,7 +37,7 @@ class PointCloudSummary:
 def sample_surface(vertices: np.ndarray, indices: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
     """Points spread over the mesh surface in proportion to triangle area."""
     corners = vertices[indices].astype(np.float64)
-    areas = 0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)
+    areas = triangle_areas(vertices, indices)
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(corners), size=count, p=areas / areas.sum())
     r1, r2 = rng.random((2, count))
@@ -45,17 +47,10 @@ def sample_surface(vertices: np.ndarray, indices: np.ndarray, count: int, seed: 
     return a + r1[:, None] * (b - a) + r2[:, None] * (c - a)
 
 
-def mesh_volume(vertices: np.ndarray, indices: np.ndarray) -> float:
-    """Enclosed volume by the divergence theorem (signed tetrahedra from the origin)."""
-    corners = vertices[indices].astype(np.float64)
-    return float(abs(np.einsum("ij,ij->i", corners[:, 0], np.cross(corners[:, 1], corners[:, 2])).sum()) / 6.0)
-
-
 def summarize_point_cloud(vertices: np.ndarray, indices: np.ndarray, samples: int = SAMPLE_COUNT) -> PointCloudSummary:
     if len(indices) == 0:
         raise ValueError("the mesh has no triangles to sample")
-    corners = vertices[indices].astype(np.float64)
-    area = float(0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1).sum())
+    area = float(triangle_areas(vertices, indices).sum())
     points = sample_surface(vertices, indices, samples)
     centroid = points.mean(axis=0)
     centred = points - centroid

@@ -494,7 +494,8 @@ def test_real_parts_are_recognized():
     """The NIST test parts: the whole pipeline answers from a recognizing tier
     (falling to the point cloud would be a bug), every face is labelled and
     the holes are measured."""
-    from geometry_service.analysis_request import AnalysisRequest, MeshSettings, blocked_tiers
+    from geometry_service.analysis_request import AnalysisRequest, blocked_tiers
+    from geometry_service.mesh_settings import MeshSettings
     from geometry_service.config import Settings
     from geometry_service.part_analysis import analyze_file
 

@@ -30,11 +30,11 @@ from geometry_service.geometry.brep_graph import (
     Convexity,
     build_graph,
 )
-from geometry_service.analysis_request import MeshSettings
+from geometry_service.mesh_settings import MeshSettings
 from geometry_service.geometry.mesher import Mesh, mesh_model
 from geometry_service.geometry.part_metrics import PartMetrics, measure_part
-from geometry_service.recognition.outline import part_outline
-from geometry_service.recognition.topology import PartTopology
+from geometry_service.geometry.outline import part_outline
+from geometry_service.geometry.topology import PartTopology
 from geometry_service.geometry.cad_reader import CadModel, read_cad
 from tests import part_builders as parts
 

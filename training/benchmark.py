@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
-from geometry_service.analysis_request import MeshSettings
+from geometry_service.mesh_settings import MeshSettings
 from geometry_service.brepnet_wrapper import BRepNetModel, recognize_ml
 from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.mesher import mesh_model

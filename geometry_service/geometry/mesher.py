@@ -32,7 +32,7 @@ from OCP.TopExp import TopExp_Explorer
 from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS
 
-from ..analysis_request import MeshSettings
+from ..mesh_settings import MeshSettings
 from ..errors import PermanentError, SystemicError
 from .cad_reader import CadModel
 

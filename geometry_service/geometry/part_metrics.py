@@ -19,12 +19,12 @@ from OCP.TopAbs import TopAbs_EDGE
 from OCP.TopExp import TopExp
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 
-from ..point_cloud import mesh_volume
-from ..recognition.outline import PartOutline
-from ..recognition.stock import stock_box
-from ..recognition.topology import PartTopology
-from ..recognition.volume import part_volume
+from .outline import PartOutline
+from .stock import stock_box
+from .topology import PartTopology
+from .volume import part_volume
 from .cad_reader import CadModel
+from .mesh_measures import mesh_volume, triangle_areas
 from .mesher import Mesh
 
 
@@ -62,8 +62,6 @@ def measure_mesh(model: CadModel, mesh: Mesh) -> PartMetrics:
     area the triangles'; the volume is the mesh's enclosed volume, and None
     for a surface model, which encloses none.
     """
-    corners = mesh.vertices[mesh.indices].astype(np.float64)
-    area = 0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)
     if len(mesh.vertices):
         lower, upper = mesh.vertices.min(axis=0).astype(np.float64), mesh.vertices.max(axis=0).astype(np.float64)
     else:
@@ -73,7 +71,7 @@ def measure_mesh(model: CadModel, mesh: Mesh) -> PartMetrics:
     return PartMetrics(
         bounding_box={"min": lower.tolist(), "max": upper.tolist(), "size": (upper - lower).tolist()},
         volume_mm3=mesh_volume(mesh.vertices, mesh.indices) if model.closed and len(mesh.indices) else None,
-        surface_area_mm2=float(area.sum()),
+        surface_area_mm2=float(triangle_areas(mesh.vertices, mesh.indices).sum()),
         face_count=model.face_count,
         edge_count=edges.Extent(),
         solid_count=model.solid_count,

@@ -15,8 +15,8 @@ import math
 import numpy as np
 
 from .candidate import Candidate
-from .measure import edge_v_ranges, unit
-from .topology import (
+from ..geometry.measure import edge_v_ranges, unit
+from ..geometry.topology import (
     BSPLINE,
     CONE,
     CONVEX,

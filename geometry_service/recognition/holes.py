@@ -17,14 +17,12 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from OCP.BRepAdaptor import BRepAdaptor_Surface
-from OCP.BRepTools import BRepTools
 
 from ..disjoint_sets import DisjointSets
 from .candidate import Candidate
 from .iso_sizes import DrillMatch, TapMatch, nearest_drill, nearest_tap
-from .measure import edge_v_ranges, unit
-from .topology import (
+from ..geometry.measure import edge_v_ranges, revolution_surface, unit, uv_bounds
+from ..geometry.topology import (
     CONCAVE,
     CONE,
     CONVEX,
@@ -153,22 +151,14 @@ def _segment(topology: PartTopology, face: int, stack: HoleStack) -> Segment:
     if kind == PLANE:
         t = float(np.dot(graph.face_sample_point[face] - stack.origin, stack.axis))
         return Segment("plane", [face], t, t, math.nan, math.nan)
-    umin, umax, _, _ = BRepTools.UVBounds_s(graph.face(face))
+    umin, umax, _, _ = uv_bounds(graph, face)
     edge_v = edge_v_ranges(topology, face)
     vmin = min(low for low, _ in edge_v.values())
     vmax = max(high for _, high in edge_v.values())
-    surface = BRepAdaptor_Surface(graph.face(face), True)
-    if kind == CYLINDER:
-        gp = surface.Cylinder()
-        slope, radius0, radius_rate = 1.0, gp.Radius(), 0.0
-    else:
-        gp = surface.Cone()
-        slope = math.cos(gp.SemiAngle())
-        radius0, radius_rate = gp.RefRadius(), math.sin(gp.SemiAngle())
-    position = gp.Position()
-    location = np.array(position.Location().Coord())
-    direction = float(np.dot(np.array(position.Direction().Coord()), stack.axis))
-    base = float(np.dot(location - stack.origin, stack.axis))
+    surface = revolution_surface(graph, face)
+    slope, radius0, radius_rate = surface.axial_per_v, surface.ref_radius, surface.radius_per_v
+    direction = float(np.dot(surface.direction, stack.axis))
+    base = float(np.dot(surface.location - stack.origin, stack.axis))
     ends = [(base + v * slope * direction, radius0 + v * radius_rate) for v in (vmin, vmax)]
     bore = BoreFace(face, edge_v, ((vmin, ends[0][0]), (vmax, ends[1][0])))
     ends.sort()
@@ -205,7 +195,6 @@ def _merge(segments: list[Segment], tol: float) -> list[Segment]:
 
 
 def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
-    graph = topology.graph
     tol = 100.0 * topology.length_tol
     segments = _merge([_segment(topology, f, stack) for f in stack.faces], tol)
     bores = [s for s in segments if s.kind != "plane"]

@@ -21,13 +21,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from OCP.BRepTools import BRepTools
 
 from ..disjoint_sets import DisjointSets
 from .candidate import Candidate
-from .measure import extent_along, face_outline, face_vertices, oriented_extent, unit
+from ..geometry.measure import extent_along, face_outline, face_vertices, oriented_extent, unit, uv_bounds
 from .taxonomy import PASSAGE_BY_SIDES, POCKET_BY_SIDES
-from .topology import (
+from ..geometry.topology import (
     ANGLE_TOL,
     CONCAVE,
     CONE,
@@ -407,7 +406,7 @@ def _round_ends(topology: PartTopology, rounds: list[int]) -> list[list[int]]:
     for group in groups:
         span = 0.0
         for face in group:
-            umin, umax, _, _ = BRepTools.UVBounds_s(topology.graph.face(face))
+            umin, umax, _, _ = uv_bounds(topology.graph, face)
             span += umax - umin
         if np.degrees(span) > 179.0:
             ends.append(group)

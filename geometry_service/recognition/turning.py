@@ -21,12 +21,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from OCP.BRepAdaptor import BRepAdaptor_Surface
-from OCP.BRepTools import BRepTools
 
 from .candidate import Candidate
-from .measure import face_vertices, unit
-from .topology import (
+from ..geometry.measure import face_vertices, revolution_surface, unit, uv_bounds
+from ..geometry.topology import (
     ANGLE_TOL,
     CIRCLE,
     CONCAVE,
@@ -252,17 +250,11 @@ class TurningAnalysis:
 
     def _range(self, face: int) -> tuple[float, float]:
         """Axial extent of a coaxial cylinder or cone, exact from its v range."""
-        graph = self.topology.graph
-        surface = BRepAdaptor_Surface(graph.face(face), True)
-        _, _, vmin, vmax = BRepTools.UVBounds_s(graph.face(face))
-        if graph.face_surface_type[face] == CYLINDER:
-            gp, slope = surface.Cylinder(), 1.0
-        else:
-            gp = surface.Cone()
-            slope = math.cos(gp.SemiAngle())
-        position = gp.Position()
-        base = self.position(np.array(position.Location().Coord()))
-        sense = float(np.dot(np.array(position.Direction().Coord()), self.axis))
+        _, _, vmin, vmax = uv_bounds(self.topology.graph, face)
+        surface = revolution_surface(self.topology.graph, face)
+        base = self.position(surface.location)
+        sense = float(np.dot(surface.direction, self.axis))
+        slope = surface.axial_per_v
         a, b = base + vmin * slope * sense, base + vmax * slope * sense
         return (a, b) if a <= b else (b, a)
 
@@ -273,16 +265,14 @@ class TurningAnalysis:
         return float(np.linalg.norm(radial, axis=1).max()) if len(points) else 0.0
 
     def _taper(self, face: int) -> dict:
-        graph = self.topology.graph
-        surface = BRepAdaptor_Surface(graph.face(face), True)
-        cone = surface.Cone()
-        _, _, vmin, vmax = BRepTools.UVBounds_s(graph.face(face))
+        cone = revolution_surface(self.topology.graph, face)
+        _, _, vmin, vmax = uv_bounds(self.topology.graph, face)
         start, end = self._range(face)
-        r1 = cone.RefRadius() + vmin * math.sin(cone.SemiAngle())
-        r2 = cone.RefRadius() + vmax * math.sin(cone.SemiAngle())
+        r1 = cone.ref_radius + vmin * cone.radius_per_v
+        r2 = cone.ref_radius + vmax * cone.radius_per_v
         return {
-            "half_angle_deg": math.degrees(abs(cone.SemiAngle())),
-            "included_angle_deg": 2.0 * math.degrees(abs(cone.SemiAngle())),
+            "half_angle_deg": math.degrees(abs(cone.semi_angle)),
+            "included_angle_deg": 2.0 * math.degrees(abs(cone.semi_angle)),
             "length": end - start,
             "diameter_large": 2.0 * max(r1, r2),
             "diameter_small": 2.0 * min(r1, r2),

@@ -26,7 +26,7 @@ from OCP.gp import gp_Pnt2d
 from OCP.TopAbs import TopAbs_IN, TopAbs_ON
 from OCP.TopoDS import TopoDS_Compound, TopoDS_Face
 
-from ..geometry.brep_graph import BRepGraph
+from .brep_graph import BRepGraph
 from .topology import CIRCLE, LINE, SPHERE, TORUS, PartTopology
 
 _CIRCLE_SAMPLES = 9

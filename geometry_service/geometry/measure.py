@@ -9,19 +9,60 @@ convex hull), which is exact for straight-sided floors.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from OCP.Bnd import Bnd_Box2d
 from OCP.BndLib import BndLib_Add2dCurve
-from OCP.BRepAdaptor import BRepAdaptor_Curve2d
+from OCP.BRepAdaptor import BRepAdaptor_Curve2d, BRepAdaptor_Surface
 from OCP.BRepTools import BRepTools
 
-from ..geometry.brep_graph import CURVE_TYPES
+from .brep_graph import CURVE_TYPES, SURFACE_TYPES, BRepGraph
 from .topology import PartTopology
 
 _FEW_POINTS = 200  # below this the monotone chain beats numpy's per-call cost
 _FEW_CORNERS = 24  # and below this plain Python beats numpy for the calipers
 _ANALYTIC_EDGES = (CURVE_TYPES.index("line"), CURVE_TYPES.index("circle"))
+
+
+@dataclass(frozen=True)
+class RevolutionSurface:
+    """A cylinder or a cone as OCCT parametrises it: ``v`` runs along the axis
+    from ``location``, where the radius is ``ref_radius``."""
+
+    location: np.ndarray  # (3,)
+    direction: np.ndarray  # (3,) unit, the sense v grows in
+    ref_radius: float
+    semi_angle: float  # signed, radians; 0 for a cylinder
+
+    @property
+    def axial_per_v(self) -> float:
+        return math.cos(self.semi_angle)
+
+    @property
+    def radius_per_v(self) -> float:
+        return math.sin(self.semi_angle)
+
+
+def revolution_surface(graph: BRepGraph, face_id: int) -> RevolutionSurface:
+    """The exact frame of a cylindrical or conical face (the graph keeps the half
+    angle unsigned, and a cone's sense of v is in the sign)."""
+    surface = BRepAdaptor_Surface(graph.face(face_id), True)
+    if SURFACE_TYPES[graph.face_surface_type[face_id]] == "cylinder":
+        gp, semi_angle = surface.Cylinder(), 0.0
+        ref_radius = gp.Radius()
+    else:
+        gp = surface.Cone()
+        semi_angle, ref_radius = gp.SemiAngle(), gp.RefRadius()
+    position = gp.Position()
+    return RevolutionSurface(
+        np.array(position.Location().Coord()), np.array(position.Direction().Coord()), ref_radius, semi_angle
+    )
+
+
+def uv_bounds(graph: BRepGraph, face_id: int) -> tuple[float, float, float, float]:
+    """(umin, umax, vmin, vmax) of a face in its surface's parameters."""
+    return BRepTools.UVBounds_s(graph.face(face_id))
 
 
 def face_vertices(topology: PartTopology, face_ids: list[int]) -> np.ndarray:

@@ -16,7 +16,7 @@ from OCP.BRepTools import BRepTools
 from OCP.TopAbs import TopAbs_EDGE
 from OCP.TopExp import TopExp, TopExp_Explorer
 
-from ..geometry.brep_graph import CURVE_TYPES, SURFACE_TYPES, BRepGraph, Convexity
+from .brep_graph import CURVE_TYPES, SURFACE_TYPES, BRepGraph, Convexity
 
 PLANE = SURFACE_TYPES.index("plane")
 CYLINDER = SURFACE_TYPES.index("cylinder")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..geometry.brep_graph import BRepGraph
+from .brep_graph import BRepGraph
 from .measure import min_area_rectangle, plane_basis
 from .outline import PartOutline, bulge_points
 from .topology import CONE, CYLINDER, PLANE, PartTopology
