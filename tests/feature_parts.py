@@ -289,6 +289,41 @@ def stepped_shaft() -> TopoDS_Shape:
     return revolve(SHAFT)
 
 
+# (radius, z) half profile of a 30 mm bar 80 long: a groove 0.5 deep cut
+# beside the shoulder of a 24 mm step at z=42, so that the step took the
+# groove's far wall: the groove runs z 40..42 at 29 mm.
+GROOVE_BESIDE_STEP = [
+    (0, 0),
+    (15, 0),
+    (15, 40),
+    (14.5, 40),
+    (14.5, 42),
+    (12, 42),
+    (12, 80),
+    (0, 80),
+]
+
+
+def groove_beside_step() -> TopoDS_Shape:
+    return revolve(GROOVE_BESIDE_STEP)
+
+
+# The same bar turned as a staircase: 27 mm (1.5 deep) z 40..60, 24 mm to z=80.
+STAIRCASE = [(0, 0), (15, 0), (15, 40), (13.5, 40), (13.5, 60), (12, 60), (12, 80), (0, 80)]
+
+
+def staircase_shaft() -> TopoDS_Shape:
+    return revolve(STAIRCASE)
+
+
+def pocket_through_bar_rim(depth: float = 2.0) -> TopoDS_Shape:
+    """A 20 mm bar 40 long about Z with a pocket milled into its end face
+    (z=40) ``depth`` deep: x 6..10 and beyond, y -3..3, so that the bar's
+    round outside clips the pocket's outer side: floor, three walls."""
+    bar = revolve([(0, 0), (10, 0), (10, 40), (0, 40)])
+    return cut(bar, box_at(6, -3, 40 - depth, 10, 6, depth + AIR))
+
+
 def cross_drilled_shaft(diameter: float = 5.0, depth: float = 12.0) -> TopoDS_Shape:
     """A 20 mm bar 60 long about Z with a radial blind hole drilled from +Y at
     z=30, ``depth`` deep: 2 mm past the centre line."""

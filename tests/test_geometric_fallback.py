@@ -51,6 +51,9 @@ ALL_PARTS = [
     fp.rotated_block,
     pb.turned_shaft,
     fp.stepped_shaft,
+    fp.groove_beside_step,
+    fp.staircase_shaft,
+    fp.pocket_through_bar_rim,
     fp.flanged_bushing,
     fp.cross_drilled_shaft,
 ]
@@ -442,6 +445,41 @@ def test_shaft_with_steps_groove_and_taper(recognize):
         pytest.approx((30.0, 39.0, 50.0), abs=TOL),
     ]
     assert close(result.part_parameters["bar_diameter"], 40.0)
+
+
+def test_groove_cut_beside_a_step_is_a_groove(recognize):
+    result = recognize(fp.groove_beside_step)
+    assert result.part_type == "rotational"
+    assert kinds(result) == {"turned_diameter": 1, "groove": 1}
+    groove = only(result, "groove")
+    assert len(groove.face_ids) == 2  # its floor and the one wall the step left
+    p = groove.parameters
+    assert p["beside_step"] and close(p["diameter"], 29.0) and close(p["depth"], 0.5)
+    assert close(p["width"], 2.0) and close(p["axial_start"], 40.0) and close(p["axial_end"], 42.0)
+    assert turned_diameters(result, "diameter", "axial_start", "depth") == [
+        pytest.approx((24.0, 42.0, 3.0), abs=TOL)
+    ]
+
+
+def test_staircase_levels_are_turned_diameters(recognize):
+    result = recognize(fp.staircase_shaft)
+    assert kinds(result) == {"turned_diameter": 2}
+    assert turned_diameters(result, "diameter", "axial_start", "axial_end") == [
+        pytest.approx((24.0, 60.0, 80.0), abs=TOL),
+        pytest.approx((27.0, 40.0, 60.0), abs=TOL),
+    ]
+
+
+def test_pocket_clipped_by_the_bars_outside_is_an_open_pocket(recognize):
+    result = recognize(fp.pocket_through_bar_rim)
+    assert result.part_type == "mixed"
+    assert kinds(result) == {"rectangular_pocket": 1}
+    pocket = only(result, "rectangular_pocket")
+    p = pocket.parameters
+    assert pocket.subtype == "open" and len(p["wall_faces"]) == 3
+    assert close(p["depth"], 2.0) and vec_close(p["tool_access_direction"], [0, 0, 1])
+    # the disc of radius 10 where x >= 6 and |y| <= 3
+    assert close(p["floor_area"], 3 * math.sqrt(91) + 100 * math.asin(0.3) - 36)
 
 
 def test_flanged_bushing_is_turned_with_cross_holes(recognize):
