@@ -194,6 +194,25 @@ def chamfered_rounded_pocket(chamfer: float = 1.0) -> TopoDS_Shape:
     return maker.Shape()
 
 
+def pocket_with_island(floor_fillet: float = 0.0) -> TopoDS_Shape:
+    """A closed pocket 60 x 40 x 10 deep (x 20..80, y 10..50, floor z=20) with
+    5 mm corner radii and a 10 x 10 island standing to the top at its centre
+    (x 45..55, y 25..35); with ``floor_fillet``, every edge round the floor
+    (walls and island) is rounded that much."""
+    cavity = fillet_vertical_edges(box_at(20, 10, 20, 60, 40, 10 + AIR), 5.0)
+    part = cut(block(), cut(cavity, box_at(45, 25, 19, 10, 10, 12)))
+    if not floor_fillet:
+        return part
+    fillet = BRepFilletAPI_MakeFillet(part)
+    for edge in edges_where(part, lambda a, b: abs(a[2] - 20) < 1e-9 and abs(b[2] - 20) < 1e-9):
+        fillet.Add(floor_fillet, edge)
+    return fillet.Shape()
+
+
+def pocket_with_island_and_floor_fillets() -> TopoDS_Shape:
+    return pocket_with_island(floor_fillet=2.0)
+
+
 def circular_end_pocket(length=40.0, width=12.0, depth=5.0) -> TopoDS_Shape:
     """Block with an obround pocket (straight sides, half-round ends) along X,
     centred at (50, 30); ``length`` is overall, end to end."""

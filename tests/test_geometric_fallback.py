@@ -43,6 +43,8 @@ ALL_PARTS = [
     fp.rounded_pocket,
     fp.chamfered_rounded_pocket,
     fp.circular_end_pocket,
+    fp.pocket_with_island,
+    fp.pocket_with_island_and_floor_fillets,
     pb.box_with_slot,
     fp.blind_slot,
     pb.box_with_step,
@@ -336,6 +338,34 @@ def test_chamfer_run_round_a_rounded_pocket(recognize):
     pocket = only(result, "rectangular_pocket").parameters
     assert close(pocket["depth"], 10.0) and close(pocket["min_corner_radius"], 3.0)
     assert close(pocket["length"], 40.0) and close(pocket["width"], 20.0)
+
+
+def test_closed_pocket_with_an_island_is_one_pocket(recognize):
+    result = recognize(fp.pocket_with_island)
+    assert kinds(result) == {"rectangular_pocket": 1, "boss": 1}
+    pocket, boss = only(result, "rectangular_pocket"), only(result, "boss")
+    p = pocket.parameters
+    assert pocket.subtype == "closed" and close(p["depth"], 10.0)
+    assert close(p["length"], 60.0) and close(p["width"], 40.0) and close(p["min_corner_radius"], 5.0)
+    assert close(p["floor_area"], 60 * 40 - (4 - math.pi) * 25 - 100)  # corners and island off
+    assert sorted(p["island_faces"]) == sorted(boss.parameters["wall_faces"])
+    assert len(p["island_faces"]) == 4 and len(p["wall_faces"]) == 8
+    b = boss.parameters
+    assert b["inside_cut"] and close(b["height"], 10.0)
+    assert close(b["length"], 10.0) and close(b["width"], 10.0) and b["floor_face"] == p["floor_face"]
+
+
+def test_floor_fillets_stay_with_the_pocket_and_its_island(recognize):
+    result = recognize(fp.pocket_with_island_and_floor_fillets)
+    assert kinds(result) == {"rectangular_pocket": 1, "boss": 1}
+    pocket, boss = only(result, "rectangular_pocket"), only(result, "boss")
+    p = pocket.parameters
+    assert close(p["depth"], 10.0) and close(p["min_corner_radius"], 5.0)
+    assert close(p["floor_fillet_radius"], 2.0)
+    assert boss.parameters["inside_cut"] and close(boss.parameters["height"], 10.0)
+    # 32 faces: the block's six and the island's top are stock, the rest the two features
+    assert len(result.face_labels) == 32 and result.face_labels.count(STOCK) == 7
+    assert len(pocket.face_ids) == 17 and len(boss.face_ids) == 8
 
 
 def test_circular_end_pocket(recognize):

@@ -315,9 +315,11 @@ def _classify(
         walls = [f for f in walls if f not in boss_faces]
         tops = _boss_tops(topology, boss_faces, graph.face_axis[floor], setting.free)
         boss_floor = floor_faces if not outer_walls else []
-        found.append(_boss(topology, floor, boss_floor, boss_faces, tops))
+        boss = _boss(topology, floor, boss_floor, boss_faces, tops)
+        found.append(boss)
         if not outer_walls:
             return found
+        boss.parameters["inside_cut"] = True
 
     floor_normal = graph.face_axis[floor]
     planar = [
@@ -381,6 +383,8 @@ def _classify(
     ]
     if fillets:
         params["floor_fillet_radius"] = min(float(graph.face_radius[f]) for f in fillets)
+    if found:
+        params["island_faces"] = found[0].parameters["wall_faces"]
     found.append(Candidate(kind, floor_faces + walls, params, subtype))
     return found
 
