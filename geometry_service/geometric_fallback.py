@@ -65,7 +65,11 @@ def recognize_features(
     claim(recognize_holes(topology, free))
     claim(recognize_chamfers(topology, free))
     claim(recognize_rounds(topology, free))
-    claim(recognize_depressions(topology, free, block.axes, turning.axis))
+    claim(
+        recognize_depressions(
+            topology, free, block.axes, turning.axis, turned=turning.part_type != "prismatic"
+        )
+    )
     claim(recognize_concave_rounds(topology, free))
     if turning.part_type != "prismatic":
         turning.mark_cross_features(candidates)

@@ -194,6 +194,25 @@ def chamfered_rounded_pocket(chamfer: float = 1.0) -> TopoDS_Shape:
     return maker.Shape()
 
 
+def pocket_with_island(floor_fillet: float = 0.0) -> TopoDS_Shape:
+    """A closed pocket 60 x 40 x 10 deep (x 20..80, y 10..50, floor z=20) with
+    5 mm corner radii and a 10 x 10 island standing to the top at its centre
+    (x 45..55, y 25..35); with ``floor_fillet``, every edge round the floor
+    (walls and island) is rounded that much."""
+    cavity = fillet_vertical_edges(box_at(20, 10, 20, 60, 40, 10 + AIR), 5.0)
+    part = cut(block(), cut(cavity, box_at(45, 25, 19, 10, 10, 12)))
+    if not floor_fillet:
+        return part
+    fillet = BRepFilletAPI_MakeFillet(part)
+    for edge in edges_where(part, lambda a, b: abs(a[2] - 20) < 1e-9 and abs(b[2] - 20) < 1e-9):
+        fillet.Add(floor_fillet, edge)
+    return fillet.Shape()
+
+
+def pocket_with_island_and_floor_fillets() -> TopoDS_Shape:
+    return pocket_with_island(floor_fillet=2.0)
+
+
 def circular_end_pocket(length=40.0, width=12.0, depth=5.0) -> TopoDS_Shape:
     """Block with an obround pocket (straight sides, half-round ends) along X,
     centred at (50, 30); ``length`` is overall, end to end."""
@@ -287,6 +306,41 @@ SHAFT = [
 
 def stepped_shaft() -> TopoDS_Shape:
     return revolve(SHAFT)
+
+
+# (radius, z) half profile of a 30 mm bar 80 long: a groove 0.5 deep cut
+# beside the shoulder of a 24 mm step at z=42, so that the step took the
+# groove's far wall: the groove runs z 40..42 at 29 mm.
+GROOVE_BESIDE_STEP = [
+    (0, 0),
+    (15, 0),
+    (15, 40),
+    (14.5, 40),
+    (14.5, 42),
+    (12, 42),
+    (12, 80),
+    (0, 80),
+]
+
+
+def groove_beside_step() -> TopoDS_Shape:
+    return revolve(GROOVE_BESIDE_STEP)
+
+
+# The same bar turned as a staircase: 27 mm (1.5 deep) z 40..60, 24 mm to z=80.
+STAIRCASE = [(0, 0), (15, 0), (15, 40), (13.5, 40), (13.5, 60), (12, 60), (12, 80), (0, 80)]
+
+
+def staircase_shaft() -> TopoDS_Shape:
+    return revolve(STAIRCASE)
+
+
+def pocket_through_bar_rim(depth: float = 2.0) -> TopoDS_Shape:
+    """A 20 mm bar 40 long about Z with a pocket milled into its end face
+    (z=40) ``depth`` deep: x 6..10 and beyond, y -3..3, so that the bar's
+    round outside clips the pocket's outer side: floor, three walls."""
+    bar = revolve([(0, 0), (10, 0), (10, 40), (0, 40)])
+    return cut(bar, box_at(6, -3, 40 - depth, 10, 6, depth + AIR))
 
 
 def cross_drilled_shaft(diameter: float = 5.0, depth: float = 12.0) -> TopoDS_Shape:

@@ -11,7 +11,10 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
+from OCP.BRepBuilderAPI import BRepBuilderAPI_Transform
+from OCP.gp import gp_Quaternion, gp_Trsf, gp_Vec
 
 from geometry_service.features import STOCK
 from geometry_service.geometric_fallback import recognize_features
@@ -40,6 +43,8 @@ ALL_PARTS = [
     fp.rounded_pocket,
     fp.chamfered_rounded_pocket,
     fp.circular_end_pocket,
+    fp.pocket_with_island,
+    fp.pocket_with_island_and_floor_fillets,
     pb.box_with_slot,
     fp.blind_slot,
     pb.box_with_step,
@@ -51,6 +56,9 @@ ALL_PARTS = [
     fp.rotated_block,
     pb.turned_shaft,
     fp.stepped_shaft,
+    fp.groove_beside_step,
+    fp.staircase_shaft,
+    fp.pocket_through_bar_rim,
     fp.flanged_bushing,
     fp.cross_drilled_shaft,
 ]
@@ -126,6 +134,29 @@ def test_features_answer_in_the_common_shape_and_cover_every_face(recognize, bui
         else:
             assert face in result.features[owner].face_ids
             assert result.features[owner].type == label
+
+
+@pytest.mark.parametrize("builder", ALL_PARTS, ids=lambda b: b.__name__)
+def test_rules_answer_alike_on_the_part_turned_and_moved(tmp_path, builder):
+    """The rules judge shapes, not placements: the same part under a random
+    rotation and shift (exact, so faces keep their order) gets the same
+    label on every face and the same features."""
+    rng = np.random.default_rng(ALL_PARTS.index(builder))
+    quaternion = rng.normal(size=4)
+    quaternion /= np.linalg.norm(quaternion)
+    move = gp_Trsf()
+    move.SetTranslation(gp_Vec(*rng.uniform(-50.0, 50.0, 3)))
+    turn = gp_Trsf()
+    turn.SetRotation(gp_Quaternion(*quaternion))
+    move.Multiply(turn)
+    part = builder()
+    placed = build_graph(read_cad(pb.write_step(part, tmp_path / "placed.step")))
+    shape = BRepBuilderAPI_Transform(part, move, True).Shape()
+    graph = build_graph(read_cad(pb.write_step(shape, tmp_path / "turned.step")))
+    assert graph.face_area == pytest.approx(placed.face_area, rel=1e-9)  # the same faces, in order
+    result, turned = recognize_features(placed), recognize_features(graph)
+    assert turned.face_labels == result.face_labels
+    assert kinds(turned) == kinds(result)
 
 
 def test_plain_block_is_all_stock(recognize):
@@ -309,6 +340,34 @@ def test_chamfer_run_round_a_rounded_pocket(recognize):
     assert close(pocket["length"], 40.0) and close(pocket["width"], 20.0)
 
 
+def test_closed_pocket_with_an_island_is_one_pocket(recognize):
+    result = recognize(fp.pocket_with_island)
+    assert kinds(result) == {"rectangular_pocket": 1, "boss": 1}
+    pocket, boss = only(result, "rectangular_pocket"), only(result, "boss")
+    p = pocket.parameters
+    assert pocket.subtype == "closed" and close(p["depth"], 10.0)
+    assert close(p["length"], 60.0) and close(p["width"], 40.0) and close(p["min_corner_radius"], 5.0)
+    assert close(p["floor_area"], 60 * 40 - (4 - math.pi) * 25 - 100)  # corners and island off
+    assert sorted(p["island_faces"]) == sorted(boss.parameters["wall_faces"])
+    assert len(p["island_faces"]) == 4 and len(p["wall_faces"]) == 8
+    b = boss.parameters
+    assert b["inside_cut"] and close(b["height"], 10.0)
+    assert close(b["length"], 10.0) and close(b["width"], 10.0) and b["floor_face"] == p["floor_face"]
+
+
+def test_floor_fillets_stay_with_the_pocket_and_its_island(recognize):
+    result = recognize(fp.pocket_with_island_and_floor_fillets)
+    assert kinds(result) == {"rectangular_pocket": 1, "boss": 1}
+    pocket, boss = only(result, "rectangular_pocket"), only(result, "boss")
+    p = pocket.parameters
+    assert close(p["depth"], 10.0) and close(p["min_corner_radius"], 5.0)
+    assert close(p["floor_fillet_radius"], 2.0)
+    assert boss.parameters["inside_cut"] and close(boss.parameters["height"], 10.0)
+    # 32 faces: the block's six and the island's top are stock, the rest the two features
+    assert len(result.face_labels) == 32 and result.face_labels.count(STOCK) == 7
+    assert len(pocket.face_ids) == 17 and len(boss.face_ids) == 8
+
+
 def test_circular_end_pocket(recognize):
     result = recognize(fp.circular_end_pocket)
     assert kinds(result) == {"circular_end_pocket": 1}
@@ -442,6 +501,41 @@ def test_shaft_with_steps_groove_and_taper(recognize):
         pytest.approx((30.0, 39.0, 50.0), abs=TOL),
     ]
     assert close(result.part_parameters["bar_diameter"], 40.0)
+
+
+def test_groove_cut_beside_a_step_is_a_groove(recognize):
+    result = recognize(fp.groove_beside_step)
+    assert result.part_type == "rotational"
+    assert kinds(result) == {"turned_diameter": 1, "groove": 1}
+    groove = only(result, "groove")
+    assert len(groove.face_ids) == 2  # its floor and the one wall the step left
+    p = groove.parameters
+    assert p["beside_step"] and close(p["diameter"], 29.0) and close(p["depth"], 0.5)
+    assert close(p["width"], 2.0) and close(p["axial_start"], 40.0) and close(p["axial_end"], 42.0)
+    assert turned_diameters(result, "diameter", "axial_start", "depth") == [
+        pytest.approx((24.0, 42.0, 3.0), abs=TOL)
+    ]
+
+
+def test_staircase_levels_are_turned_diameters(recognize):
+    result = recognize(fp.staircase_shaft)
+    assert kinds(result) == {"turned_diameter": 2}
+    assert turned_diameters(result, "diameter", "axial_start", "axial_end") == [
+        pytest.approx((24.0, 60.0, 80.0), abs=TOL),
+        pytest.approx((27.0, 40.0, 60.0), abs=TOL),
+    ]
+
+
+def test_pocket_clipped_by_the_bars_outside_is_an_open_pocket(recognize):
+    result = recognize(fp.pocket_through_bar_rim)
+    assert result.part_type == "mixed"
+    assert kinds(result) == {"rectangular_pocket": 1}
+    pocket = only(result, "rectangular_pocket")
+    p = pocket.parameters
+    assert pocket.subtype == "open" and len(p["wall_faces"]) == 3
+    assert close(p["depth"], 2.0) and vec_close(p["tool_access_direction"], [0, 0, 1])
+    # the disc of radius 10 where x >= 6 and |y| <= 3
+    assert close(p["floor_area"], 3 * math.sqrt(91) + 100 * math.asin(0.3) - 36)
 
 
 def test_flanged_bushing_is_turned_with_cross_holes(recognize):

@@ -48,11 +48,13 @@ class Setting:
     """What every cut of one part is judged against: the stock's axes (a step
     square to them is rectangular, else slanted), the faces still free (a
     boss's top) and the turning axis of a turned part (a pocket milled into
-    it faces away from that axis)."""
+    it faces away from that axis), with whether the part is turned (its
+    outside about that axis is the bar's, and can clip a pocket)."""
 
     stock_axes: np.ndarray
     free: np.ndarray
     turning_axis: np.ndarray | None = None
+    turned: bool = False
 
 
 @dataclass
@@ -68,9 +70,10 @@ def recognize_depressions(
     free: np.ndarray,
     stock_axes: np.ndarray,
     turning_axis: np.ndarray | None = None,
+    turned: bool = False,
 ) -> list[Candidate]:
     """Classify every concave-connected component of the free faces."""
-    setting = Setting(stock_axes, free, turning_axis)
+    setting = Setting(stock_axes, free, turning_axis, turned)
     found: list[Candidate] = []
     claimed: set[int] = set()
     # Largest first, so that a boss claims its top before the top is seen alone.
@@ -311,9 +314,11 @@ def _classify(
         walls = [f for f in walls if f not in boss_faces]
         tops = _boss_tops(topology, boss_faces, graph.face_axis[floor], setting.free)
         boss_floor = floor_faces if not outer_walls else []
-        found.append(_boss(topology, floor, boss_floor, boss_faces, tops))
+        boss = _boss(topology, floor, boss_floor, boss_faces, tops)
+        found.append(boss)
         if not outer_walls:
             return found
+        boss.parameters["inside_cut"] = True
 
     floor_normal = graph.face_axis[floor]
     planar = [
@@ -333,12 +338,13 @@ def _classify(
     ends = _round_ends(topology, rounds)
     through = _opposite_pair(topology, open_sides)
 
-    if not open_sides:
+    if not _real_openings(topology, open_sides, setting):
         if ends and sides == 2:
             kind = "circular_end_pocket"
         else:
-            kind = POCKET_BY_SIDES.get(sides, "rectangular_pocket")
-        subtype = "closed"
+            # Where the outside clipped the outline, the clipped side stands for a wall.
+            kind = POCKET_BY_SIDES.get(sides + bool(open_sides), "rectangular_pocket")
+        subtype = "closed" if not open_sides else "open"
     elif through:
         if sides == 1 and not rounds:
             aligned = _axis_aligned(topology, floor_normal, setting.stock_axes) and _axis_aligned(
@@ -376,8 +382,32 @@ def _classify(
     ]
     if fillets:
         params["floor_fillet_radius"] = min(float(graph.face_radius[f]) for f in fillets)
+    if found:
+        params["island_faces"] = found[0].parameters["wall_faces"]
     found.append(Candidate(kind, floor_faces + walls, params, subtype))
     return found
+
+
+def _real_openings(topology: PartTopology, open_sides: set[int], setting: Setting) -> set[int]:
+    """The faces a cut's floor runs out onto that make it open: not a hole
+    that pierces the floor's edge (a bore through a pocket's floor), nor on a
+    turned part the turned outside (a surface of revolution about the turning
+    axis: a pocket whose outline the bar's round surface or its rounded
+    shoulder clipped, where a slot runs out through a flat side it was cut
+    from)."""
+    graph = topology.graph
+
+    def clipping(face: int) -> bool:
+        kind = graph.face_surface_type[face]
+        if kind in (CYLINDER, CONE) and topology.inward(face):
+            return True
+        return (
+            setting.turned
+            and kind in (CYLINDER, CONE, TORUS)
+            and topology.parallel(graph.face_axis[face], setting.turning_axis)
+        )
+
+    return {f for f in open_sides if not clipping(f)}
 
 
 def _parallel_planes(topology: PartTopology, planes: list[list[int]]) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,9 +38,25 @@ from ..geometry.topology import (
     PartTopology,
 )
 
+# A level of the outside profile that neither reaches the bar's end nor is
+# walled on both sides is a groove beside a step when it lies less than this
+# far below the turned diameter behind it, a turned diameter (a step of a
+# staircase) otherwise. Grooves and relief undercuts are shallow (DIN 509
+# undercuts are 0.1-0.5 mm deep; the TurningMilling grooves 0.4-0.8 mm) and
+# shoulders of turned diameters deeper (0.8-1.5 mm there).
+SHOULDER_GROOVE_DEPTH_MM = 0.8
 MIXED_OUTSIDE_SHARE = 0.3  # turned outside area over all area that makes a part "mixed"
 # ...or, where the bar's surface is the part's widest reach (a disc, a washer),
 # the share of all area that lies on the axis (including faced ends).
+
+
+class _Level(NamedTuple):
+    """One outside cylinder of the turned profile: its axial span and radius."""
+
+    start: float
+    end: float
+    radius: float
+    face: int
 
 
 @dataclass
@@ -74,6 +91,7 @@ class TurningAnalysis:
             for f in np.flatnonzero(free & self.coaxial)
             if graph.face_surface_type[f] == CYLINDER and not topology.inward(int(f))
         ]
+        grooves = self._groove_faces()
         for face in sorted(outside, key=lambda f: self._range(f)[0]):
             start, end = self._range(face)
             radius = float(graph.face_radius[face])
@@ -87,10 +105,12 @@ class TurningAnalysis:
                 "cylinder_face": face,
                 "shoulder_faces": sorted(walls),
             }
-            if self._recessed(start, end, radius):
+            if face in grooves:
                 outer = [self._outer_radius(w) for w in walls] or [self._rim_radius(start, end, radius)]
                 width = self._width(walls) if len(walls) >= 2 else end - start
                 params.update(width=width, depth=min(outer) - radius)
+                if not all(self._rises(start, end, radius)):
+                    params["beside_step"] = True
                 found.append(Candidate("groove", [face] + walls, params, "external"))
             else:
                 params["depth"] = self.max_radius - radius
@@ -200,13 +220,56 @@ class TurningAnalysis:
                 )
         return sorted(set(walls)), blends
 
-    def _recessed(self, start: float, end: float, radius: float) -> bool:
-        """A groove: the outside rises above ``radius`` on both sides of [start, end]
-        (however many grooves nest inside it); a turned diameter runs out to an end."""
+    def _groove_faces(self) -> set[int]:
+        """The outside cylinders that are grooves, the rest being turned diameters.
+
+        The outside profile is a staircase down to each end of the bar with
+        grooves cut into it. A level walled on both sides is a groove; one
+        that runs on at its own radius to the bar's end is a step. A level
+        between a higher one behind and a lower one toward the end is either
+        a step of the staircase or a groove cut beside the next step, whose
+        far wall that deeper step took away: it is a groove when it lies less
+        than SHOULDER_GROOVE_DEPTH_MM below the turned diameter behind it.
+        Levels are judged from the outermost in, so that a groove beside a
+        step is measured from the turned diameter it was cut into, never
+        from another groove.
+        """
+        tol = 100.0 * self.topology.length_tol
+        levels = [
+            _Level(e["axial_start"], e["axial_end"], e["diameter"] / 2.0, e["face"])
+            for e in self.profile
+            if e["kind"] == "cylinder"
+        ]
+        grooves: set[int] = set()
+        undecided: list[tuple[_Level, list[_Level]]] = []
+        for level in levels:
+            left, right = self._rises(level.start, level.end, level.radius)
+            if left and right:
+                grooves.add(level.face)
+            elif left or right:
+                # The bar's end lies ahead, on the side that does not rise.
+                after = [lv for lv in levels if lv.start >= level.end - tol]
+                before = [lv for lv in levels if lv.end <= level.start + tol]
+                ahead, behind = (after, before) if left else (before, after)
+                behind = [lv for lv in behind if lv.radius > level.radius + tol]
+                # Nearest first, both ways.
+                ahead.sort(key=lambda lv: lv.start if left else -lv.end)
+                behind.sort(key=lambda lv: -lv.end if left else lv.start)
+                if ahead and abs(ahead[-1].radius - level.radius) > tol:
+                    undecided.append((level, behind))
+        for level, behind in sorted(undecided, key=lambda u: -u[0].radius):
+            shoulder = next((lv.radius for lv in behind if lv.face not in grooves), self.max_radius)
+            if shoulder - level.radius < SHOULDER_GROOVE_DEPTH_MM:
+                grooves.add(level.face)
+        return grooves
+
+    def _rises(self, start: float, end: float, radius: float) -> tuple[bool, bool]:
+        """Whether the outside rises above ``radius`` before [start, end] and
+        after it (however many grooves nest inside)."""
         tol = 100.0 * self.topology.length_tol
         left = any(s <= start + tol and r > radius + tol for s, _, r in self._spans())
         right = any(e >= end - tol and r > radius + tol for _, e, r in self._spans())
-        return left and right
+        return left, right
 
     def _spans(self) -> list[tuple[float, float, float]]:
         """(start, end, largest radius) of every outside turned face."""
@@ -218,17 +281,18 @@ class TurningAnalysis:
         return self._outside_spans
 
     def _rim_radius(self, start: float, end: float, radius: float) -> float:
-        """The lower of the two outside radii met next to either side of [start, end], above ``radius``.
+        """The lower of the outside radii met next to [start, end] on the sides where
+        the outside rises above ``radius`` (the nearest span of each such side).
 
-        The sides are the spans :meth:`_recessed` found rising above ``radius``
-        (the nearest of each), so a recessed face always has both: a span that
-        starts before the groove but ends inside its walls' tolerance once left
-        one side empty, and ``min`` raised on a real part.
+        A groove beside a step rises on one side only, and a span may start before
+        the groove yet end inside its walls' tolerance: taking both sides blindly
+        left one empty, and ``min`` raised on a real part.
         """
         tol = 100.0 * self.topology.length_tol
         left = [(e, r) for s, e, r in self._spans() if s <= start + tol and r > radius + tol]
         right = [(s, r) for s, e, r in self._spans() if e >= end - tol and r > radius + tol]
-        return min(max(left)[1], min(right)[1])
+        nearest = ([max(left)[1]] if left else []) + ([min(right)[1]] if right else [])
+        return min(nearest, default=self.max_radius)
 
     def _width(self, walls: list[int]) -> float:
         positions = [self.position(self.topology.graph.face_sample_point[w]) for w in walls]
