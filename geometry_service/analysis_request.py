@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import ErrorType
+from .json_logging import correlation_scope
 from .mesh_settings import MeshSettings
 from .graceful_degradation import Tier, TierFailure
 
@@ -33,6 +34,7 @@ class AnalysisRequest:
     deadline: float | None = None  # epoch seconds
     include_mesh: bool = True
     safe_mode: bool = False
+    correlation_id: str | None = None  # the worker logs under it
 
 
 RULES_REQUESTED = TierFailure(
@@ -64,7 +66,8 @@ def analyze_in_worker(path: str, request: AnalysisRequest) -> dict:
     """The task a worker runs; imports the geometry code there, never in the caller."""
     from .part_analysis import analyze_file
 
-    return analyze_file(path, request)
+    with correlation_scope(request.correlation_id):
+        return analyze_file(path, request)
 
 
 def load_model_in_worker(path: str) -> str:

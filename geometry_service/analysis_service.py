@@ -11,7 +11,6 @@ and one JSON log line, so no request fails without trace.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 import time
@@ -34,6 +33,7 @@ from .dead_letter_queue import DeadLetterQueue, FailureRecord
 from .file_download import check_url_allowed, download_file
 from .errors import ErrorType, PermanentError, ServiceError, SystemicError, TransientError
 from .graceful_degradation import Tier
+from .json_logging import correlation_scope, log_event
 from .mesh_settings import MeshSettings
 from .metrics import ServiceMetrics
 from .public_answer import public_answer
@@ -151,8 +151,7 @@ class AnalysisService:
 
         def on_transition(name: str, old: BreakerState, new: BreakerState) -> None:
             metrics.breaker_transitions.labels(name, new.value).inc()
-            log.warning(json.dumps({"event": "breaker_transition", "breaker": name,
-                                    "from": old.value, "to": new.value}))
+            log_event(log, logging.WARNING, "breaker_transition", breaker=name, **{"from": old.value, "to": new.value})
 
         breakers = BreakerRegistry(settings, on_transition=on_transition)
         pool = pool or GeometryPool(
@@ -162,6 +161,7 @@ class AnalysisService:
                 task_timeout_s=settings.worker_task_timeout_s,
                 queue_limit=settings.queue_limit,
                 memory_limit_mb=settings.worker_memory_limit_mb,
+                log_level=settings.log_level,
             )
         )
         dlq = DeadLetterQueue.from_settings(settings, breakers, on_retry=_count_retry(metrics))
@@ -181,12 +181,12 @@ class AnalysisService:
             self.pool.warm_up()
         except Exception as exc:  # the service stays live and says why it is not ready
             self._startup_error = f"{type(exc).__name__}: {exc}"
-            log.error(json.dumps({"event": "pool_warm_up_failed", "error": self._startup_error}))
+            log_event(log, logging.ERROR, "pool_warm_up_failed", error=self._startup_error)
             return
         if self.model.present:
             self._check_model()
         self._ready.set()
-        log.info(json.dumps({"event": "ready", "workers": self.settings.worker_count}))
+        log_event(log, logging.INFO, "ready", workers=self.settings.worker_count)
 
     def _check_model(self) -> None:
         """Load the model in a worker once, so /health reports whether it really loads."""
@@ -195,7 +195,7 @@ class AnalysisService:
             self._model_error = None
         except Exception as exc:  # tier 1 will fail and the ladder answers from tier 2
             self._model_error = f"{type(exc).__name__}: {exc}"
-            log.error(json.dumps({"event": "model_load_failed", "error": self._model_error}))
+            log_event(log, logging.ERROR, "model_load_failed", error=self._model_error)
 
     @property
     def ready(self) -> bool:
@@ -205,7 +205,7 @@ class AnalysisService:
         """Stop taking analyses (SIGTERM): new requests get 503 at once while those
         in flight finish; :meth:`close` follows when they have."""
         self._draining.set()
-        log.info(json.dumps({"event": "draining"}))
+        log_event(log, logging.INFO, "draining")
 
     def close(self, timeout_s: float | None = None) -> None:
         """Stop taking work, let running analyses finish, flush the DLQ spool."""
@@ -216,7 +216,7 @@ class AnalysisService:
         budget = self.settings.request_budget_s if timeout_s is None else timeout_s
         self.pool.close(wait=True)
         result = self.dlq.close(flush=True, timeout_s=budget)
-        log.info(json.dumps({"event": "shutdown", "dlq_pending": result.pending if result else None}))
+        log_event(log, logging.INFO, "shutdown", dlq_pending=result.pending if result else None)
 
     # -- /analyze ------------------------------------------------------------
 
@@ -229,7 +229,12 @@ class AnalysisService:
     ) -> Answer:
         """Receive the file, analyze it and answer; never raises. ``rules_first``
         blocks tier 1 (the network) for this request, saying so in the answer."""
-        started = time.monotonic() if started is None else started
+        with correlation_scope(correlation_id):
+            return self._analyze(receive, correlation_id, time.monotonic() if started is None else started,
+                                 rules_first)
+
+    def _analyze(self, receive: Callable[[], ReceivedFile], correlation_id: str, started: float,
+                 rules_first: bool) -> Answer:
         received: ReceivedFile | None = None
         admitted = False
         try:
@@ -284,6 +289,7 @@ class AnalysisService:
             model_path=self.settings.model_path,
             model_min_face_probability=self.settings.model_min_face_probability,
             blocked_tiers=blocked_tiers(self.settings, admitted, rules_first),
+            correlation_id=correlation_id,
         )
         try:
             result = self._run_in_worker(received.path, request, due - ANSWER_MARGIN_S)
@@ -310,7 +316,7 @@ class AnalysisService:
         try:
             return self._run_until(path, request, answer_by)
         except WorkerLost as crash:
-            log.warning(json.dumps({"event": "worker_crash_safe_mode", "exit_code": crash.details.get("exit_code")}))
+            log_event(log, logging.WARNING, "worker_crash_safe_mode", exit_code=crash.details.get("exit_code"))
             self.metrics.retries.labels("geometry_worker").inc()
             safe = replace(request, safe_mode=True, blocked_tiers=())
             try:
@@ -377,8 +383,7 @@ class AnalysisService:
             "internal_error", "The service failed to analyze the file; the failure was recorded."
         )
         if not isinstance(exc, ServiceError):
-            log.error(json.dumps({"event": "internal_error", "correlation_id": correlation_id}),
-                      exc_info=exc)
+            log_event(log, logging.ERROR, "internal_error", exc_info=exc)
         elapsed_ms = (time.monotonic() - started) * 1000.0
         record = FailureRecord.from_error(
             exc,
@@ -429,14 +434,9 @@ class AnalysisService:
         return {"service_version": __version__, "model_version": self.model.version()}
 
     def _log_request(self, correlation_id: str, received: ReceivedFile | None, status: int, **fields: Any) -> None:
-        log.info(json.dumps({
-            "event": "request",
-            "correlation_id": correlation_id,
-            "file_hash": received.sha256 if received else None,
-            "file_size": received.size if received else None,
-            "status": status,
-            **fields,
-        }))
+        log_event(log, logging.INFO, "request", correlation_id=correlation_id,
+                  file_hash=received.sha256 if received else None,
+                  file_size=received.size if received else None, status=status, **fields)
 
     def _spool_depth(self) -> int:
         try:

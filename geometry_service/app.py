@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .analysis_service import AnalysisService, Answer, correlation_id_from
 from .config import Settings
 from .errors import ErrorType, PermanentError, ServiceError
-from .json_logging import configure_logging
+from .json_logging import configure_logging, log_event
 from .metrics import PROMETHEUS_CONTENT_TYPE
 from .received_file import ReceivedFile, file_too_large, read_chunks, receive_file
 from .viewer import viewer_blueprint
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, service: AnalysisService | None
     app.extensions[SERVICE_KEY] = service
     for name, variable in (("ops endpoints", "ADMIN_TOKEN"), ("/analyze", "SERVICE_API_KEY")):
         if not getattr(settings, variable.lower()):
-            log.warning(f"{variable} is not set: {name} accept requests without a token")
+            log_event(log, logging.WARNING, "open_without_token", setting=variable, endpoints=name)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_blueprint(_routes())

@@ -1,8 +1,12 @@
 """One JSON object per log line, so log search can filter on any field.
 
-Modules log either a JSON object as the message (``json.dumps({"event": ...})``)
-or a plain message with ``extra={...}`` fields; both come out as one flat
-object with time, level and logger. Never log file contents, keys or tokens.
+Modules log through :func:`log_event`: an event name and flat fields, which
+come out as one object with time, level and logger. The correlation id of the
+request being served is a context variable, set where the request enters (the
+HTTP thread, and the worker process for its task), and every event logged
+meanwhile carries it, so all lines of one request can be joined. Lines of
+other libraries (gunicorn, tenacity) are wrapped the same way. Never log file
+contents, keys or tokens.
 """
 
 from __future__ import annotations
@@ -10,10 +14,34 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Iterator
 
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+current_correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+
+
+@contextmanager
+def correlation_scope(correlation_id: str | None) -> Iterator[None]:
+    """Every event logged inside carries ``correlation_id``."""
+    token = current_correlation_id.set(correlation_id)
+    try:
+        yield
+    finally:
+        current_correlation_id.reset(token)
+
+
+def log_event(logger: logging.Logger, level: int, event: str, exc_info: Any = None, **fields: Any) -> None:
+    """Log one event: its name, the request's correlation id if one is being served, and ``fields``."""
+    if not logger.isEnabledFor(level):
+        return
+    correlation_id = current_correlation_id.get()
+    entry = {"event": event, **({"correlation_id": correlation_id} if correlation_id else {}), **fields}
+    logger.log(level, json.dumps(entry, default=str), exc_info=exc_info)
 
 
 class JsonFormatter(logging.Formatter):

@@ -34,6 +34,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from .config import Settings
+from .json_logging import log_event
 
 log = logging.getLogger("geometry_service.cache")
 
@@ -108,7 +109,7 @@ def _encode_or_log(value: dict[str, Any], counters: _Counters) -> bytes | None:
         return _encode(value)
     except (TypeError, ValueError):
         counters.count(error=True)
-        log.warning(json.dumps({"event": "cache_value_not_json"}), exc_info=True)
+        log_event(log, logging.WARNING, "cache_value_not_json", exc_info=True)
         return None
 
 
@@ -117,7 +118,7 @@ def _decode_or_log(blob: bytes, counters: _Counters) -> dict[str, Any] | None:
         return _decode(blob)
     except (zlib.error, ValueError):
         counters.count(error=True)
-        log.warning(json.dumps({"event": "cache_value_corrupt"}), exc_info=True)
+        log_event(log, logging.WARNING, "cache_value_corrupt", exc_info=True)
         return None
 
 
@@ -222,18 +223,14 @@ class RedisCache:
         with self._state_lock:
             first, self._failing = not self._failing, True
         if first:
-            log.warning(
-                json.dumps(
-                    {"event": "cache_unavailable", "operation": operation,
-                     "error_class": type(exc).__name__, "error": str(exc)}
-                )
-            )
+            log_event(log, logging.WARNING, "cache_unavailable", operation=operation,
+                      error_class=type(exc).__name__, error=str(exc))
 
     def _succeeded(self) -> None:
         with self._state_lock:
             recovered, self._failing = self._failing, False
         if recovered:
-            log.info(json.dumps({"event": "cache_recovered"}))
+            log_event(log, logging.INFO, "cache_recovered")
 
 
 def build_cache(settings: Settings) -> ResultCache:

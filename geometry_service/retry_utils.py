@@ -17,7 +17,6 @@ re-raised unchanged, so callers see the real error, not a tenacity wrapper.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -34,6 +33,7 @@ from tenacity import (
 from .circuit_breaker import CircuitOpenError
 from .config import Settings
 from .errors import ErrorType, ServiceError
+from .json_logging import log_event
 
 log = logging.getLogger("geometry_service.retry")
 
@@ -105,7 +105,7 @@ def transient_retry(
 
     def before_sleep(state: RetryCallState) -> None:
         event = _retry_event(name, max_attempts, state)
-        log.warning(json.dumps({"event": "retry", **asdict(event)}))
+        log_event(log, logging.WARNING, "retry", **asdict(event))
         if on_retry is not None:
             on_retry(event)
 

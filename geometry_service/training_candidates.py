@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .json_logging import log_event
+
 log = logging.getLogger("geometry_service.training_candidates")
 
 INDEX_NAME = "candidates.jsonl"
@@ -49,8 +51,8 @@ class TrainingCandidates:
                     index.write(json.dumps(line) + "\n")
             except OSError as exc:
                 target.unlink(missing_ok=True)
-                log.warning(json.dumps({"event": "training_candidate_not_kept", "file_hash": file_hash,
-                                        "error": f"{type(exc).__name__}: {exc}"}))
+                log_event(log, logging.WARNING, "training_candidate_not_kept", file_hash=file_hash,
+                          error=f"{type(exc).__name__}: {exc}")
                 return False
         return True
 

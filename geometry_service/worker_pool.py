@@ -26,6 +26,7 @@ from typing import Any, Callable
 from pebble import ProcessExpired, ProcessPool
 
 from .errors import TransientError
+from .json_logging import configure_logging, log_event
 
 log = logging.getLogger("geometry_service.worker_pool")
 
@@ -56,6 +57,7 @@ class PoolSettings:
     task_timeout_s: float = 60.0
     queue_limit: int = 16
     memory_limit_mb: int = 4096
+    log_level: str = "INFO"
 
 
 @dataclass
@@ -72,8 +74,9 @@ class PoolStats:
         return self.timeouts + self.crashes
 
 
-def _init_worker(memory_limit_mb: int) -> None:
-    """Runs once in each new worker: cap its memory, silence OCCT's console output."""
+def _init_worker(memory_limit_mb: int, log_level: str) -> None:
+    """Runs once in each new worker: cap its memory, log JSON lines, silence OCCT's console output."""
+    configure_logging(log_level)
     if memory_limit_mb > 0:
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -104,7 +107,7 @@ class GeometryPool:
             max_workers=settings.workers,
             max_tasks=settings.max_tasks_per_worker,
             initializer=_init_worker,
-            initargs=(settings.memory_limit_mb,),
+            initargs=(settings.memory_limit_mb, settings.log_level),
             context=context,
         )
         self._capacity = settings.workers + settings.queue_limit
@@ -126,13 +129,13 @@ class GeometryPool:
             return self._result_within(future, timeout)
         except FutureTimeout as exc:
             self._count("timeouts")
-            log.warning("geometry task timed out", extra={"event": "worker_timeout", "timeout_s": timeout})
+            log_event(log, logging.WARNING, "worker_timeout", timeout_s=timeout)
             raise WorkerTimeout(
                 "timeout", f"Geometry processing took longer than {timeout:.0f} s.", details={"timeout_s": timeout}
             ) from exc
         except ProcessExpired as exc:
             self._count("crashes")
-            log.error("geometry worker died", extra={"event": "worker_died", "exit_code": exc.exitcode})
+            log_event(log, logging.ERROR, "worker_died", exit_code=exc.exitcode)
             raise WorkerLost(
                 "worker_lost",
                 "The geometry worker processing this file stopped unexpectedly.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from io import BytesIO
@@ -171,10 +172,15 @@ def test_an_unknown_format_is_named_in_the_415(client: FlaskClient, tmp_path: Pa
 
 
 def test_a_crash_in_the_graph_stage_is_answered_from_safe_mode(
-    client: FlaskClient, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(analysis_service, "analyze_in_worker", pool_tasks.crash_unless_safe_mode)
-    response = upload(client, files["hole"], "crash-once")
+    with caplog.at_level(logging.INFO):
+        response = upload(client, files["hole"], "crash-once")
+    events = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
+    # Every line of the request, the pool's and the ladder's included, joins on its correlation id.
+    assert [e["event"] for e in events] == ["worker_died", "worker_crash_safe_mode", "request"]
+    assert {e["correlation_id"] for e in events} == {"crash-once"}
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["processing_tier"] == "tier_4_basic"
