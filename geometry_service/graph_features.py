@@ -86,10 +86,10 @@ def _coedge_features(graph: BRepGraph, mate: np.ndarray) -> np.ndarray:
 
     Not whether the coedge runs against its edge's curve, BRepNet's own coedge
     feature: a curve's direction is an accident of how the part was modelled,
-    and with it brepnet-1.3.0 told a step on a block's near edge from one on
-    its far edge (sure of the one, unsure of the other) although the two are
-    the same shape turned. Loop order (next / prev) is fixed by the face's
-    outward normal, so the rest of the graph carries no such accident.
+    and a network that sees it tells a step on a block's near edge from the
+    same step on its far edge (models/MODEL_CARD.md measures it). Loop order
+    (next / prev) is fixed by the face's outward normal, so the rest of the
+    graph carries no such accident.
     """
     seam = (mate >= 0) & (graph.coedge_face[np.maximum(mate, 0)] == graph.coedge_face)
     return seam.astype(np.float32)[:, None]

@@ -133,8 +133,7 @@ def stock_frames(length: float, width: float, height: float) -> list[Frame]:
     Tools are drawn in the frame (a step always along local ``y = 0``, a blind
     slot always entering at ``x = 0``), so one corner per face would put steps
     on half of the block's edges only, and the network would learn which half
-    from the directions of the block's edges (it did: brepnet-1.2.0 took a
-    step on the far edge of a block for a V-groove).
+    from the directions of the block's edges (CHANGELOG.md, brepnet-1.4.0).
     """
     faces = [
         Frame((0, 0, height), (1, 0, 0), (0, 0, 1), length, width, height),
