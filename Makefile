@@ -6,7 +6,7 @@ PORT ?= 8080
 DATA_DIR ?= .data
 SHARED ?= ../shared
 
-.PHONY: serve test test-slow bench robustness migrate eval-geometric data clean generate train train-tiny eval
+.PHONY: serve test test-slow lint bench robustness migrate eval-geometric data clean generate train train-tiny eval
 
 # The venv is rebuilt when a requirements file changes.
 $(BIN)/.installed: requirements.txt
@@ -31,6 +31,12 @@ test: $(BIN)/.installed-train data
 
 test-slow: $(BIN)/.installed-dev data
 	$(BIN)/python -m pytest -m slow
+
+# Layer contracts (import-linter, pyproject.toml) and ruff.
+lint: $(BIN)/.installed-dev
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(BIN)/.installed-dev data
 	$(BIN)/python -m bench.run_bench --data $(DATA_DIR)
