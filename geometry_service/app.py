@@ -24,6 +24,7 @@ from .errors import ErrorType, PermanentError, ServiceError
 from .json_logging import configure_logging, log_event
 from .metrics import PROMETHEUS_CONTENT_TYPE
 from .received_file import ReceivedFile, file_too_large, read_chunks, receive_file
+from .upload_deadline import bound_upload
 from .viewer import viewer_blueprint
 
 log = logging.getLogger("geometry_service.app")
@@ -194,10 +195,15 @@ def _routes() -> Blueprint:
 def _analyze(rules_first: bool) -> Response:
     started = time.monotonic()
     service = _service()
-    correlation_id = correlation_id_from(
-        request.headers.get("X-Correlation-ID") or _form_field("correlation_id")
-    )
-    return _json(service.analyze(_receiver(service), correlation_id, started, rules_first=rules_first))
+    budget_s = service.settings.request_budget_s
+    upload_deadline = bound_upload(request.environ, started + budget_s, budget_s)
+    try:
+        correlation_id = correlation_id_from(
+            request.headers.get("X-Correlation-ID") or _form_field("correlation_id")
+        )
+        return _json(service.analyze(_receiver(service), correlation_id, started, rules_first=rules_first))
+    finally:
+        upload_deadline.cancel()
 
 
 def _receiver(service: AnalysisService) -> Callable[[], ReceivedFile]:
