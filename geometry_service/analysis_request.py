@@ -12,6 +12,7 @@ from pathlib import Path
 from .config import Settings
 from .errors import ErrorType
 from .graceful_degradation import Tier, TierFailure
+from .manufacturing.limits import ShopLimits
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class AnalysisRequest:
     deadline: float | None = None  # epoch seconds
     include_mesh: bool = True
     safe_mode: bool = False
+    shop_limits: ShopLimits = ShopLimits()
 
 
 RULES_REQUESTED = TierFailure(

@@ -35,6 +35,7 @@ from .dead_letter_queue import DeadLetterQueue, FailureRecord
 from .file_download import check_url_allowed, download_file
 from .errors import ErrorType, PermanentError, ServiceError, SystemicError, TransientError
 from .graceful_degradation import Tier
+from .manufacturing.limits import ShopLimits
 from .metrics import ServiceMetrics
 from .public_answer import public_answer
 from .received_file import ReceivedFile
@@ -128,6 +129,7 @@ class AnalysisService:
         self.metrics = metrics
         self.model = ModelFile(settings.model_path)
         self._mesh_settings = MeshSettings.from_settings(settings)
+        self._shop_limits = ShopLimits.from_settings(settings)
         self._ready = threading.Event()
         self._closed = threading.Event()
         self._startup_error: str | None = None
@@ -245,7 +247,8 @@ class AnalysisService:
         return public_answer({**cached, "file_hash": file_hash, "cached": True})
 
     def _cache_key(self, file_hash: str, model_version: str, rules_first: bool = False) -> str:
-        options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first}
+        options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first,
+                   "shop_limits": self._shop_limits.to_json()}
         return cache_key(file_hash, options, model_version)
 
     def _analyze_received(
@@ -267,6 +270,7 @@ class AnalysisService:
             model_path=self.settings.model_path,
             model_min_face_probability=self.settings.model_min_face_probability,
             blocked_tiers=blocked_tiers(self.settings, admitted, rules_first),
+            shop_limits=self._shop_limits,
         )
         try:
             result = self._run_in_worker(received.path, request, due - ANSWER_MARGIN_S)
