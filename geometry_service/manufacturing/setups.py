@@ -53,7 +53,8 @@ class SetupPlan:
     feature_directions: dict[int, list[int]]  # feature id -> direction indices that reach it
     feature_setup: dict[int, int]  # feature id -> index of the set-up that makes it
     unreached_features: list[int] = field(default_factory=list)
-    simultaneous_features: list[int] = field(default_factory=list)  # no one direction reaches all faces
+    split_features: list[int] = field(default_factory=list)  # no one direction reaches all their faces
+    sculptured_features: list[int] = field(default_factory=list)  # a face only directions together reach
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,7 +63,8 @@ class SetupPlan:
             "method": "greedy set cover over tool directions",
             "setups": [setup.to_json() for setup in self.setups],
             "unreached_feature_ids": self.unreached_features,
-            "simultaneous_feature_ids": self.simultaneous_features,
+            "split_feature_ids": self.split_features,
+            "sculptured_feature_ids": self.sculptured_features,
         }
 
 
@@ -75,12 +77,14 @@ def plan_setups(features: list[dict[str, Any]], access: FaceAccess, part_type: s
         turned = [f["id"] for f in features if _turned(f, *turning)]
     milled = [f for f in features if f["id"] not in set(turned)]
     reach: dict[int, list[int]] = {}
-    simultaneous = []
+    split = []
     for feature in milled:
         directions, single = _feature_directions(feature["face_ids"], access)
         reach[feature["id"]] = directions
         if directions and not single:
-            simultaneous.append(feature["id"])
+            split.append(feature["id"])
+    sculptured_faces = access.sampled & ~access.full.any(axis=1) & (np.nan_to_num(access.unreached, nan=1.0) == 0.0)
+    sculptured = [f["id"] for f in milled if sculptured_faces[f["face_ids"]].any()]
 
     setups: list[Setup] = []
     feature_setup: dict[int, int] = {}
@@ -97,11 +101,12 @@ def plan_setups(features: list[dict[str, Any]], access: FaceAccess, part_type: s
     unreached = [feature_id for feature_id, directions in reach.items() if not directions]
     return SetupPlan(
         setups=setups,
-        machine_class=_machine_class(setups, access, simultaneous, bool(turned)),
+        machine_class=_machine_class(setups, access, sculptured, bool(turned)),
         feature_directions=reach,
         feature_setup=feature_setup,
         unreached_features=unreached,
-        simultaneous_features=simultaneous,
+        split_features=split,
+        sculptured_features=sculptured,
     )
 
 
@@ -110,8 +115,8 @@ def _feature_directions(face_ids: list[int], access: FaceAccess) -> tuple[list[i
 
     Faces that no direction reaches (undercuts) are left out: they are warned
     about on their own. Where no single direction reaches every remaining face
-    (a simultaneous 5-axis surface), the directions that reach the most
-    sampled area stand in.
+    (faces facing apart), the directions that reach the most
+    sampled area stand in: the feature is made in parts, from several set-ups.
     """
     faces = np.asarray(face_ids, dtype=np.int64)
     faces = faces[access.sampled[faces] & access.partial[faces].any(axis=1)]
@@ -144,11 +149,13 @@ def _greedy_cover(reach: dict[int, list[int]], access: FaceAccess) -> list[tuple
     return chosen
 
 
-def _machine_class(setups: list[Setup], access: FaceAccess, simultaneous: list[int], turned: bool) -> str:
+def _machine_class(setups: list[Setup], access: FaceAccess, sculptured: list[int], turned: bool) -> str:
+    """5-axis where a face is reached only by several directions together (the
+    tool must tilt along it); 3+2 where a set-up comes from a slanted direction."""
     milling = [s for s in setups if s.kind == "milling"]
     if turned:
         return MILL_TURN if milling else LATHE
-    if simultaneous:
+    if sculptured:
         return FIVE_AXIS
     if all(access.directions.is_principal(s.direction_index) for s in milling):
         return THREE_AXIS
