@@ -18,12 +18,14 @@ _COLUMNS = (
     ("graph", ">", 7),
     ("mesh", ">", 8),
     ("recog", ">", 8),
+    ("manuf", ">", 7),
     ("total", ">", 8),
     ("feat", ">", 6),
     ("infer", ">", 6),
     ("wall", ">", 8),
     ("g/(r+m)", ">", 7),
     ("rec/(r+m)", ">", 9),
+    ("man/(r+m)", ">", 9),
     ("tot/(r+m)", ">", 9),
 )
 
@@ -49,12 +51,14 @@ def _timing_row(timing: PartTiming) -> str:
             f"{timing.graph_ms:.1f}",
             f"{timing.mesh_ms:.1f}",
             f"{timing.recognize_ms:.1f}",
+            f"{timing.manufacturing_ms:.1f}",
             f"{timing.total_ms:.1f}",
             _ms(timing.features_ms),
             _ms(timing.inference_ms),
             f"{timing.wall_ms:.1f}",
             f"{timing.graph_ratio:.2f}",
             f"{timing.recognize_ratio:.2f}",
+            f"{timing.manufacturing_ratio:.2f}",
             f"{timing.total_ratio:.2f}",
         )
     )
@@ -79,12 +83,14 @@ def _median_row(group: str, timings: list[PartTiming]) -> str:
             f"{median('graph_ms'):.1f}",
             f"{median('mesh_ms'):.1f}",
             f"{median('recognize_ms'):.1f}",
+            f"{median('manufacturing_ms'):.1f}",
             f"{median('total_ms'):.1f}",
             _ms(median_or_none("features_ms")),
             _ms(median_or_none("inference_ms")),
             f"{median('wall_ms'):.1f}",
             f"{median('graph_ratio'):.2f}",
             f"{median('recognize_ratio'):.2f}",
+            f"{median('manufacturing_ratio'):.2f}",
             f"{median('total_ratio'):.2f}",
         )
     )

@@ -10,6 +10,9 @@ single-threaded, so on a worker with a core of its own that is its latency,
 and on a development machine shared with other jobs the wall clock measures
 the neighbours as much as the code. The wall-clock total is kept beside it.
 
+The manufacturing section (access, set-ups, tools, DFM, stock) is timed
+after the rules, on their recognition; it is part of ``total_ms``.
+
 With a model at hand, tier 1's own stages are timed after the rules: the
 network's input features from the graph and the ONNX inference (one
 intra-op thread, as in a worker). They are not part of ``total_ms``, which
@@ -28,10 +31,14 @@ from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.mesher import mesh_model
 from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.graph_features import graph_inputs
+from geometry_service.manufacturing.limits import ShopLimits
+from geometry_service.manufacturing.report import analyze_manufacturing
+from geometry_service.geometry.outline import part_outline
+from geometry_service.geometry.topology import PartTopology
 
 from .parts import BenchPart
 
-STAGES = ("read", "graph", "mesh", "recognize")
+STAGES = ("read", "graph", "mesh", "recognize", "manufacturing")
 MODEL_STAGES = ("features", "inference")
 
 
@@ -48,6 +55,7 @@ class PartTiming:
     graph_ms: float
     mesh_ms: float
     recognize_ms: float
+    manufacturing_ms: float
     total_ms: float
     wall_ms: float  # median wall-clock time of a whole run
     features_ms: float | None = None  # tier 1 input features; None without a model
@@ -72,6 +80,10 @@ class PartTiming:
         return self.recognize_ms / self.base_ms
 
     @property
+    def manufacturing_ratio(self) -> float:
+        return self.manufacturing_ms / self.base_ms
+
+    @property
     def total_ratio(self) -> float:
         return self.total_ms / self.base_ms
 
@@ -84,6 +96,7 @@ class PartTiming:
             "core_ms": self.core_ms,
             "graph_ratio": self.graph_ratio,
             "recognize_ratio": self.recognize_ratio,
+            "manufacturing_ratio": self.manufacturing_ratio,
             "total_ratio": self.total_ratio,
             "features_ratio": self.features_ratio,
         }
@@ -99,7 +112,13 @@ def run_pipeline(part: BenchPart, model: BRepNetModel | None) -> tuple[dict[str,
     ends.append(time.process_time())
     mesh = mesh_model(model_read)
     ends.append(time.process_time())
-    recognize_features(graph)
+    topology = PartTopology(graph)
+    outline = part_outline(topology)
+    recognition = recognize_features(graph, topology, outline)
+    ends.append(time.process_time())
+    if recognition.features:
+        volume = recognition.part_parameters["volume"]
+        analyze_manufacturing(topology, outline, mesh, recognition, volume, ShopLimits())
     ends.append(time.process_time())
     wall_ms = (time.perf_counter() - wall_started) * 1000.0
     stages = STAGES
@@ -134,6 +153,7 @@ def time_part(part: BenchPart, repeats: int, budget_s: float, model: BRepNetMode
         graph_ms=median["graph"],
         mesh_ms=median["mesh"],
         recognize_ms=median["recognize"],
+        manufacturing_ms=median["manufacturing"],
         total_ms=statistics.median(sum(run[stage] for stage in STAGES) for run in runs),
         wall_ms=statistics.median(walls),
         features_ms=median.get("features"),

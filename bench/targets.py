@@ -7,6 +7,7 @@ rule-based recognizer must stay cheap next to what any answer costs (reading
 and meshing), and a worker must not grow over its lifetime of requests.
 Tier 1 (issue 5): the network's input features stay cheap next to reading and
 meshing, and inference on a typical part takes a few milliseconds.
+The manufacturing section (issue 14) stays under half of reading and meshing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ GRAPH_RATIO_LIMIT = 0.5
 RECOGNIZE_RATIO_LIMIT = 0.2
 GROWTH_LIMIT = 0.10
 FEATURES_RATIO_LIMIT = 0.5
+MANUFACTURING_RATIO_LIMIT = 0.5
 INFERENCE_LIMIT_MS = 20.0
 # The generated part nearest to a size target stands for it only if this close.
 SIZE_TOLERANCE = 0.3
@@ -117,6 +119,7 @@ def check_targets(timings: list[PartTiming], growth: GrowthResult | None) -> lis
         _size_target(timings, LARGE_PART_FACES, LARGE_PART_LIMIT_MS),
         _growth_target(growth),
         _ratio_target(timings, "recognize", RECOGNIZE_RATIO_LIMIT),
+        _ratio_target(timings, "manufacturing", MANUFACTURING_RATIO_LIMIT),
         _ratio_target(timings, "features", FEATURES_RATIO_LIMIT),
         _inference_target(timings),
     ]

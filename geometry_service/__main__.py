@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .geometry.cad_reader import silence_occt
     from .analysis_request import AnalysisRequest, blocked_tiers
+    from .manufacturing.limits import ShopLimits
     from .mesh_settings import MeshSettings
     from .part_analysis import analyze_file
     from .public_answer import public_answer
@@ -40,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         model_min_face_probability=settings.model_min_face_probability,
         blocked_tiers=blocked_tiers(settings, inference_admitted=True),
         include_mesh=not args.no_mesh,
+        shop_limits=ShopLimits.from_settings(settings),
     )
     try:
         result = public_answer(analyze_file(args.path, request))

@@ -14,6 +14,7 @@ from .errors import ErrorType
 from .json_logging import correlation_scope
 from .mesh_settings import MeshSettings
 from .graceful_degradation import Tier, TierFailure
+from .manufacturing.limits import ShopLimits
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class AnalysisRequest:
     include_mesh: bool = True
     safe_mode: bool = False
     correlation_id: str | None = None  # the worker logs under it
+    shop_limits: ShopLimits = ShopLimits()
 
 
 RULES_REQUESTED = TierFailure(

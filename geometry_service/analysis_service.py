@@ -34,6 +34,7 @@ from .file_download import check_url_allowed, download_file
 from .errors import ErrorType, PermanentError, ServiceError, SystemicError, TransientError
 from .graceful_degradation import Tier
 from .json_logging import correlation_scope, log_event
+from .manufacturing.limits import ShopLimits
 from .mesh_settings import MeshSettings
 from .metrics import ServiceMetrics
 from .public_answer import public_answer
@@ -128,6 +129,7 @@ class AnalysisService:
         self.metrics = metrics
         self.model = ModelFile(settings.model_path)
         self._mesh_settings = MeshSettings.from_settings(settings)
+        self._shop_limits = ShopLimits.from_settings(settings)
         self._ready = threading.Event()
         self._closed = threading.Event()
         self._draining = threading.Event()
@@ -267,7 +269,8 @@ class AnalysisService:
         return public_answer({**cached, "file_hash": file_hash, "cached": True})
 
     def _cache_key(self, file_hash: str, model_version: str, rules_first: bool = False) -> str:
-        options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first}
+        options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first,
+                   "shop_limits": self._shop_limits.to_json()}
         return cache_key(file_hash, options, model_version)
 
     def _analyze_received(
@@ -290,6 +293,7 @@ class AnalysisService:
             model_min_face_probability=self.settings.model_min_face_probability,
             blocked_tiers=blocked_tiers(self.settings, admitted, rules_first),
             correlation_id=correlation_id,
+            shop_limits=self._shop_limits,
         )
         try:
             result = self._run_in_worker(received.path, request, due - ANSWER_MARGIN_S)

@@ -47,6 +47,17 @@ class Settings:
     mesh_angular_deflection_rad: float = 0.35
     mesh_max_triangles: int = 500_000
 
+    # Shop limits of the manufacturability checks (geometry_service/manufacturing/).
+    shop_peck_drill_ratio: float = 4.0
+    shop_gun_drill_ratio: float = 10.0
+    shop_max_tool_reach_ratio: float = 4.0
+    shop_min_wall_mm: float = 1.0
+    shop_drill_size_tolerance_mm: float = 0.01
+    shop_tap_drill_tolerance_mm: float = 0.05
+    shop_tolerance_limit_mm: float = 0.01
+    shop_machine_envelope_mm: tuple[float, ...] = (762.0, 406.0, 508.0)
+    shop_stock_allowance_mm: float = 1.0
+
     # Model.
     model_path: Path = PROJECT_ROOT / "models" / "brepnet.onnx"
     model_min_face_probability: float = 0.9
@@ -137,6 +148,8 @@ def _parse(name: str, type_name: object, raw: str):
             return float(raw)
         if kind == "Path":
             return Path(raw)
+        if kind == "tuple[float, ...]":
+            return tuple(float(item) for item in raw.split(",") if item.strip())
         if kind.startswith("tuple"):
             return tuple(item.strip() for item in raw.split(",") if item.strip())
         return raw

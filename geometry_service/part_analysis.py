@@ -27,6 +27,7 @@ from .geometry.brep_graph import SURFACE_TYPES, build_graph
 from .geometry.mesher import Mesh, mesh_model
 from .geometry.cad_reader import CadModel, read_cad
 from .geometry.part_metrics import measure_mesh, measure_part
+from .manufacturing.report import analyze_manufacturing
 from .errors import ErrorType, PermanentError
 from .graceful_degradation import Ladder, PartContext, Tier, TierFailure
 from .point_cloud import summarize_point_cloud
@@ -73,6 +74,9 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
     else:
         metadata.update(measure_mesh(model, mesh).to_json())
     metadata["part_parameters"] = recognition.part_parameters
+    manufacturing, machining_summary, manufacturing_ms = _manufacturing(
+        context, recognition, metadata.get("volume_mm3"), request, warnings
+    )
 
     timings = {
         "read_ms": model.read_ms,
@@ -81,12 +85,15 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
         "mesh_ms": mesh.mesh_ms,
         "recognize_ms": sum(result.tier_ms.values()),
         "tiers_ms": result.tier_ms,
+        "manufacturing_ms": manufacturing_ms,
     }
     timings["worker_total_ms"] = (time.perf_counter() - started) * 1000.0
     non_finite: list[str] = []
     features = finite_json([feature.to_json() for feature in recognition.features], "features", non_finite)
     faces = finite_json(_faces_json(model, graph, recognition), "faces", non_finite)
     metadata = finite_json(metadata, "metadata", non_finite)
+    manufacturing = finite_json(manufacturing, "manufacturing", non_finite)
+    machining_summary = finite_json(machining_summary, "machining_summary", non_finite)
     if non_finite:
         warnings.append(f"non-finite values sent as null at: {', '.join(non_finite[:20])}")
     return {
@@ -99,8 +106,28 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
         "faces": faces,
         "features": features,
         "metadata": metadata,
+        "manufacturing": manufacturing,
+        "machining_summary": machining_summary,
         "warnings": warnings,
     }
+
+
+def _manufacturing(context: PartContext, recognition: Recognition, volume: float | None,
+                   request: AnalysisRequest, warnings: list[str]):
+    """The manufacturing section, its machining summary and its time, for a part
+    with recognized features; (None, None, None) for any other. A failure here
+    is a warning: the recognized features still answer."""
+    if context.topology is None or not recognition.features:
+        return None, None, None
+    started = time.perf_counter()
+    try:
+        report = analyze_manufacturing(context.topology, context.outline, context.mesh, recognition,
+                                       volume or 0.0, request.shop_limits)
+        section, summary = report.to_json(), report.machining_summary()
+    except Exception as exc:  # a bug on a real file must not cost the answer
+        warnings.append(f"manufacturing analysis failed: {type(exc).__name__}: {exc}")
+        section, summary = None, None
+    return section, summary, (time.perf_counter() - started) * 1000.0
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 The worker measures the part (mesh, faces, features, metadata). This module
 adds what the quote site's edge function and UI read (DESIGN.md, "The /analyze
 answer"): the part's measures at top level in cm³ and cm², its complexity
-score, the processes that make it and why, the recognition method in the
+score, the processes that make it and why, the machining summary with the
+terms of the complexity score, the recognition method in the
 words the site shows, and each feature's family and bottom faces; and it keeps
 the worker's internal fields out. It runs in the HTTP process on fresh and
 cached results alike, so a new wording or formula never waits for the cache to
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .complexity import complexity_score
+from .complexity import complexity_score, complexity_terms
 from .graceful_degradation import Tier
 from .process_routing import route
 from .recognition.taxonomy import FAMILY_BY_TYPE, OTHER_FAMILY
@@ -40,6 +41,9 @@ def public_answer(result: dict[str, Any]) -> dict[str, Any]:
     features = [public_feature(feature) for feature in result["features"]]
     routing = route(part_type, metadata.get("part_parameters") or {})
     mesh = result.get("mesh_data")
+    summary = result.get("machining_summary")
+    if summary is not None:
+        summary = {**summary, "complexity_terms": complexity_terms(metadata.get("face_count"), features, part_type)}
     answer = {key: value for key, value in result.items() if key not in INTERNAL_FIELDS}
     answer.update(
         features=features,
@@ -50,6 +54,8 @@ def public_answer(result: dict[str, Any]) -> dict[str, Any]:
         complexity_score=complexity_score(metadata.get("face_count"), features, part_type),
         recommended_processes=routing.processes,
         routing_reasoning=routing.reasoning,
+        manufacturing=result.get("manufacturing"),  # None from results cached before the section existed
+        machining_summary=summary,
     )
     return answer
 
