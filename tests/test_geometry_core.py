@@ -591,3 +591,44 @@ def test_a_mesh_over_its_triangle_budget_is_made_coarser(tmp_path: Path) -> None
     assert coarse.triangle_count <= fine.triangle_count // 2
     assert coarse.linear_deflection > fine.linear_deflection
     assert set(np.unique(coarse.face_ids)) == set(np.unique(fine.face_ids))
+
+
+MFCAD_STEP = Path(__file__).resolve().parents[1] / ".data" / "mfcad" / "step"
+_NUMBER_WITH_DIGITS_AFTER_POINT = r"([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)"
+_CARELESS_VECTOR = re.compile(
+    r"(CARTESIAN_POINT|DIRECTION)\(\s*'([^']*)'\s*,\s*\(\s*"
+    + r"\s*,\s*".join([_NUMBER_WITH_DIGITS_AFTER_POINT] * 3)
+    + r"\s*\)\s*\)"
+)
+
+
+def carelessly_turned_step_text(text: str, rotation: np.ndarray) -> str:
+    """The part turned by ``rotation``, but only its points and directions whose numbers all
+    have digits after the point ("0." is skipped): a careless rewrite, whose faces no longer
+    quite meet where their edges say, which the reader's healing repairs by splitting a face."""
+
+    def turn(match: re.Match) -> str:
+        x, y, z = (float(v) for v in rotation @ np.array([float(match.group(k)) for k in (3, 4, 5)]))
+        return f"{match.group(1)}('{match.group(2)}',({x!r},{y!r},{z!r}))"
+
+    return _CARELESS_VECTOR.sub(turn, text)
+
+
+@pytest.mark.skipif(not MFCAD_STEP.is_dir(), reason="../shared/data/mfcad not unpacked (make data)")
+def test_faces_split_by_healing_keep_their_step_names(tmp_path: Path) -> None:
+    """Carelessly turned, this MFCAD part has a face the reader's healing splits in two:
+    both pieces keep the name of the ADVANCED_FACE they came from."""
+    quaternion = np.array([0.214244, 0.509361, 0.204854, -0.80789])
+    w, x, y, z = quaternion / np.linalg.norm(quaternion)
+    rotation = np.array([
+        [w * w + x * x - y * y - z * z, 2 * (x * y - w * z), 2 * (x * z + w * y)],
+        [2 * (x * y + w * z), w * w - x * x + y * y - z * z, 2 * (y * z - w * x)],
+        [2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z],
+    ])
+    source = MFCAD_STEP / "0-0-0-0-0-23.step"
+    turned = tmp_path / "turned.step"
+    turned.write_text(carelessly_turned_step_text(source.read_text(), rotation))
+    original, model = read_cad(source), read_cad(turned)
+    assert model.face_count > original.face_count  # healing split a face
+    assert None not in model.face_names
+    assert set(model.face_names) == set(original.face_names)
