@@ -594,40 +594,58 @@ def test_a_mesh_over_its_triangle_budget_is_made_coarser(tmp_path: Path) -> None
 
 
 MFCAD_STEP = Path(__file__).resolve().parents[1] / ".data" / "mfcad" / "step"
-_NUMBER_WITH_DIGITS_AFTER_POINT = r"([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)"
-_CARELESS_VECTOR = re.compile(
-    r"(CARTESIAN_POINT|DIRECTION)\(\s*'([^']*)'\s*,\s*\(\s*"
-    + r"\s*,\s*".join([_NUMBER_WITH_DIGITS_AFTER_POINT] * 3)
-    + r"\s*\)\s*\)"
-)
+def _vector_entities(number: str) -> re.Pattern:
+    return re.compile(
+        r"(CARTESIAN_POINT|DIRECTION)\(\s*'([^']*)'\s*,\s*\(\s*" + r"\s*,\s*".join([number] * 3) + r"\s*\)\s*\)"
+    )
 
 
-def carelessly_turned_step_text(text: str, rotation: np.ndarray) -> str:
-    """The part turned by ``rotation``, but only its points and directions whose numbers all
-    have digits after the point ("0." is skipped): a careless rewrite, whose faces no longer
-    quite meet where their edges say, which the reader's healing repairs by splitting a face."""
+EVERY_VECTOR = _vector_entities(r"([-+.\dEe]+)")
+CARELESS_VECTOR = _vector_entities(r"([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)")
+"""Skips the points and directions with a number written as "0.": a careless rewrite."""
+
+QUATERNION = np.array([0.214244, 0.509361, 0.204854, -0.80789])
+
+
+def rotation_matrix(quaternion: np.ndarray) -> np.ndarray:
+    w, x, y, z = quaternion / np.linalg.norm(quaternion)
+    return np.array([
+        [w * w + x * x - y * y - z * z, 2 * (x * y - w * z), 2 * (x * z + w * y)],
+        [2 * (x * y + w * z), w * w - x * x + y * y - z * z, 2 * (y * z - w * x)],
+        [2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z],
+    ])
+
+
+def turned_step_text(text: str, rotation: np.ndarray, vectors: re.Pattern = EVERY_VECTOR) -> str:
+    """The part turned by ``rotation``: the points and directions ``vectors`` finds rewritten."""
 
     def turn(match: re.Match) -> str:
         x, y, z = (float(v) for v in rotation @ np.array([float(match.group(k)) for k in (3, 4, 5)]))
         return f"{match.group(1)}('{match.group(2)}',({x!r},{y!r},{z!r}))"
 
-    return _CARELESS_VECTOR.sub(turn, text)
+    return vectors.sub(turn, text)
+
+
+@pytest.mark.skipif(not MFCAD_STEP.is_dir(), reason="../shared/data/mfcad not unpacked (make data)")
+def test_a_turned_file_keeps_every_face_name(tmp_path: Path) -> None:
+    """Turning rewrites the product's placement too: the faces of the part are the file's
+    faces moved, and each keeps its name (every name was lost before)."""
+    source = MFCAD_STEP / "0-0-0-0-1-23.step"
+    turned = tmp_path / "turned.step"
+    turned.write_text(turned_step_text(source.read_text(), rotation_matrix(QUATERNION)))
+    original, model = read_cad(source), read_cad(turned)
+    assert model.face_count == original.face_count
+    assert model.face_names.count(None) == 0
+    assert sorted(model.face_names) == sorted(original.face_names)
 
 
 @pytest.mark.skipif(not MFCAD_STEP.is_dir(), reason="../shared/data/mfcad not unpacked (make data)")
 def test_faces_split_by_healing_keep_their_step_names(tmp_path: Path) -> None:
     """Carelessly turned, this MFCAD part has a face the reader's healing splits in two:
     both pieces keep the name of the ADVANCED_FACE they came from."""
-    quaternion = np.array([0.214244, 0.509361, 0.204854, -0.80789])
-    w, x, y, z = quaternion / np.linalg.norm(quaternion)
-    rotation = np.array([
-        [w * w + x * x - y * y - z * z, 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), w * w - x * x + y * y - z * z, 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z],
-    ])
     source = MFCAD_STEP / "0-0-0-0-0-23.step"
     turned = tmp_path / "turned.step"
-    turned.write_text(carelessly_turned_step_text(source.read_text(), rotation))
+    turned.write_text(turned_step_text(source.read_text(), rotation_matrix(QUATERNION), CARELESS_VECTOR))
     original, model = read_cad(source), read_cad(turned)
     assert model.face_count > original.face_count  # healing split a face
     assert None not in model.face_names

@@ -38,6 +38,7 @@ from OCP.STEPControl import STEPControl_Reader
 from OCP.StepShape import StepShape_FaceSurface
 from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_SHELL, TopAbs_SOLID, TopAbs_VERTEX
 from OCP.TopExp import TopExp, TopExp_Explorer
+from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as TopTools_IndexedMapOfShape
 
@@ -298,15 +299,18 @@ def _without_bom(path: Path, head: bytes) -> Iterator[Path]:
 def _step_face_names(reader: STEPControl_Reader, faces: TopTools_IndexedMapOfShape) -> list[str | None]:
     """The name of each face's ADVANCED_FACE entity, found through the transfer map.
 
-    One pass over the transferred entities, each face entity looked up in the
-    face map: asking OCCT for the entity of each face instead
+    One pass over the transferred entities, each face entity looked up among
+    the part's faces: asking OCCT for the entity of each face instead
     (``EntityFromShapeResult``) scans every entity per face, 1.2 s at 1,000 faces.
-    A face that the reader's healing split is mapped to a compound of its
-    pieces: each piece keeps the entity's name.
+    The lookup ignores where a face is placed: the transfer map holds the face
+    as the entity defines it, and the part holds it moved by its product's
+    placement (any placement but the identity lost every name), once per
+    instance. A face that the reader's healing split is mapped to a compound
+    of its pieces: each piece keeps the entity's name.
     """
+    unplaced, instances = _faces_by_shape(faces)
     process = reader.WS().TransferReader().TransientProcess()
     names: list[str | None] = [None] * faces.Extent()
-    found = [False] * faces.Extent()
     for index in range(1, process.NbMapped() + 1):
         entity = process.Mapped(index)
         if not isinstance(entity, StepShape_FaceSurface):
@@ -315,9 +319,18 @@ def _step_face_names(reader: STEPControl_Reader, faces: TopTools_IndexedMapOfSha
         name = (entity_name.ToCString() or None) if entity_name is not None else None
         pieces = TopExp_Explorer(STEPConstruct.FindShape_s(process, entity), TopAbs_FACE)
         while pieces.More():
-            face_index = faces.FindIndex(pieces.Current()) - 1
-            if face_index >= 0 and not found[face_index]:
-                found[face_index] = True
-                names[face_index] = name
+            for face_index in instances.get(unplaced.FindIndex(pieces.Current().Located(TopLoc_Location())), ()):
+                names[face_index] = names[face_index] or name
             pieces.Next()
     return names
+
+
+def _faces_by_shape(faces: TopTools_IndexedMapOfShape) -> tuple[TopTools_IndexedMapOfShape, dict[int, list[int]]]:
+    """The faces with their placement taken off, and for each the ids of the part's faces
+    (one per instance) that are it."""
+    unplaced = TopTools_IndexedMapOfShape()
+    instances: dict[int, list[int]] = {}
+    for face_index in range(faces.Extent()):
+        key = unplaced.Add(faces.FindKey(face_index + 1).Located(TopLoc_Location()))
+        instances.setdefault(key, []).append(face_index)
+    return unplaced, instances
