@@ -104,7 +104,7 @@ def _routes() -> Blueprint:
         correlation_id = correlation_id_from(
             request.headers.get("X-Correlation-ID") or _form_field("correlation_id")
         )
-        return _json(service.analyze(_receiver(service), correlation_id, started))
+        return _json(service.analyze(_receiver(service, started), correlation_id, started))
 
     @routes.get("/results/<file_hash>")
     @_require_token("service_api_key")
@@ -160,15 +160,17 @@ def _routes() -> Blueprint:
     return routes
 
 
-def _receiver(service: AnalysisService) -> Callable[[], ReceivedFile]:
-    """How this request's file arrives: multipart field ``file``, or JSON ``file_url``."""
+def _receiver(service: AnalysisService, started: float) -> Callable[[], ReceivedFile]:
+    """How this request's file arrives: multipart field ``file``, or JSON ``file_url``
+    (downloaded within the request's budget, counted from ``started``)."""
     if request.is_json:
         payload = request.get_json(silent=True) or {}
         url = payload.get("file_url")
         if not isinstance(url, str) or not url:
             return _raise(PermanentError("missing_file", 'JSON requests need "file_url".', 400))
         name = str(payload.get("file_name") or url.rsplit("/", 1)[-1].split("?", 1)[0] or "download.step")
-        return lambda: service.download(url, name)
+        deadline = started + service.settings.request_budget_s
+        return lambda: service.download(url, name, deadline)
 
     def from_form() -> ReceivedFile:
         try:

@@ -81,6 +81,7 @@ class Settings:
     # Downloads by URL.
     download_allowed_hosts: tuple[str, ...] = ()
     download_timeout_s: float = 20.0
+    download_allow_private: bool = False
 
     @property
     def max_upload_bytes(self) -> int:
@@ -123,6 +124,8 @@ def _parse(name: str, type_name: object, raw: str):
             return int(raw)
         if kind == "float":
             return float(raw)
+        if kind == "bool":
+            return _parse_bool(raw)
         if kind == "Path":
             return Path(raw)
         if kind.startswith("tuple"):
@@ -132,3 +135,14 @@ def _parse(name: str, type_name: object, raw: str):
         raise SystemicError(
             "bad_configuration", f"{name.upper()}={raw!r} is not a valid {kind}"
         ) from exc
+
+
+_BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "on": True,
+                  "false": False, "0": False, "no": False, "off": False}
+
+
+def _parse_bool(raw: str) -> bool:
+    try:
+        return _BOOLEAN_WORDS[raw.strip().lower()]
+    except KeyError:
+        raise ValueError(raw) from None

@@ -6,7 +6,6 @@ test gets its own app and service (breakers, cache, DLQ, metrics) around it.
 
 from __future__ import annotations
 
-import http.server
 import random
 import threading
 import time
@@ -23,6 +22,7 @@ from geometry_service.analysis_service import AnalysisService
 from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
+from tests.file_host import FileHandler, Route, serving
 from tests.service_app import app_builder
 
 CORRELATION_ID = "test-correlation-1"
@@ -203,34 +203,21 @@ def test_unknown_route_and_method_are_json(client: FlaskClient) -> None:
 # ------------------------------------------------------------------ downloads
 
 
-class _Files(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, bytes]] = {}
+class _Files(FileHandler):
+    routes: dict[str, Route] = {}
     hits: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        self.hits.append(self.path)
-        status, body = self.routes.get(self.path, (404, b"missing"))
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture
 def file_host(part_files: dict[str, Path]) -> Iterator[str]:
     _Files.routes = {"/hole.step": (200, part_files["hole"].read_bytes()), "/broken.step": (503, b"busy")}
     _Files.hits = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(_Files) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_analyze_by_url_from_an_allowed_host(make_app, base_settings: Settings, file_host: str) -> None:
-    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",)))
+    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True))
     response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/hole.step"})
     body = response.get_json()
     assert response.status_code == 200, body
@@ -245,8 +232,29 @@ def test_url_from_another_host_is_refused(make_app, base_settings: Settings, fil
     assert _Files.hits == []
 
 
-def test_failing_host_is_retried_then_reported(make_app, base_settings: Settings, file_host: str) -> None:
+def test_backslash_url_cannot_reach_a_loopback_host(make_app, base_settings: Settings, file_host: str) -> None:
+    """The red team's bypass: urlparse saw allowed.example, requests fetched from loopback."""
+    app = make_app(replace(base_settings, download_allowed_hosts=("allowed.example",)))
+    response = app.test_client().post(
+        "/analyze", json={"file_url": f"{file_host}\\@allowed.example/../hole.step"},
+        headers={"X-Correlation-ID": "ssrf-backslash"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_url"
+    assert _Files.hits == []
+    assert dlq_records(app, "ssrf-backslash")
+
+
+def test_allowed_loopback_host_is_refused_without_download_allow_private(
+        make_app, base_settings: Settings, file_host: str) -> None:
     app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",)))
+    response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/hole.step"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "url_not_allowed"
+    assert _Files.hits == []
+
+
+def test_failing_host_is_retried_then_reported(make_app, base_settings: Settings, file_host: str) -> None:
+    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True))
     response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/broken.step"})
     assert response.status_code == 502
     assert response.get_json()["error"]["error_type"] == "transient"
