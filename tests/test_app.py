@@ -253,6 +253,20 @@ def test_allowed_loopback_host_is_refused_without_download_allow_private(
     assert _Files.hits == []
 
 
+def test_lone_surrogate_file_name_does_not_jam_the_dlq(make_app, base_settings: Settings, file_host: str) -> None:
+    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True))
+    client = app.test_client()
+    _Files.routes["/junk.step"] = (200, b"not a part")
+    response = client.post("/analyze", json={"file_url": f"{file_host}/junk.step", "file_name": "\udc80evil.step"},
+                           headers={"X-Correlation-ID": "poison"})
+    assert response.status_code == 415
+    assert upload(client, data=b"not a part either", **{"X-Correlation-ID": "behind"}).status_code == 415
+    assert [r["file_name"] for r in dlq_records(app, "poison")] == ["\ufffdevil.step"]
+    assert dlq_records(app, "behind")
+    stats = client.get("/dlq/stats").get_json()
+    assert (stats["pending_in_spool"], stats["quarantined"]) == (0, 0)
+
+
 def test_failing_host_is_retried_then_reported(make_app, base_settings: Settings, file_host: str) -> None:
     app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True))
     response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/broken.step"})
