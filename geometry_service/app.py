@@ -162,34 +162,44 @@ def _routes() -> Blueprint:
 
 def _receiver(service: AnalysisService, started: float) -> Callable[[], ReceivedFile]:
     """How this request's file arrives: multipart field ``file``, or JSON ``file_url``
-    (downloaded within the request's budget, counted from ``started``)."""
+    (downloaded within the request's budget, counted from ``started``). The body is
+    read when the service calls it, so every bad body gets the service's error answer."""
     if request.is_json:
-        payload = request.get_json(silent=True) or {}
-        url = payload.get("file_url")
-        if not isinstance(url, str) or not url:
-            return _raise(PermanentError("missing_file", 'JSON requests need "file_url".', 400))
-        name = str(payload.get("file_name") or url.rsplit("/", 1)[-1].split("?", 1)[0] or "download.step")
         deadline = started + service.settings.request_budget_s
-        return lambda: service.download(url, name, deadline)
-
-    def from_form() -> ReceivedFile:
-        try:
-            upload = request.files.get("file")
-        except RequestEntityTooLarge:
-            raise file_too_large(service.settings.max_upload_bytes) from None
-        if upload is None:
-            raise PermanentError("missing_file", 'Send the STEP file as multipart field "file".', 400)
-        return receive_file(read_chunks(upload.stream), upload.filename or "upload.step",
-                            service.settings.max_upload_bytes)
-
-    return from_form
+        return lambda: _download(service, deadline)
+    return lambda: _upload(service)
 
 
-def _raise(error: ServiceError) -> Callable[[], ReceivedFile]:
-    def receive() -> ReceivedFile:
-        raise error
+def _download(service: AnalysisService, deadline: float) -> ReceivedFile:
+    payload = _json_object()
+    url = payload.get("file_url")
+    if not isinstance(url, str) or not url:
+        raise PermanentError("missing_file", 'JSON requests need "file_url".', 400)
+    name = str(payload.get("file_name") or url.rsplit("/", 1)[-1].split("?", 1)[0] or "download.step")
+    return service.download(url, name, deadline)
 
-    return receive
+
+def _json_object() -> dict[str, Any]:
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # nesting too deep for the parser: not a request we serve
+        payload = None
+    if not isinstance(payload, dict):
+        raise PermanentError(
+            "invalid_json", 'The JSON body must be an object: {"file_url": ..., "file_name": ...}.', 400
+        )
+    return payload
+
+
+def _upload(service: AnalysisService) -> ReceivedFile:
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        raise file_too_large(service.settings.max_upload_bytes) from None
+    if upload is None:
+        raise PermanentError("missing_file", 'Send the STEP file as multipart field "file".', 400)
+    return receive_file(read_chunks(upload.stream), upload.filename or "upload.step",
+                        service.settings.max_upload_bytes)
 
 
 def _form_field(name: str) -> str | None:

@@ -186,6 +186,19 @@ def test_missing_file_field_is_a_400(client: FlaskClient) -> None:
         "message": 'Send the STEP file as multipart field "file".'}
 
 
+@pytest.mark.parametrize("body", ['"str"', "123", "[1]", "true", "null", "1.5e999", "{bad", "", "[" * 100_000])
+def test_json_body_that_is_not_an_object_is_a_400(app: Flask, body: str) -> None:
+    client = app.test_client()
+    response = client.post("/analyze", data=body, content_type="application/json",
+                           headers={"X-Correlation-ID": "not-an-object"})
+    answer = response.get_json()
+    assert response.status_code == 400, answer
+    assert answer["correlation_id"] == "not-an-object"
+    assert answer["error"]["code"] == "invalid_json" and answer["error"]["error_type"] == "permanent"
+    assert dlq_records(app, "not-an-object")
+    assert 'geometry_requests_total{status="400",tier=""} 1.0' in client.get("/metrics").get_data(as_text=True)
+
+
 def test_too_large_upload_is_a_413(make_app: Callable[..., Flask], base_settings: Settings) -> None:
     app = make_app(replace(base_settings, max_upload_mb=0.01))
     response = upload(app.test_client(), data=b"ISO-10303-21;" + b" " * 20_000,
