@@ -6,16 +6,17 @@ route here only reads its inputs and turns the result into a response.
 
 from __future__ import annotations
 
-import hmac
+import json
 import logging
 import time
 from datetime import datetime
 from functools import wraps
 from typing import Any, Callable
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .access import AccessRefused, Credentials, Scope, check_access
 from .analysis_service import AnalysisService, Answer, correlation_id_from
 from .config import Settings
 from .errors import PermanentError, ServiceError
@@ -40,9 +41,10 @@ def create_app(settings: Settings | None = None, service: AnalysisService | None
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
     app.extensions[SERVICE_KEY] = service
-    for name, variable in (("ops endpoints", "ADMIN_TOKEN"), ("/analyze", "SERVICE_API_KEY")):
-        if not getattr(settings, variable.lower()):
-            log.warning(f"{variable} is not set: {name} accept requests without a token")
+    if not settings.admin_token:
+        log.warning("ADMIN_TOKEN is not set: ops endpoints answer loopback clients only")
+    if not settings.service_api_key:
+        log.warning("SERVICE_API_KEY is not set: /analyze accepts requests without a token")
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_blueprint(_routes())
@@ -62,29 +64,51 @@ def _json(answer: Answer) -> Response:
     return response
 
 
+def _correlation_id() -> str:
+    """This request's correlation id, one per request: the caller's
+    X-Correlation-ID when usable, else a fresh one (/analyze also reads its form field)."""
+    if "correlation_id" not in g:
+        g.correlation_id = correlation_id_from(request.headers.get("X-Correlation-ID"))
+    return g.correlation_id
+
+
+def _error(status: int, error: dict[str, str]) -> Response:
+    """Every error body has the same shape, correlation id included."""
+    correlation_id = _correlation_id()
+    body = {"success": False, "correlation_id": correlation_id, "error": error}
+    return _json(Answer(status, body, {"X-Correlation-ID": correlation_id}))
+
+
 def _service_error(error: ServiceError) -> Response:
-    body = {"success": False, "error": error.to_dict()}
-    return _json(Answer(error.http_status, body))
+    return _error(error.http_status, error.to_dict())
 
 
 def _http_error(error: HTTPException) -> Response:
     code = (error.name or "http_error").lower().replace(" ", "_")
-    body = {"success": False, "error": {"code": code, "message": error.description, "error_type": "permanent"}}
-    return _json(Answer(error.code or 500, body))
+    return _error(error.code or 500, {"code": code, "message": error.description, "error_type": "permanent"})
 
 
-def _require_token(setting: str) -> Callable:
-    """Bearer-token check for a route, against the Settings field ``setting``;
-    open (with a warning at start) when the field is empty."""
+def _require_token(scope: Scope, setting: str) -> Callable:
+    """The token rules of access.py for a route, against the Settings field ``setting``;
+    every refusal leaves a log line and counts in geometry_access_refused."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            expected = getattr(_service().settings, setting)
-            if expected:
-                given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-                if not hmac.compare_digest(given.encode(), expected.encode()):
-                    raise PermanentError("unauthorized", "A valid bearer token is required.", 401)
+            service = _service()
+            credentials = Credentials(
+                request.headers.get("Authorization"), request.headers.get("apikey"), request.remote_addr
+            )
+            try:
+                check_access(scope, getattr(service.settings, setting), credentials)
+            except AccessRefused as refused:
+                service.metrics.access_refused.labels(scope.value, refused.refusal.value).inc()
+                log.warning(json.dumps({
+                    "event": "access_refused", "scope": scope.value, "refusal": refused.refusal.value,
+                    "path": request.path, "remote_addr": request.remote_addr,
+                    "correlation_id": _correlation_id(),
+                }))
+                raise
             return view(*args, **kwargs)
 
         return guarded
@@ -94,20 +118,21 @@ def _require_token(setting: str) -> Callable:
 
 def _routes() -> Blueprint:
     routes = Blueprint("geometry", __name__)
-    admin = _require_token("admin_token")
+    admin = _require_token(Scope.ADMIN, "admin_token")
+    service_key = _require_token(Scope.SERVICE, "service_api_key")
 
     @routes.post("/analyze")
-    @_require_token("service_api_key")
+    @service_key
     def analyze() -> Response:
         started = time.monotonic()
         service = _service()
-        correlation_id = correlation_id_from(
+        g.correlation_id = correlation_id_from(
             request.headers.get("X-Correlation-ID") or _form_field("correlation_id")
         )
-        return _json(service.analyze(_receiver(service, started), correlation_id, started))
+        return _json(service.analyze(_receiver(service, started), g.correlation_id, started))
 
     @routes.get("/results/<file_hash>")
-    @_require_token("service_api_key")
+    @service_key
     def cached_result(file_hash: str) -> Response:
         return jsonify(_service().cached_result(file_hash))
 

@@ -77,11 +77,20 @@ class Settings:
     # Access control.
     admin_token: str = ""
     service_api_key: str = ""
+    production: bool = False
 
     # Downloads by URL.
     download_allowed_hosts: tuple[str, ...] = ()
     download_timeout_s: float = 20.0
     download_allow_private: bool = False
+
+    def __post_init__(self) -> None:
+        if self.production:
+            missing = [name.upper() for name in ("admin_token", "service_api_key") if not getattr(self, name)]
+            if missing:
+                raise SystemicError(
+                    "bad_configuration", f"PRODUCTION=true needs {' and '.join(missing)} set"
+                )
 
     @property
     def max_upload_bytes(self) -> int:

@@ -6,6 +6,7 @@ test gets its own app and service (breakers, cache, DLQ, metrics) around it.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -348,6 +349,51 @@ def test_tokens_guard_analyze_and_ops(make_app, base_settings: Settings, part_fi
     ok = upload(client, part_files["hole"], Authorization="Bearer service-secret")
     assert ok.status_code == 200
     assert client.get("/health").status_code == 200  # the platform's probe needs no token
+
+
+FAR = {"REMOTE_ADDR": "203.0.113.5"}
+
+
+def test_without_admin_token_ops_endpoints_answer_loopback_only(client: FlaskClient) -> None:
+    ops = [("get", "/metrics"), ("get", "/dlq/stats"), ("get", "/dlq/failures"),
+           ("get", "/circuit-breaker"), ("post", "/circuit-breaker/reset")]
+    for method, path in ops:
+        far = getattr(client, method)(path, environ_base=FAR, headers={"X-Correlation-ID": "far-away"})
+        assert far.status_code == 403, path
+        assert far.get_json()["error"]["code"] == "forbidden" and far.get_json()["correlation_id"] == "far-away"
+        assert getattr(client, method)(path, environ_base={"REMOTE_ADDR": "::1"}).status_code == 200, path
+    assert client.get("/health", environ_base=FAR).status_code == 200
+    assert client.post("/analyze", environ_base=FAR, data={}).status_code == 400  # open: no key is set
+
+
+def test_refused_tokens_are_logged_counted_and_carry_a_correlation_id(
+        make_app, base_settings: Settings, part_files: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+    app = make_app(replace(base_settings, admin_token="admin-secret", service_api_key="service-secret"))
+    client = app.test_client()
+    bare = client.get("/dlq/stats", headers={"Authorization": "admin-secret", "X-Correlation-ID": "bare-1"})
+    assert bare.status_code == 401
+    assert bare.get_json()["correlation_id"] == "bare-1" and bare.headers["X-Correlation-ID"] == "bare-1"
+    assert bare.get_json()["error"]["code"] == "unauthorized"
+    assert client.get("/metrics", headers={"Authorization": "Bearer admin-secret"}, environ_base=FAR).status_code == 200
+    assert upload(client, part_files["hole"], apikey="wrong").status_code == 401
+    assert upload(client, part_files["hole"]).status_code == 401
+    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if '"access_refused"' in line]
+    assert [(line["scope"], line["refusal"]) for line in logged] == [
+        ("admin", "not_bearer"), ("service", "wrong_token"), ("service", "missing_token")]
+    assert logged[0]["correlation_id"] == "bare-1" and logged[0]["path"] == "/dlq/stats"
+    text = client.get("/metrics", headers={"Authorization": "bearer admin-secret"}).get_data(as_text=True)
+    assert 'geometry_access_refused_total{refusal="not_bearer",scope="admin"} 1.0' in text
+    assert 'geometry_access_refused_total{refusal="wrong_token",scope="service"} 1.0' in text
+
+
+def test_service_key_in_the_apikey_header(make_app, base_settings: Settings, part_files: dict[str, Path]) -> None:
+    """Supabase's customary header; an Authorization header with another token (a user JWT) does not spoil it."""
+    app = make_app(replace(base_settings, admin_token="admin-secret", service_api_key="service-secret"))
+    client = app.test_client()
+    assert upload(client, part_files["hole"], apikey="service-secret").status_code == 200
+    both = upload(client, part_files["hole"], apikey="service-secret", Authorization="Bearer user.jwt")
+    assert both.status_code == 200
+    assert client.get("/dlq/stats", headers={"apikey": "admin-secret"}).status_code == 401  # ops: Bearer only
 
 
 # ------------------------------------------------------------------ faults
