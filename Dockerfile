@@ -10,6 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PORT=8080 \
+    PRODUCTION=true \
     DLQ_SPOOL_PATH=/app/var/dlq_spool.sqlite3 \
     DLQ_SQLITE_PATH=/app/var/dlq.sqlite3
 

@@ -448,14 +448,20 @@ class AnalysisService:
         except Exception:  # a scrape must not fail because the spool is busy
             return -1
 
-    def download(self, url: str, file_name: str) -> ReceivedFile:
-        """Fetch ``url`` from an allowed host, with retries and the download breaker."""
-        check_url_allowed(url, self.settings.allowed_download_hosts)
-        policy = transient_retry(self.settings, name="download", on_retry=_count_retry(self.metrics))
+    def download(self, url: str, file_name: str, deadline: float | None = None) -> ReceivedFile:
+        """Fetch ``url`` from an allowed host, with retries and the download breaker,
+        all over before ``deadline`` (time.monotonic; DOWNLOAD_TIMEOUT_S from now by default)."""
+        target = check_url_allowed(url, self.settings.allowed_download_hosts)
+        if deadline is None:
+            deadline = time.monotonic() + self.settings.download_timeout_s
+        policy = transient_retry(self.settings, name="download", on_retry=_count_retry(self.metrics),
+                                 budget_s=max(0.0, deadline - time.monotonic()))
         return policy(
-            download_file, url, file_name,
+            download_file, target, file_name,
             max_bytes=self.settings.max_upload_bytes,
             timeout_s=self.settings.download_timeout_s,
+            deadline=deadline,
+            allow_private=self.settings.download_allow_private,
             breaker=self.breakers.get("download"),
         )
 

@@ -6,7 +6,7 @@ route here only reads its inputs and turns the result into a response.
 
 from __future__ import annotations
 
-import hmac
+import json
 import logging
 import time
 from datetime import datetime
@@ -14,10 +14,11 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .access import AccessRefused, Credentials, Scope, check_access
 from .analysis_service import AnalysisService, Answer, correlation_id_from
 from .config import Settings
 from .errors import ErrorType, PermanentError, ServiceError
@@ -58,9 +59,12 @@ def create_app(settings: Settings | None = None, service: AnalysisService | None
     app.config.update(COMPRESSION)
     Compress(app)
     app.extensions[SERVICE_KEY] = service
-    for name, variable in (("ops endpoints", "ADMIN_TOKEN"), ("/analyze", "SERVICE_API_KEY")):
-        if not getattr(settings, variable.lower()):
-            log_event(log, logging.WARNING, "open_without_token", setting=variable, endpoints=name)
+    if not settings.admin_token:
+        log_event(log, logging.WARNING, "open_without_token", setting="ADMIN_TOKEN",
+                  endpoints="ops endpoints answer loopback clients only")
+    if not settings.service_api_key:
+        log_event(log, logging.WARNING, "open_without_token", setting="SERVICE_API_KEY",
+                  endpoints="/analyze accepts requests without a token")
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_blueprint(_routes())
@@ -80,36 +84,49 @@ def _json(answer: Answer) -> Response:
     return response
 
 
+def _correlation_id() -> str:
+    """This request's correlation id, one per request: the caller's
+    X-Correlation-ID when usable, else a fresh one (/analyze also reads its form field)."""
+    if "correlation_id" not in g:
+        g.correlation_id = correlation_id_from(request.headers.get("X-Correlation-ID"))
+    return g.correlation_id
+
+
+def _error(status: int, error: dict[str, str]) -> Response:
+    """Every error body has the same shape, correlation id included."""
+    correlation_id = _correlation_id()
+    body = {"success": False, "correlation_id": correlation_id, "error": error}
+    return _json(Answer(status, body, {"X-Correlation-ID": correlation_id}))
+
+
 def _service_error(error: ServiceError) -> Response:
     return _error(error.http_status, error.to_dict())
 
 
 def _http_error(error: HTTPException) -> Response:
     code = (error.name or "http_error").lower().replace(" ", "_")
-    body = {"code": code, "message": error.description, "error_type": ErrorType.PERMANENT.value}
-    return _error(error.code or 500, body)
+    return _error(error.code or 500, {"code": code, "message": error.description, "error_type": "permanent"})
 
 
-def _error(status: int, error: dict[str, str]) -> Response:
-    """An error raised outside the service (a token, a route, a method): it carries
-    the caller's correlation id too, or a fresh one, as every error does."""
-    correlation_id = correlation_id_from(request.headers.get("X-Correlation-ID"))
-    body = {"success": False, "correlation_id": correlation_id, "error": error}
-    return _json(Answer(status, body, {"X-Correlation-ID": correlation_id}))
-
-
-def _require_token(setting: str) -> Callable:
-    """Bearer-token check for a route, against the Settings field ``setting``;
-    open (with a warning at start) when the field is empty."""
+def _require_token(scope: Scope, setting: str) -> Callable:
+    """The token rules of access.py for a route, against the Settings field ``setting``;
+    every refusal leaves a log line and counts in geometry_access_refused."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            expected = getattr(_service().settings, setting)
-            if expected:
-                given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-                if not hmac.compare_digest(given.encode(), expected.encode()):
-                    raise PermanentError("unauthorized", "A valid bearer token is required.", 401)
+            service = _service()
+            credentials = Credentials(
+                request.headers.get("Authorization"), request.headers.get("apikey"), request.remote_addr
+            )
+            try:
+                check_access(scope, getattr(service.settings, setting), credentials)
+            except AccessRefused as refused:
+                service.metrics.access_refused.labels(scope.value, refused.refusal.value).inc()
+                log_event(log, logging.WARNING, "access_refused", scope=scope.value,
+                          refusal=refused.refusal.value, path=request.path,
+                          remote_addr=request.remote_addr, correlation_id=_correlation_id())
+                raise
             return view(*args, **kwargs)
 
         return guarded
@@ -119,21 +136,22 @@ def _require_token(setting: str) -> Callable:
 
 def _routes() -> Blueprint:
     routes = Blueprint("geometry", __name__)
-    admin = _require_token("admin_token")
+    admin = _require_token(Scope.ADMIN, "admin_token")
+    service_key = _require_token(Scope.SERVICE, "service_api_key")
 
     @routes.post("/analyze")
-    @_require_token("service_api_key")
+    @service_key
     def analyze() -> Response:
         return _analyze(rules_first=False)
 
     @routes.post("/analyze-aag")
-    @_require_token("service_api_key")
+    @service_key
     def analyze_aag() -> Response:
         """The same answer, the rules (attributed adjacency graph) as the first tier."""
         return _analyze(rules_first=True)
 
     @routes.get("/results/<file_hash>")
-    @_require_token("service_api_key")
+    @service_key
     def cached_result(file_hash: str) -> Response:
         return jsonify(_service().cached_result(file_hash))
 
@@ -198,42 +216,55 @@ def _analyze(rules_first: bool) -> Response:
     budget_s = service.settings.request_budget_s
     upload_deadline = bound_upload(request.environ, started + budget_s, budget_s)
     try:
-        correlation_id = correlation_id_from(
+        g.correlation_id = correlation_id_from(
             request.headers.get("X-Correlation-ID") or _form_field("correlation_id")
         )
-        return _json(service.analyze(_receiver(service), correlation_id, started, rules_first=rules_first))
+        return _json(service.analyze(_receiver(service, started), g.correlation_id, started,
+                                     rules_first=rules_first))
     finally:
         upload_deadline.cancel()
 
 
-def _receiver(service: AnalysisService) -> Callable[[], ReceivedFile]:
-    """How this request's file arrives: multipart field ``file``, or JSON ``file_url``."""
+def _receiver(service: AnalysisService, started: float) -> Callable[[], ReceivedFile]:
+    """How this request's file arrives: multipart field ``file``, or JSON ``file_url``
+    (downloaded within the request's budget, counted from ``started``). The body is
+    read when the service calls it, so every bad body gets the service's error answer."""
     if request.is_json:
-        payload = request.get_json(silent=True) or {}
-        url = payload.get("file_url")
-        if not isinstance(url, str) or not url:
-            return _raise(PermanentError("missing_file", 'JSON requests need "file_url".', 400))
-        name = str(payload.get("file_name") or url.rsplit("/", 1)[-1].split("?", 1)[0] or "download.step")
-        return lambda: service.download(url, name)
-
-    def from_form() -> ReceivedFile:
-        try:
-            upload = request.files.get("file")
-        except RequestEntityTooLarge:
-            raise file_too_large(service.settings.max_upload_bytes) from None
-        if upload is None:
-            raise PermanentError("missing_file", 'Send the STEP file as multipart field "file".', 400)
-        return receive_file(read_chunks(upload.stream), upload.filename or "upload.step",
-                            service.settings.max_upload_bytes)
-
-    return from_form
+        deadline = started + service.settings.request_budget_s
+        return lambda: _download(service, deadline)
+    return lambda: _upload(service)
 
 
-def _raise(error: ServiceError) -> Callable[[], ReceivedFile]:
-    def receive() -> ReceivedFile:
-        raise error
+def _download(service: AnalysisService, deadline: float) -> ReceivedFile:
+    payload = _json_object()
+    url = payload.get("file_url")
+    if not isinstance(url, str) or not url:
+        raise PermanentError("missing_file", 'JSON requests need "file_url".', 400)
+    name = str(payload.get("file_name") or url.rsplit("/", 1)[-1].split("?", 1)[0] or "download.step")
+    return service.download(url, name, deadline)
 
-    return receive
+
+def _json_object() -> dict[str, Any]:
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # nesting too deep for the parser: not a request we serve
+        payload = None
+    if not isinstance(payload, dict):
+        raise PermanentError(
+            "invalid_json", 'The JSON body must be an object: {"file_url": ..., "file_name": ...}.', 400
+        )
+    return payload
+
+
+def _upload(service: AnalysisService) -> ReceivedFile:
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        raise file_too_large(service.settings.max_upload_bytes) from None
+    if upload is None:
+        raise PermanentError("missing_file", 'Send the STEP file as multipart field "file".', 400)
+    return receive_file(read_chunks(upload.stream), upload.filename or "upload.step",
+                        service.settings.max_upload_bytes)
 
 
 def _form_field(name: str) -> str | None:

@@ -12,6 +12,10 @@ remote database:
    them from the spool only once the store has confirmed the write.
 
 If the store is down, records wait in the spool and drain when it is back.
+A record the store rejects for good (its data, not the store, is at fault)
+is moved to the spool's quarantine table, kept and counted in
+:meth:`DeadLetterQueue.stats`, and the rest of the batch goes on: one bad
+record must never hold back every record behind it.
 Duplicates cannot arise: every record carries an idempotency key (derived from
 the correlation id, error code and file hash), the spool ignores a key it
 already holds, and every store ignores a key it already stored.
@@ -89,15 +93,21 @@ def _log_event(level: int, event: str, *, exc_info: bool = False, **fields_: Any
     log.log(level, _dumps({"event": event, **fields_}), exc_info=exc_info)
 
 
-def _without_nul(value: Any) -> Any:
-    """Postgres text and jsonb cannot hold NUL characters, yet an error message
-    that quotes a binary file can; one such record would block the spool."""
+_UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+"""NUL, which Postgres text and jsonb cannot hold, and lone surrogates, which
+no UTF-8 encoder accepts (a JSON request can send ``"\\udc80"``)."""
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with every unstorable character replaced by U+FFFD. An error
+    message that quotes a binary file, or a file name a client made up, can hold
+    them, and a record no store accepts must not reach the spool."""
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
+        return _UNSTORABLE_CHARACTERS.sub("\ufffd", value)
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {_storable(key): _storable(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [_storable(item) for item in value]
     return value
 
 
@@ -142,8 +152,8 @@ class FailureRecord:
         # Frozen, so normalise through object.__setattr__: stores get one form only.
         object.__setattr__(self, "error_type", error_type)
         for name in ("correlation_id", "file_name", "error_code", "error_message", "traceback"):
-            object.__setattr__(self, name, _without_nul(getattr(self, name)))
-        object.__setattr__(self, "details", _without_nul(json.loads(_dumps(self.details))))
+            object.__setattr__(self, name, _storable(getattr(self, name)))
+        object.__setattr__(self, "details", _storable(json.loads(_dumps(self.details))))
         object.__setattr__(self, "created_at", _as_utc(self.created_at))
         if not self.idempotency_key:
             key = idempotency_key(self.correlation_id, self.error_code, self.file_hash)
@@ -260,6 +270,7 @@ class DLQStats(StoreStats):
     """/dlq/stats: the store's view plus what still waits in the local spool."""
 
     pending_in_spool: int
+    quarantined: int
     store: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -271,11 +282,13 @@ class DLQStats(StoreStats):
 
 @dataclass(frozen=True)
 class ForwardResult:
-    """The outcome of one forwarding pass; ``error`` says why records stayed spooled."""
+    """The outcome of one forwarding pass; ``error`` says why records stayed spooled,
+    ``quarantined`` how many the store rejected for good."""
 
     forwarded: int
     pending: int
     error: str | None = None
+    quarantined: int = 0
 
 
 # -- stores ------------------------------------------------------------------
@@ -311,6 +324,17 @@ def _unavailable(store: str, exc: BaseException) -> TransientError:
 
 def _broken(store: str, exc: BaseException) -> SystemicError:
     return SystemicError("dlq_store_error", f"the {store} failure store rejected a query: {exc}")
+
+
+def _rejected(store: str, exc: BaseException) -> PermanentError:
+    """The record's data is at fault (a value out of range, a constraint, an
+    encoding): the same record fails every time, other records do not."""
+    return PermanentError("dlq_record_rejected", f"the {store} failure store rejected a record: {exc}")
+
+
+_REJECTED_VALUES = (ValueError, OverflowError)
+"""What a driver raises before sending a value it cannot encode (UnicodeEncodeError
+is a ValueError; an int past 64 bits is an OverflowError in sqlite3)."""
 
 
 @contextmanager
@@ -469,6 +493,8 @@ class SQLiteStore(_SqlStore):
         # OperationalError is a locked database, a full disk, an unopenable file.
         if isinstance(exc, sqlite3.OperationalError):
             return _unavailable(self.name, exc)
+        if isinstance(exc, (sqlite3.IntegrityError, sqlite3.DataError, *_REJECTED_VALUES)):
+            return _rejected(self.name, exc)
         if isinstance(exc, sqlite3.Error):
             return _broken(self.name, exc)
         return None
@@ -503,6 +529,8 @@ class PostgresStore(_SqlStore):
         # failures under OperationalError; the rest is our SQL or our schema.
         if isinstance(exc, psycopg.OperationalError):
             return _unavailable(self.name, exc)
+        if isinstance(exc, (psycopg.DataError, psycopg.IntegrityError, *_REJECTED_VALUES)):
+            return _rejected(self.name, exc)
         if isinstance(exc, psycopg.Error):
             return _broken(self.name, exc)
         return None
@@ -514,6 +542,9 @@ Postgres), SQLSTATE classes 08 (connection) and 40 (serialisation, deadlock),
 and anything starting with 5: an HTTP 5xx from a proxy, or SQLSTATE 53, 55,
 57, 58 (resources, locks, timeouts and shutdowns, system errors). Everything
 else (bad key, missing table, bad column) needs a person, not a retry."""
+
+_REJECTED_POSTGREST_CODES = ("22", "23")
+"""SQLSTATE classes 22 (data exception) and 23 (integrity constraint): the record is at fault."""
 
 
 class SupabaseStore:
@@ -546,9 +577,13 @@ class SupabaseStore:
             return query.execute()
         except httpx.HTTPError as exc:
             raise _unavailable(self.name, exc) from exc
+        except _REJECTED_VALUES as exc:
+            raise _rejected(self.name, exc) from exc
         except APIError as exc:
             if (exc.code or "").startswith(_TRANSIENT_POSTGREST_CODES):
                 raise _unavailable(self.name, exc) from exc
+            if (exc.code or "").startswith(_REJECTED_POSTGREST_CODES):
+                raise _rejected(self.name, exc) from exc
             raise _broken(self.name, exc) from exc
 
     def write(self, records: Sequence[FailureRecord]) -> None:
@@ -602,7 +637,11 @@ def build_store(settings: Settings) -> FailureStore:
 
 
 class Spool:
-    """The local first stage: records wait here until a store confirms them."""
+    """The local first stage: records wait here until a store confirms them.
+
+    Its ``quarantine`` table keeps what can never be forwarded: records the
+    store rejected for good, and rows that no longer decode as a record.
+    """
 
     def __init__(self, path: Path) -> None:
         self._path = Path(path)
@@ -614,6 +653,13 @@ class Spool:
                 idempotency_key TEXT NOT NULL UNIQUE,
                 payload TEXT NOT NULL,
                 spooled_at TEXT NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS quarantine (
+                seq INTEGER PRIMARY KEY,
+                idempotency_key TEXT NOT NULL UNIQUE,
+                payload TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                quarantined_at TEXT NOT NULL
             );
             """,
         )
@@ -628,11 +674,36 @@ class Spool:
             )
 
     def oldest(self, limit: int) -> list[FailureRecord]:
+        """The oldest records; rows that no longer decode go to the quarantine."""
+        while True:
+            with _sqlite_transaction(self._path) as connection:
+                rows = connection.execute(
+                    "SELECT idempotency_key, payload FROM spool ORDER BY seq LIMIT ?", (limit,)
+                ).fetchall()
+            records: list[FailureRecord] = []
+            for key, payload in rows:
+                try:
+                    records.append(FailureRecord.from_row(json.loads(payload)))
+                except (ValueError, KeyError, TypeError) as exc:
+                    self.quarantine(key, f"undecodable spool row: {type(exc).__name__}: {exc}")
+            if records or len(rows) == 0:
+                return records
+
+    def quarantine(self, key: str, reason: str) -> None:
+        """Move the record ``key`` from the spool to the quarantine, with why."""
         with _sqlite_transaction(self._path) as connection:
-            rows = connection.execute(
-                "SELECT payload FROM spool ORDER BY seq LIMIT ?", (limit,)
-            ).fetchall()
-        return [FailureRecord.from_row(json.loads(payload)) for (payload,) in rows]
+            connection.execute(
+                "INSERT OR IGNORE INTO quarantine (idempotency_key, payload, reason, quarantined_at) "
+                "SELECT idempotency_key, payload, ?, ? FROM spool WHERE idempotency_key = ?",
+                (reason, _iso(_utc_now()), key),
+            )
+            connection.execute("DELETE FROM spool WHERE idempotency_key = ?", (key,))
+        _log_event(logging.ERROR, "dlq_record_quarantined", idempotency_key=key, reason=reason)
+
+    def quarantined(self) -> int:
+        with _sqlite_transaction(self._path) as connection:
+            (count,) = connection.execute("SELECT COUNT(*) FROM quarantine").fetchone()
+        return int(count)
 
     def remove(self, keys: Sequence[str]) -> None:
         with _sqlite_transaction(self._path) as connection:
@@ -711,23 +782,21 @@ class DeadLetterQueue:
         """Forward up to ``limit`` of the oldest spooled records to the store.
 
         Records leave the spool only after the store confirmed the write; any
-        error leaves them for the next pass (the store's write is idempotent,
-        so a confirmed write whose spool delete failed is harmless to repeat).
+        other error leaves them for the next pass (the store's write is
+        idempotent, so a confirmed write whose spool delete failed is harmless
+        to repeat). When the store rejects the batch for a record's data, the
+        records are written one by one and each rejected one is quarantined.
         """
         with self._forward_lock:
             records = self._spool.oldest(limit or self._batch_size)
             if not records:
-                return ForwardResult(forwarded=0, pending=0)
+                return ForwardResult(forwarded=0, pending=self._spool.count())
             try:
-                self._retry_policy(self._breaker.call, self._store.write, records)
+                self._write(records)
+            except PermanentError:
+                return self._forward_one_by_one(records)
             except Exception as exc:
-                pending = self._spool.count()
-                _log_event(
-                    logging.WARNING, "dlq_forward_failed", store=self._store.name,
-                    batch=len(records), pending=pending,
-                    error_code=getattr(exc, "code", type(exc).__name__), error=str(exc),
-                )
-                return ForwardResult(forwarded=0, pending=pending, error=str(exc))
+                return self._forward_failed(len(records), exc)
             self._spool.remove([record.idempotency_key for record in records])
             pending = self._spool.count()
         _log_event(
@@ -736,16 +805,47 @@ class DeadLetterQueue:
         )
         return ForwardResult(forwarded=len(records), pending=pending)
 
+    def _write(self, records: Sequence[FailureRecord]) -> None:
+        self._retry_policy(self._breaker.call, self._store.write, records)
+
+    def _forward_one_by_one(self, records: Sequence[FailureRecord]) -> ForwardResult:
+        """Find the records the store rejects: quarantine them, forward the rest."""
+        forwarded = quarantined = 0
+        for record in records:
+            try:
+                self._write([record])
+            except PermanentError as exc:
+                self._spool.quarantine(record.idempotency_key, exc.message)
+                quarantined += 1
+                continue
+            except Exception as exc:
+                result = self._forward_failed(len(records) - forwarded - quarantined, exc)
+                return replace(result, forwarded=forwarded, quarantined=quarantined)
+            self._spool.remove([record.idempotency_key])
+            forwarded += 1
+        return ForwardResult(forwarded=forwarded, pending=self._spool.count(), quarantined=quarantined)
+
+    def _forward_failed(self, batch: int, exc: Exception) -> ForwardResult:
+        pending = self._spool.count()
+        _log_event(
+            logging.WARNING, "dlq_forward_failed", store=self._store.name,
+            batch=batch, pending=pending,
+            error_code=getattr(exc, "code", type(exc).__name__), error=str(exc),
+        )
+        return ForwardResult(forwarded=0, pending=pending, error=str(exc))
+
     def drain(self, deadline: float | None = None) -> ForwardResult:
         """Forward batch after batch until the spool is empty, a pass fails, or
         ``deadline`` (time.monotonic) has passed."""
-        forwarded = 0
+        forwarded = quarantined = 0
         while True:
             result = self.forward_pending()
             forwarded += result.forwarded
+            quarantined += result.quarantined
             out_of_time = deadline is not None and time.monotonic() >= deadline
-            if result.error or result.pending == 0 or out_of_time:
-                return replace(result, forwarded=forwarded)
+            stalled = result.forwarded == 0 and result.quarantined == 0
+            if result.error or result.pending == 0 or out_of_time or stalled:
+                return replace(result, forwarded=forwarded, quarantined=quarantined)
 
     # -- background forwarding ---------------------------------------------
 
@@ -793,15 +893,16 @@ class DeadLetterQueue:
         return self._spool.count()
 
     def stats(self) -> DLQStats:
-        """Store aggregates plus the spool backlog; TransientError if the store is unreachable."""
-        pending = self._spool.count()
+        """Store aggregates plus the spool backlog and quarantine; TransientError if
+        the store is unreachable, its details holding what the spool knows."""
+        spool = {"pending_in_spool": self._spool.count(), "quarantined": self._spool.quarantined()}
         recent_since = _utc_now() - timedelta(hours=24)
         try:
             store_stats = self._breaker.call(self._store.stats, recent_since)
         except TransientError as exc:
-            exc.details.setdefault("pending_in_spool", pending)
+            exc.details.update({**spool, "store": self._store.name})
             raise
-        return DLQStats(**asdict(store_stats), pending_in_spool=pending, store=self._store.name)
+        return DLQStats(**asdict(store_stats), **spool, store=self._store.name)
 
     def list_failures(
         self,

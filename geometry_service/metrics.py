@@ -55,6 +55,10 @@ class ServiceMetrics:
         self.retries = Counter(
             "geometry_retries", "Retries of transient failures by operation.", ["operation"], registry=r,
         )
+        self.access_refused = Counter(
+            "geometry_access_refused", "Requests refused by the token rules, by scope and reason.",
+            ["scope", "refusal"], registry=r,
+        )
         self._breaker_state = Gauge(
             "geometry_breaker_state", "Breaker state: 0 closed, 1 half open, 2 open.", ["name"], registry=r,
         )

@@ -6,7 +6,7 @@ test gets its own app and service (breakers, cache, DLQ, metrics) around it.
 
 from __future__ import annotations
 
-import http.server
+import json
 import random
 import threading
 import time
@@ -23,6 +23,7 @@ from geometry_service.analysis_service import AnalysisService
 from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
+from tests.file_host import FileHandler, Route, serving
 from tests.service_app import app_builder
 
 CORRELATION_ID = "test-correlation-1"
@@ -186,6 +187,19 @@ def test_missing_file_field_is_a_400(client: FlaskClient) -> None:
         "message": 'Send the STEP file as multipart field "file".'}
 
 
+@pytest.mark.parametrize("body", ['"str"', "123", "[1]", "true", "null", "1.5e999", "{bad", "", "[" * 100_000])
+def test_json_body_that_is_not_an_object_is_a_400(app: Flask, body: str) -> None:
+    client = app.test_client()
+    response = client.post("/analyze", data=body, content_type="application/json",
+                           headers={"X-Correlation-ID": "not-an-object"})
+    answer = response.get_json()
+    assert response.status_code == 400, answer
+    assert answer["correlation_id"] == "not-an-object"
+    assert answer["error"]["code"] == "invalid_json" and answer["error"]["error_type"] == "permanent"
+    assert dlq_records(app, "not-an-object")
+    assert 'geometry_requests_total{status="400",tier=""} 1.0' in client.get("/metrics").get_data(as_text=True)
+
+
 def test_too_large_upload_is_a_413(make_app: Callable[..., Flask], base_settings: Settings) -> None:
     app = make_app(replace(base_settings, max_upload_mb=0.01))
     response = upload(app.test_client(), data=b"ISO-10303-21;" + b" " * 20_000,
@@ -203,34 +217,21 @@ def test_unknown_route_and_method_are_json(client: FlaskClient) -> None:
 # ------------------------------------------------------------------ downloads
 
 
-class _Files(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, bytes]] = {}
+class _Files(FileHandler):
+    routes: dict[str, Route] = {}
     hits: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        self.hits.append(self.path)
-        status, body = self.routes.get(self.path, (404, b"missing"))
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture
 def file_host(part_files: dict[str, Path]) -> Iterator[str]:
     _Files.routes = {"/hole.step": (200, part_files["hole"].read_bytes()), "/broken.step": (503, b"busy")}
     _Files.hits = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(_Files) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_analyze_by_url_from_an_allowed_host(make_app, base_settings: Settings, file_host: str) -> None:
-    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",)))
+    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True))
     response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/hole.step"})
     body = response.get_json()
     assert response.status_code == 200, body
@@ -245,8 +246,43 @@ def test_url_from_another_host_is_refused(make_app, base_settings: Settings, fil
     assert _Files.hits == []
 
 
-def test_failing_host_is_retried_then_reported(make_app, base_settings: Settings, file_host: str) -> None:
+def test_backslash_url_cannot_reach_a_loopback_host(make_app, base_settings: Settings, file_host: str) -> None:
+    """The red team's bypass: urlparse saw allowed.example, requests fetched from loopback."""
+    app = make_app(replace(base_settings, download_allowed_hosts=("allowed.example",)))
+    response = app.test_client().post(
+        "/analyze", json={"file_url": f"{file_host}\\@allowed.example/../hole.step"},
+        headers={"X-Correlation-ID": "ssrf-backslash"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_url"
+    assert _Files.hits == []
+    assert dlq_records(app, "ssrf-backslash")
+
+
+def test_allowed_loopback_host_is_refused_without_download_allow_private(
+        make_app, base_settings: Settings, file_host: str) -> None:
     app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",)))
+    response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/hole.step"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "url_not_allowed"
+    assert _Files.hits == []
+
+
+def test_lone_surrogate_file_name_does_not_jam_the_dlq(make_app, base_settings: Settings, file_host: str) -> None:
+    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True))
+    client = app.test_client()
+    _Files.routes["/junk.step"] = (200, b"not a part")
+    response = client.post("/analyze", json={"file_url": f"{file_host}/junk.step", "file_name": "\udc80evil.step"},
+                           headers={"X-Correlation-ID": "poison"})
+    assert response.status_code == 415
+    assert upload(client, data=b"not a part either", **{"X-Correlation-ID": "behind"}).status_code == 415
+    assert [r["file_name"] for r in dlq_records(app, "poison")] == ["\ufffdevil.step"]
+    assert dlq_records(app, "behind")
+    stats = client.get("/dlq/stats").get_json()
+    assert (stats["pending_in_spool"], stats["quarantined"]) == (0, 0)
+
+
+def test_failing_host_is_retried_then_reported(make_app, base_settings: Settings, file_host: str) -> None:
+    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True))
     response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/broken.step"})
     assert response.status_code == 502
     assert response.get_json()["error"]["error_type"] == "transient"
@@ -313,6 +349,51 @@ def test_tokens_guard_analyze_and_ops(make_app, base_settings: Settings, part_fi
     ok = upload(client, part_files["hole"], Authorization="Bearer service-secret")
     assert ok.status_code == 200
     assert client.get("/health").status_code == 200  # the platform's probe needs no token
+
+
+FAR = {"REMOTE_ADDR": "203.0.113.5"}
+
+
+def test_without_admin_token_ops_endpoints_answer_loopback_only(client: FlaskClient) -> None:
+    ops = [("get", "/metrics"), ("get", "/dlq/stats"), ("get", "/dlq/failures"),
+           ("get", "/circuit-breaker"), ("post", "/circuit-breaker/reset")]
+    for method, path in ops:
+        far = getattr(client, method)(path, environ_base=FAR, headers={"X-Correlation-ID": "far-away"})
+        assert far.status_code == 403, path
+        assert far.get_json()["error"]["code"] == "forbidden" and far.get_json()["correlation_id"] == "far-away"
+        assert getattr(client, method)(path, environ_base={"REMOTE_ADDR": "::1"}).status_code == 200, path
+    assert client.get("/health", environ_base=FAR).status_code == 200
+    assert client.post("/analyze", environ_base=FAR, data={}).status_code == 400  # open: no key is set
+
+
+def test_refused_tokens_are_logged_counted_and_carry_a_correlation_id(
+        make_app, base_settings: Settings, part_files: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+    app = make_app(replace(base_settings, admin_token="admin-secret", service_api_key="service-secret"))
+    client = app.test_client()
+    bare = client.get("/dlq/stats", headers={"Authorization": "admin-secret", "X-Correlation-ID": "bare-1"})
+    assert bare.status_code == 401
+    assert bare.get_json()["correlation_id"] == "bare-1" and bare.headers["X-Correlation-ID"] == "bare-1"
+    assert bare.get_json()["error"]["code"] == "unauthorized"
+    assert client.get("/metrics", headers={"Authorization": "Bearer admin-secret"}, environ_base=FAR).status_code == 200
+    assert upload(client, part_files["hole"], apikey="wrong").status_code == 401
+    assert upload(client, part_files["hole"]).status_code == 401
+    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if '"access_refused"' in line]
+    assert [(line["scope"], line["refusal"]) for line in logged] == [
+        ("admin", "not_bearer"), ("service", "wrong_token"), ("service", "missing_token")]
+    assert logged[0]["correlation_id"] == "bare-1" and logged[0]["path"] == "/dlq/stats"
+    text = client.get("/metrics", headers={"Authorization": "bearer admin-secret"}).get_data(as_text=True)
+    assert 'geometry_access_refused_total{refusal="not_bearer",scope="admin"} 1.0' in text
+    assert 'geometry_access_refused_total{refusal="wrong_token",scope="service"} 1.0' in text
+
+
+def test_service_key_in_the_apikey_header(make_app, base_settings: Settings, part_files: dict[str, Path]) -> None:
+    """Supabase's customary header; an Authorization header with another token (a user JWT) does not spoil it."""
+    app = make_app(replace(base_settings, admin_token="admin-secret", service_api_key="service-secret"))
+    client = app.test_client()
+    assert upload(client, part_files["hole"], apikey="service-secret").status_code == 200
+    both = upload(client, part_files["hole"], apikey="service-secret", Authorization="Bearer user.jwt")
+    assert both.status_code == 200
+    assert client.get("/dlq/stats", headers={"apikey": "admin-secret"}).status_code == 401  # ops: Bearer only
 
 
 # ------------------------------------------------------------------ faults

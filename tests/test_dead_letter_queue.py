@@ -336,6 +336,76 @@ def test_a_restart_drains_what_the_previous_run_spooled(
     assert PostgresStore(postgres_schema_url).stats(NOW - timedelta(days=1)).total == 2
 
 
+# -- poisoned records -----------------------------------------------------------
+
+
+@pytest.fixture
+def real_queue(store, tmp_path: Path) -> Iterator[DeadLetterQueue]:
+    """A queue in front of the real SQLite or Postgres store (the ``store`` fixture's two)."""
+    queue = DeadLetterQueue(
+        Spool(tmp_path / "poison-spool.sqlite3"), store, CircuitBreaker("dlq_store"),
+        transient_retry(FAST, name="dlq_store"), batch_size=10,
+    )
+    yield queue
+    queue.close(flush=False)
+
+
+def test_lone_surrogate_is_cleaned_before_it_is_spooled(real_queue: DeadLetterQueue, store) -> None:
+    """The red team's record: a JSON file name with a lone surrogate jammed every forwarding pass."""
+    assert real_queue.record(make_record("poison", file_name="\udc80evil.step",
+                                         details={"\ud800key": ["\udfff"]}))
+    real_queue.record(make_record("after"))
+    assert real_queue.drain() == ForwardResult(forwarded=2, pending=0)
+    stored = {r.correlation_id: r for r in store.list_failures(10, 0, None, None)}
+    assert stored["poison"].file_name == "\ufffdevil.step"
+    assert stored["poison"].details == {"\ufffdkey": ["\ufffd"]}
+    assert "after" in stored
+
+
+def test_a_record_the_store_rejects_is_quarantined_and_the_batch_goes_on(
+    real_queue: DeadLetterQueue, store
+) -> None:
+    real_queue.record(make_record("before"))
+    real_queue.record(make_record("too-big", file_size=2**70))  # past bigint / SQLite INTEGER
+    real_queue.record(make_record("after"))
+    result = real_queue.drain()
+    assert (result.forwarded, result.quarantined, result.pending, result.error) == (2, 1, 0, None)
+    assert {r.correlation_id for r in store.list_failures(10, 0, None, None)} == {"before", "after"}
+    stats = real_queue.stats().to_dict()
+    assert (stats["total"], stats["pending_in_spool"], stats["quarantined"]) == (2, 0, 1)
+    real_queue.record(make_record("later"))  # the queue is not jammed
+    assert real_queue.drain().forwarded == 1
+
+
+def test_rows_spooled_by_an_older_version_drain_or_are_quarantined(tmp_path: Path, store) -> None:
+    """A spool left by a version that did not clean strings drains after a restart."""
+    spool_path = tmp_path / "old-spool.sqlite3"
+    spool = Spool(spool_path)
+    old_row = {**make_record("old").to_dict(), "file_name": "\udc80evil.step"}
+    with sqlite3.connect(spool_path) as connection:
+        connection.executemany(
+            "INSERT INTO spool (idempotency_key, payload, spooled_at) VALUES (?, ?, ?)",
+            [(old_row["idempotency_key"], json.dumps(old_row), "2026-01-01T00:00:00"),
+             ("k-junk", "{not json", "2026-01-01T00:00:01")],
+        )
+    queue = DeadLetterQueue(spool, store, CircuitBreaker("dlq_store"), transient_retry(FAST, name="dlq_store"))
+    assert queue.drain().forwarded == 1
+    assert (spool.count(), spool.quarantined()) == (0, 1)
+    assert store.list_failures(10, 0, None, None)[0].file_name == "\ufffdevil.step"
+
+
+def test_a_broken_store_quarantines_nothing(tmp_path: Path, postgres_schema_url: str) -> None:
+    """A missing table fails every record alike: the store is at fault, records wait."""
+    spool = Spool(tmp_path / "spool.sqlite3")
+    queue = DeadLetterQueue(spool, PostgresStore(postgres_schema_url), CircuitBreaker("dlq_store"),
+                            transient_retry(FAST, name="dlq_store"))
+    queue.record(make_record("a"))
+    queue.record(make_record("b"))
+    result = queue.drain()
+    assert result.error and (result.pending, result.quarantined) == (2, 0)
+    assert spool.quarantined() == 0
+
+
 def test_background_forwarder_drains_soon_after_record(
     dlq: DeadLetterQueue, switchable: SwitchableStore
 ) -> None:
@@ -393,6 +463,7 @@ def test_reads_from_an_unreachable_store_raise_transient(
     with pytest.raises(TransientError) as raised:
         dlq.stats()
     assert raised.value.details["pending_in_spool"] == 1
+    assert raised.value.details["quarantined"] == 0
     with pytest.raises(TransientError):
         dlq.list_failures()
 
