@@ -61,7 +61,7 @@ def sniff_format(head: bytes) -> CadFormat:
         return CadFormat.IGES
     raise PermanentError(
         "not_step",
-        f"The file is not a STEP or IGES file: it looks like {describe(body)}.",
+        f"The file is not a STEP file nor an IGES file: it looks like {describe(body)}.",
         415,
     )
 

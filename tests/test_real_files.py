@@ -165,7 +165,7 @@ def test_an_unknown_format_is_named_in_the_415(client: FlaskClient, tmp_path: Pa
     page.write_bytes(b"<!DOCTYPE html><html><body>ISO-10303-21;</body></html>")
     body = upload(client, page).get_json()
     assert body["error"]["code"] == "not_step"
-    assert body["error"]["message"] == "The file is not a STEP or IGES file: it looks like an HTML page."
+    assert body["error"]["message"] == "The file is not a STEP file nor an IGES file: it looks like an HTML page."
 
 
 # -------------------------------------------------------- crash containment
