@@ -13,7 +13,8 @@ _settings = Settings.from_env()
 
 bind = f"0.0.0.0:{_settings.port}"
 workers = 1
-worker_class = "gthread"
+# gthread, with gunicorn's own error answers (400, 414, 431...) as JSON like the app's.
+worker_class = "geometry_service.gunicorn_worker.JsonErrorThreadWorker"
 threads = _settings.http_threads
 timeout = int(_settings.request_budget_s + 35)
 graceful_timeout = int(_settings.request_budget_s + 5)

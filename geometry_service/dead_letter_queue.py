@@ -57,6 +57,10 @@ log = logging.getLogger("geometry_service.dlq")
 MAX_PAGE_SIZE = 500
 """The most failures one list call returns: ops page, they do not dump."""
 
+MAX_OFFSET = 2**31 - 1
+"""The largest page offset: every store takes it (a larger one overflows SQLite's
+and Postgres's integers), and no failure table holds that many records."""
+
 SQLITE_BUSY_TIMEOUT_S = 5.0
 """How long a SQLite write waits for another thread's transaction to finish."""
 
@@ -912,9 +916,9 @@ class DeadLetterQueue:
         since: datetime | None = None,
     ) -> list[FailureRecord]:
         """Failures newest first; bad arguments are the caller's error (400)."""
-        if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
+        if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
             raise PermanentError(
-                "invalid_query", f"limit must be 1..{MAX_PAGE_SIZE} and offset >= 0", 400
+                "invalid_query", f"limit must be 1..{MAX_PAGE_SIZE} and offset 0..{MAX_OFFSET}", 400
             )
         return self._breaker.call(
             self._store.list_failures,
