@@ -19,6 +19,9 @@ threads = _settings.http_threads
 timeout = int(_settings.request_budget_s + 35)
 graceful_timeout = int(_settings.request_budget_s + 5)
 keepalive = 5
+# No control socket: its default is one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl), so
+# stopping one instance deleted every other instance's socket; nothing here uses gunicornc.
+control_socket_disable = True
 accesslog = None
 errorlog = "-"
 loglevel = _settings.log_level.lower()

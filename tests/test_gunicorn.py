@@ -94,3 +94,12 @@ def test_gunicorn_logs_are_json(gunicorn: Gunicorn) -> None:
     lines = [line for line in list(gunicorn.log) if line.strip()]
     assert lines and all(json.loads(line)["level"] for line in lines)
 
+
+def test_no_shared_control_socket(gunicorn: Gunicorn) -> None:
+    """Stopping one instance used to delete the one per-user socket of every other."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not (said := [line for line in list(gunicorn.log) if "Control socket" in line]):
+        assert time.monotonic() < deadline, "gunicorn said nothing about its control socket"
+        time.sleep(0.05)
+    assert "Control socket disabled" in said[0]
+    assert sorted(p.name for p in gunicorn.home.rglob("*.ctl")) == []
