@@ -8,6 +8,7 @@ worker_exit then closes the pool and flushes the dead-letter spool.
 """
 
 from geometry_service.config import Settings
+from geometry_service.json_logging import log_stdout_as_json
 
 _settings = Settings.from_env()
 
@@ -25,6 +26,12 @@ control_socket_disable = True
 accesslog = None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
+
+
+def post_fork(server, worker):
+    # Before the app (and its geometry worker pool) starts: OCCT's own prints on
+    # stdout, from this process and the workers it forks, become JSON log lines.
+    log_stdout_as_json()
 
 
 def worker_exit(server, worker):

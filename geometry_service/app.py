@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .access import AccessRefused, Credentials, Scope, check_access
 from .analysis_service import AnalysisService, Answer, correlation_id_from
 from .config import Settings
-from .errors import PermanentError, ServiceError, SystemicError, error_body
+from .errors import PermanentError, ServiceError, SystemicError, TransientError, error_body
 from .json_logging import configure_logging
 from .metrics import PROMETHEUS_CONTENT_TYPE
 from .received_file import ReceivedFile, file_too_large, read_chunks, receive_file
@@ -31,6 +31,9 @@ MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 """Room for the form's boundaries and fields beyond the file itself."""
 
 SERVICE_KEY = "geometry_service"
+
+SPOOL_STATS = ("pending_in_spool", "quarantined", "store")
+"""What /dlq/stats still answers, beside its 503, while the failure store is down."""
 
 
 def create_app(settings: Settings | None = None, service: AnalysisService | None = None) -> Flask:
@@ -154,7 +157,11 @@ def _routes() -> Blueprint:
     @routes.get("/dlq/stats")
     @admin
     def dlq_stats() -> Response:
-        return jsonify(_service().dlq.stats().to_dict())
+        try:
+            return jsonify(_service().dlq.stats().to_dict())
+        except TransientError as unavailable:  # the store is down: the spool still tells its part
+            spool = {key: unavailable.details[key] for key in SPOOL_STATS if key in unavailable.details}
+            return _service_error(unavailable, **spool)
 
     @routes.get("/dlq/failures")
     @admin

@@ -474,6 +474,8 @@ def test_unreachable_store_keeps_records_in_the_spool(make_app, base_settings: S
     stats = client.get("/dlq/stats")
     assert stats.status_code == 503
     assert stats.get_json()["error"]["error_type"] == "transient"
+    assert (stats.get_json()["pending_in_spool"], stats.get_json()["quarantined"]) == (3, 0)
+    assert stats.get_json()["store"] == "postgres" and stats.get_json()["correlation_id"]
 
 
 def test_cached_result_by_file_hash(client: FlaskClient, part_files: dict[str, Path]) -> None:
