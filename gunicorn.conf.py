@@ -10,25 +10,38 @@ worker_exit then closes the pool and flushes the dead-letter spool.
 import signal
 
 from geometry_service.config import Settings
+from geometry_service.json_logging import log_stdout_as_json
 
 _settings = Settings.from_env()
 
 bind = f"0.0.0.0:{_settings.port}"
 workers = 1
-worker_class = "gthread"
+# gthread, with gunicorn's own error answers (400, 414, 431...) as JSON like the app's.
+worker_class = "geometry_service.gunicorn_worker.JsonErrorThreadWorker"
 threads = _settings.request_threads
 timeout = int(_settings.request_budget_s + 35)
 graceful_timeout = int(_settings.request_budget_s + 5)
 keepalive = 5
+# No control socket: its default is one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl), so
+# stopping one instance deleted every other instance's socket; nothing here uses gunicornc.
+control_socket_disable = True
 accesslog = None
 errorlog = "-"
 loglevel = _settings.log_level.lower()
 
 
+def post_fork(server, worker):
+    # Before the app (and its geometry worker pool) starts: OCCT's own prints on
+    # stdout, from this process and the workers it forks, become JSON log lines.
+    log_stdout_as_json()
+
+
 def post_worker_init(worker):
     """On SIGTERM, first stop admitting analyses (new requests get 503 at once while
     gunicorn drains those in flight), then let gunicorn's own handler run."""
-    service = worker.wsgi.extensions["geometry_service"]
+    service = _service_of(worker)
+    if service is None:
+        return
     graceful_stop = signal.getsignal(signal.SIGTERM)
 
     def drain_then_stop(signum, frame):
@@ -39,10 +52,15 @@ def post_worker_init(worker):
 
 
 def worker_exit(server, worker):
-    app = getattr(worker, "wsgi", None)
-    service = getattr(app, "extensions", {}).get("geometry_service") if app is not None else None
+    service = _service_of(worker)
     if service is not None:
         service.close()
+
+
+def _service_of(worker):
+    """The analysis service of the worker's app (None for another app, or before it loaded)."""
+    app = getattr(worker, "wsgi", None)
+    return getattr(app, "extensions", {}).get("geometry_service") if app is not None else None
 
 # gunicorn's own lines (master and worker) as JSON too, like the service's.
 logconfig_dict = {

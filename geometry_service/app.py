@@ -6,7 +6,6 @@ route here only reads its inputs and turns the result into a response.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import datetime
@@ -21,7 +20,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .access import AccessRefused, Credentials, Scope, check_access
 from .analysis_service import AnalysisService, Answer, correlation_id_from
 from .config import Settings
-from .errors import ErrorType, PermanentError, ServiceError
+from .errors import PermanentError, ServiceError, SystemicError, TransientError, error_body
 from .json_logging import configure_logging, log_event
 from .metrics import PROMETHEUS_CONTENT_TYPE
 from .received_file import ReceivedFile, file_too_large, read_chunks, receive_file
@@ -47,6 +46,9 @@ COMPRESSION = {
     "COMPRESS_LEVEL": 5,
     "COMPRESS_MIN_SIZE": 1024,
 }
+
+SPOOL_STATS = ("pending_in_spool", "quarantined", "store")
+"""What /dlq/stats still answers, beside its 503, while the failure store is down."""
 
 
 def create_app(settings: Settings | None = None, service: AnalysisService | None = None) -> Flask:
@@ -92,20 +94,17 @@ def _correlation_id() -> str:
     return g.correlation_id
 
 
-def _error(status: int, error: dict[str, str]) -> Response:
-    """Every error body has the same shape, correlation id included."""
+def _service_error(error: ServiceError, **extra: Any) -> Response:
+    """Every error answer of the app, correlation id included; ``extra`` adds top-level fields."""
     correlation_id = _correlation_id()
-    body = {"success": False, "correlation_id": correlation_id, "error": error}
-    return _json(Answer(status, body, {"X-Correlation-ID": correlation_id}))
-
-
-def _service_error(error: ServiceError) -> Response:
-    return _error(error.http_status, error.to_dict())
+    body = {**error_body(error, correlation_id), **extra}
+    return _json(Answer(error.http_status, body, {"X-Correlation-ID": correlation_id}))
 
 
 def _http_error(error: HTTPException) -> Response:
-    code = (error.name or "http_error").lower().replace(" ", "_")
-    return _error(error.code or 500, {"code": code, "message": error.description, "error_type": "permanent"})
+    code, status = (error.name or "http_error").lower().replace(" ", "_"), error.code or 500
+    kind = SystemicError if status >= 500 else PermanentError  # a 500 here is an unhandled bug of ours
+    return _service_error(kind(code, error.description or code, status))
 
 
 def _require_token(scope: Scope, setting: str) -> Callable:
@@ -182,7 +181,11 @@ def _routes() -> Blueprint:
     @routes.get("/dlq/stats")
     @admin
     def dlq_stats() -> Response:
-        return jsonify(_service().dlq.stats().to_dict())
+        try:
+            return jsonify(_service().dlq.stats().to_dict())
+        except TransientError as unavailable:  # the store is down: the spool still tells its part
+            spool = {key: unavailable.details[key] for key in SPOOL_STATS if key in unavailable.details}
+            return _service_error(unavailable, **spool)
 
     @routes.get("/dlq/failures")
     @admin

@@ -125,6 +125,7 @@ class Settings:
     redis_url: str = ""
     cache_ttl_s: int = _bounded(86_400, **AT_LEAST_ONE)
     cache_max_entries: int = _bounded(256, **AT_LEAST_ONE)
+    cache_max_mb: float = _bounded(64.0, **POSITIVE)
 
     # Access control.
     admin_token: str = ""

@@ -50,12 +50,17 @@ from tenacity import Retrying
 from .circuit_breaker import BreakerRegistry, CircuitBreaker
 from .config import Settings
 from .errors import ErrorType, PermanentError, ServiceError, SystemicError, TransientError
+from .json_logging import log_event
 from .retry_utils import RetryEvent, transient_retry
 
 log = logging.getLogger("geometry_service.dlq")
 
 MAX_PAGE_SIZE = 500
 """The most failures one list call returns: ops page, they do not dump."""
+
+MAX_OFFSET = 2**31 - 1
+"""The largest page offset: every store takes it (a larger one overflows SQLite's
+and Postgres's integers), and no failure table holds that many records."""
 
 SQLITE_BUSY_TIMEOUT_S = 5.0
 """How long a SQLite write waits for another thread's transaction to finish."""
@@ -87,10 +92,6 @@ def _iso(value: datetime) -> str:
 def _dumps(value: Any) -> str:
     # default=str: a detail that JSON cannot represent must not lose the record.
     return json.dumps(value, default=str, sort_keys=True)
-
-
-def _log_event(level: int, event: str, *, exc_info: bool = False, **fields_: Any) -> None:
-    log.log(level, _dumps({"event": event, **fields_}), exc_info=exc_info)
 
 
 _UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
@@ -698,7 +699,7 @@ class Spool:
                 (reason, _iso(_utc_now()), key),
             )
             connection.execute("DELETE FROM spool WHERE idempotency_key = ?", (key,))
-        _log_event(logging.ERROR, "dlq_record_quarantined", idempotency_key=key, reason=reason)
+        log_event(log, logging.ERROR, "dlq_record_quarantined", idempotency_key=key, reason=reason)
 
     def quarantined(self) -> int:
         with _sqlite_transaction(self._path) as connection:
@@ -773,7 +774,7 @@ class DeadLetterQueue:
         try:
             self._spool.add(record)
         except Exception:
-            _log_event(logging.ERROR, "dlq_spool_failed", exc_info=True, record=record.to_dict())
+            log_event(log, logging.ERROR, "dlq_spool_failed", exc_info=True, record=record.to_dict())
             return False
         self._wake.set()
         return True
@@ -799,8 +800,8 @@ class DeadLetterQueue:
                 return self._forward_failed(len(records), exc)
             self._spool.remove([record.idempotency_key for record in records])
             pending = self._spool.count()
-        _log_event(
-            logging.INFO, "dlq_forwarded", store=self._store.name,
+        log_event(
+            log, logging.INFO, "dlq_forwarded", store=self._store.name,
             forwarded=len(records), pending=pending,
         )
         return ForwardResult(forwarded=len(records), pending=pending)
@@ -827,8 +828,8 @@ class DeadLetterQueue:
 
     def _forward_failed(self, batch: int, exc: Exception) -> ForwardResult:
         pending = self._spool.count()
-        _log_event(
-            logging.WARNING, "dlq_forward_failed", store=self._store.name,
+        log_event(
+            log, logging.WARNING, "dlq_forward_failed", store=self._store.name,
             batch=batch, pending=pending,
             error_code=getattr(exc, "code", type(exc).__name__), error=str(exc),
         )
@@ -869,7 +870,7 @@ class DeadLetterQueue:
             self._wake.set()
             self._thread.join(max(0.0, deadline - time.monotonic()))
             if self._thread.is_alive():
-                _log_event(logging.WARNING, "dlq_forwarder_stuck", pending=self._spool.count())
+                log_event(log, logging.WARNING, "dlq_forwarder_stuck", pending=self._spool.count())
                 return None
             self._thread = None
         return self.drain(deadline) if flush else None
@@ -884,7 +885,7 @@ class DeadLetterQueue:
                 self.drain()
             except Exception:
                 # The spool itself failed; the thread must outlive it to retry.
-                _log_event(logging.ERROR, "dlq_forwarder_error", exc_info=True)
+                log_event(log, logging.ERROR, "dlq_forwarder_error", exc_info=True)
 
     # -- reading, for ops --------------------------------------------------
 
@@ -912,9 +913,9 @@ class DeadLetterQueue:
         since: datetime | None = None,
     ) -> list[FailureRecord]:
         """Failures newest first; bad arguments are the caller's error (400)."""
-        if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
+        if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
             raise PermanentError(
-                "invalid_query", f"limit must be 1..{MAX_PAGE_SIZE} and offset >= 0", 400
+                "invalid_query", f"limit must be 1..{MAX_PAGE_SIZE} and offset 0..{MAX_OFFSET}", 400
             )
         return self._breaker.call(
             self._store.list_failures,

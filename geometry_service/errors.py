@@ -69,3 +69,8 @@ class SystemicError(ServiceError):
 
     error_type = ErrorType.SYSTEMIC
     default_status = 500
+
+
+def error_body(error: ServiceError, correlation_id: str) -> dict[str, Any]:
+    """The one shape of every error answer, whoever sends it (the app, gunicorn's worker)."""
+    return {"success": False, "correlation_id": correlation_id, "error": error.to_dict()}

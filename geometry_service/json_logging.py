@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_TERMINAL_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+STDOUT_LOGGER = "geometry_service.stdout"
 
 
 current_correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
@@ -82,3 +87,31 @@ def configure_logging(level: str) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+
+
+def log_stdout_as_json() -> threading.Thread:
+    """Turn what this process and its future children write to stdout (file
+    descriptor 1) into log records, one per line, terminal colour codes removed.
+
+    OCCT prints its failures from C++ straight to stdout, in colour, where no
+    Python logging reaches, and the geometry workers inherit the HTTP process's
+    stdout: without this, those lines land raw among the JSON ones. Call it
+    before the worker pool starts (gunicorn.conf.py does, in post_fork). The
+    returned thread ends when every writer has closed its stdout.
+    """
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    os.dup2(write_end, 1)
+    os.close(write_end)
+    thread = threading.Thread(target=_log_lines, args=(read_end,), name="stdout-to-log", daemon=True)
+    thread.start()
+    return thread
+
+
+def _log_lines(read_end: int) -> None:
+    logger = logging.getLogger(STDOUT_LOGGER)
+    with os.fdopen(read_end, "rb") as pipe:
+        for raw in pipe:
+            line = _TERMINAL_ESCAPES.sub("", raw.decode("utf-8", "replace")).strip()
+            if line:
+                logger.warning(line)

@@ -7,7 +7,9 @@ the key hashes all three: a new model never serves an old answer.
 
 Two backends with one API (``get``/``set``/``stats``):
 
-- :class:`InProcessLRUCache`, the default: bounded by entry count and TTL;
+- :class:`InProcessLRUCache`, the default: bounded by entry count, by the
+  bytes it holds (CACHE_MAX_MB: one NIST part's answer is 1.5 MB of JSON,
+  so a count alone bounds nothing) and by TTL;
 - :class:`RedisCache` when REDIS_URL is set, shared by every instance.
 
 Both store values as zlib-compressed JSON, so a value read back is always a
@@ -68,13 +70,15 @@ def _decode(blob: bytes) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class CacheStats:
-    """``size`` is None where counting would cost more than it tells (a shared Redis)."""
+    """``size`` (entries) and ``bytes`` (compressed values held) are None where
+    counting would cost more than it tells (a shared Redis)."""
 
     backend: str
     hits: int
     misses: int
     size: int | None
     errors: int
+    bytes: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -123,28 +127,33 @@ def _decode_or_log(blob: bytes, counters: _Counters) -> dict[str, Any] | None:
 
 
 class InProcessLRUCache:
-    """A thread-safe LRU cache with a TTL, private to this process."""
+    """A thread-safe LRU cache with a TTL, private to this process, holding at
+    most ``max_entries`` values and ``max_bytes`` bytes of them (compressed);
+    a value larger than ``max_bytes`` alone is not kept."""
 
     def __init__(
         self,
         max_entries: int = 256,
         ttl_s: float = 86_400,
         clock: Callable[[], float] = time.monotonic,
+        max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be at least 1")
+        if max_entries < 1 or max_bytes < 1:
+            raise ValueError("max_entries and max_bytes must be at least 1")
         self._max_entries = max_entries
+        self._max_bytes = max_bytes
         self._ttl_s = ttl_s
         self._clock = clock
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._bytes = 0
         self._counters = _Counters()
 
     def get(self, key: str) -> dict[str, Any] | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry[0] <= self._clock():
-                del self._entries[key]
+                self._drop(key)
                 entry = None
             if entry is not None:
                 self._entries.move_to_end(key)
@@ -155,17 +164,27 @@ class InProcessLRUCache:
         blob = _encode_or_log(value, self._counters)
         if blob is None:
             return
+        if len(blob) > self._max_bytes:
+            log_event(log, logging.INFO, "cache_value_too_large", bytes=len(blob), max_bytes=self._max_bytes)
+            return
         with self._lock:
+            self._drop(key)
             self._entries[key] = (self._clock() + self._ttl_s, blob)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+            self._bytes += len(blob)
+            while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        """Forget ``key`` if held; the caller holds the lock."""
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry[1])
 
     def stats(self) -> CacheStats:
         with self._lock:
-            size = len(self._entries)
+            size, held = len(self._entries), self._bytes
         counters = self._counters
-        return CacheStats("memory", counters.hits, counters.misses, size, counters.errors)
+        return CacheStats("memory", counters.hits, counters.misses, size, counters.errors, held)
 
 
 class RedisCache:
@@ -237,4 +256,6 @@ def build_cache(settings: Settings) -> ResultCache:
     """Redis when REDIS_URL is set, else an in-process LRU."""
     if settings.redis_url:
         return RedisCache.from_url(settings.redis_url, settings.cache_ttl_s)
-    return InProcessLRUCache(settings.cache_max_entries, settings.cache_ttl_s)
+    return InProcessLRUCache(
+        settings.cache_max_entries, settings.cache_ttl_s, max_bytes=int(settings.cache_max_mb * 1024 * 1024)
+    )

@@ -10,6 +10,7 @@ import json
 import random
 import threading
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterator
@@ -212,6 +213,27 @@ def test_too_large_upload_is_a_413(make_app: Callable[..., Flask], base_settings
 def test_unknown_route_and_method_are_json(client: FlaskClient) -> None:
     assert client.get("/nope").get_json()["error"]["code"] == "not_found"
     assert client.get("/analyze").status_code == 405
+
+
+def test_every_error_body_carries_a_correlation_id(make_app, base_settings: Settings) -> None:
+    client = make_app(replace(base_settings, service_api_key="key")).test_client()
+    answers = {
+        "401": client.post("/analyze", headers={"X-Correlation-ID": "e-401"}),
+        "404": client.get("/nope", headers={"X-Correlation-ID": "e-404"}),
+        "405": client.get("/analyze", headers={"X-Correlation-ID": "e-405"}),
+        "404-result": client.get(f"/results/{'0' * 64}", headers={"X-Correlation-ID": "e-404-result",
+                                                                  "Authorization": "Bearer key"}),
+        "400-offset": client.get("/dlq/failures?offset=99999999999999999999999",
+                                 headers={"X-Correlation-ID": "e-400-offset"}),
+    }
+    for name, response in answers.items():
+        body = response.get_json()
+        assert str(response.status_code) == name.split("-")[0], (name, body)
+        assert body["success"] is False and body["correlation_id"] == f"e-{name}", name
+        assert response.headers["X-Correlation-ID"] == f"e-{name}"
+        assert set(body["error"]) == {"code", "message", "error_type"}, name
+    fresh = client.get("/nope")  # no id sent: a fresh one, in body and header alike
+    assert str(uuid.UUID(fresh.get_json()["correlation_id"])) == fresh.headers["X-Correlation-ID"]
 
 
 # ------------------------------------------------------------------ downloads
@@ -452,6 +474,8 @@ def test_unreachable_store_keeps_records_in_the_spool(make_app, base_settings: S
     stats = client.get("/dlq/stats")
     assert stats.status_code == 503
     assert stats.get_json()["error"]["error_type"] == "transient"
+    assert (stats.get_json()["pending_in_spool"], stats.get_json()["quarantined"]) == (3, 0)
+    assert stats.get_json()["store"] == "postgres" and stats.get_json()["correlation_id"]
 
 
 def test_cached_result_by_file_hash(client: FlaskClient, part_files: dict[str, Path]) -> None:

@@ -158,3 +158,10 @@ def test_a_spent_deadline_connects_nowhere(file_host: FileHost, tmp_path: Path) 
         fetch(f"{file_host.url}/part.step", tmp_path, allow_private=True, deadline_s=0.0)
     assert error.value.code == "deadline_exceeded"
     assert file_host.hits == []
+
+
+def test_https_goes_through_the_same_address_check(file_host: FileHost, tmp_path: Path) -> None:
+    with pytest.raises(PermanentError) as error:
+        fetch(f"https://127.0.0.1:{file_host.port}/part.step", tmp_path, allow_private=False)
+    assert error.value.details["address_kind"] == "loopback"
+    assert file_host.hits == []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import random
 import uuid
+import zlib
 
 import pytest
 import redis
@@ -131,3 +133,38 @@ def test_redis_down_is_a_miss_and_logs_once(caplog: pytest.LogCaptureFixture) ->
     stats = cache.stats()
     assert (stats.hits, stats.misses, stats.errors) == (0, 2, 3)
     assert len([r for r in caplog.records if "cache_unavailable" in r.getMessage()]) == 1
+
+
+def _incompressible(n_bytes: int, seed: int) -> dict:
+    """A value whose compressed form is about ``n_bytes``: random hex compresses only ~2x."""
+    return {"mesh": random.Random(seed).randbytes(n_bytes).hex()}
+
+
+def test_lru_is_bounded_in_bytes() -> None:
+    cache = InProcessLRUCache(max_entries=100, max_bytes=50_000)
+    for n in range(10):
+        cache.set(f"k{n}", _incompressible(10_000, n))  # ~10 kB each once compressed
+    stats = cache.stats()
+    assert stats.bytes <= 50_000 and 3 <= stats.size < 10
+    assert cache.get("k9") is not None and cache.get("k0") is None  # the oldest went first
+
+
+def test_lru_skips_a_value_larger_than_its_byte_budget() -> None:
+    cache = InProcessLRUCache(max_entries=100, max_bytes=5_000)
+    cache.set("small", {"n": 1})
+    cache.set("huge", _incompressible(20_000, 1))
+    assert cache.get("huge") is None and cache.get("small") == {"n": 1}
+    assert cache.stats().bytes == len(zlib.compress(b'{"n":1}', 1))
+
+
+def test_replacing_a_key_counts_its_bytes_once() -> None:
+    cache = InProcessLRUCache(max_entries=10, max_bytes=1_000_000)
+    for _ in range(3):
+        cache.set("k", _incompressible(10_000, 7))
+    assert cache.stats().size == 1 and cache.stats().bytes < 12_000
+
+
+def test_cache_max_mb_sets_the_byte_budget() -> None:
+    cache = build_cache(Settings(cache_max_mb=0.01))
+    cache.set("huge", _incompressible(20_000, 2))
+    assert cache.get("huge") is None
