@@ -50,6 +50,7 @@ class Settings:
     # Model.
     model_path: Path = PROJECT_ROOT / "models" / "brepnet.onnx"
     model_min_face_probability: float = 0.9
+    model_min_part_agreement: float = 0.5
 
     # Circuit breakers.
     breaker_failure_threshold: int = 5

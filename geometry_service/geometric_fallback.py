@@ -11,6 +11,8 @@ tier 1 uses the same measuring code for the features its network finds.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .features import STOCK, Feature, Recognition
 from .geometry.brep_graph import BRepGraph
 from .recognition.candidate import Candidate
@@ -91,6 +93,7 @@ def recognize_features(
             "size": box.size.tolist(),
         },
         "oriented_box": minimal.to_json(),
+        "stock_axis_aligned": bool(np.array_equal(block.axes, np.eye(3))),
         "volume": volume,
         "stock_volume": block.volume,
         "removed_volume": block.volume - volume,
