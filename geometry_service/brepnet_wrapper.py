@@ -32,6 +32,7 @@ from .graph_features import GraphInputs, graph_inputs
 from .recognition.candidate import Candidate
 from .recognition.edges_blends import recognize_chamfers, recognize_rounds
 from .recognition.holes import recognize_holes
+from .recognition.oring_grooves import recognize_orings
 from .recognition.pockets import recognize_depressions
 from .recognition.taxonomy import MFCADPP_CLASSES
 from .geometry.topology import PartTopology
@@ -44,6 +45,7 @@ _MEASURE_BY_CLASS: dict[str, Callable[[PartTopology, np.ndarray], list[Candidate
     "blind_hole": recognize_holes,
     "chamfer": recognize_chamfers,
     "round": recognize_rounds,
+    "Oring": recognize_orings,
 }
 
 

@@ -2,7 +2,7 @@
 
 The orchestrator. It finds the stock, then lets each feature family claim
 faces in an order where the more specific rule goes first: turned features
-(on rotational parts), holes, chamfers and rounds, then the prismatic
+(on rotational parts), O-ring grooves, holes, chamfers and rounds, then the prismatic
 depressions (pockets, slots, steps, passages, bosses), and last the concave
 fillets that no cut took. Every face ends up in
 one feature or labelled stock. The modules under ``recognition/`` do the work;
@@ -22,6 +22,7 @@ from .recognition.edges_blends import (
     recognize_rounds,
 )
 from .recognition.holes import recognize_holes
+from .recognition.oring_grooves import recognize_orings
 from .geometry.oriented_box import minimal_box
 from .geometry.outline import PartOutline, part_outline
 from .recognition.pockets import recognize_depressions
@@ -64,6 +65,7 @@ def recognize_features(
 
     if turning.part_type != "prismatic":
         claim(turning.features(free))
+    claim(recognize_orings(topology, free))
     claim(recognize_holes(topology, free))
     claim(recognize_chamfers(topology, free))
     claim(recognize_rounds(topology, free))
