@@ -49,7 +49,7 @@ migrate: $(BIN)/.installed
 	$(BIN)/python -m geometry_service.migrate
 
 eval-geometric: $(BIN)/.installed data
-	$(BIN)/python scripts/eval_geometric.py --data $(DATA_DIR)/mfcad --out var/eval/geometric_mfcad.json
+	$(BIN)/python scripts/eval_geometric.py --data $(DATA_DIR)/mfcad --split val --limit 2000 --out var/eval/geometric_mfcad.json
 	$(BIN)/python scripts/eval_geometric.py --dataset tm --data $(DATA_DIR)/turningmilling --out var/eval/geometric_turningmilling.json
 
 # BRepNet (training/): labelled parts, full training (ships models/brepnet.onnx and

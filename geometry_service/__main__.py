@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         mesh=MeshSettings.from_settings(settings),
         model_path=settings.model_path,
         model_min_face_probability=settings.model_min_face_probability,
+        model_min_part_agreement=settings.model_min_part_agreement,
         blocked_tiers=blocked_tiers(settings, inference_admitted=True),
         include_mesh=not args.no_mesh,
         shop_limits=ShopLimits.from_settings(settings),

@@ -31,6 +31,7 @@ class AnalysisRequest:
     mesh: MeshSettings = MeshSettings()
     model_path: Path = Settings.model_path
     model_min_face_probability: float = Settings.model_min_face_probability
+    model_min_part_agreement: float = Settings.model_min_part_agreement
     blocked_tiers: tuple[TierFailure, ...] = ()
     deadline: float | None = None  # epoch seconds
     include_mesh: bool = True

@@ -58,6 +58,8 @@ FAILURE_TYPES = {ErrorType.TRANSIENT.value, ErrorType.SYSTEMIC.value}
 """Degradations that are failures (a crash, a timeout, an open breaker, a bug) and
 leave a dead-letter record; a permanent one (an unsure model, a surface model) is the
 part itself, and is not."""
+UNLEARNT_CODES = ("model_uncertain", "model_disagrees")
+"""Tier 1 declined because the network does not know parts like this one: kept for training."""
 
 
 @dataclass
@@ -291,6 +293,7 @@ class AnalysisService:
             mesh=self._mesh_settings,
             model_path=self.settings.model_path,
             model_min_face_probability=self.settings.model_min_face_probability,
+            model_min_part_agreement=self.settings.model_min_part_agreement,
             blocked_tiers=blocked_tiers(self.settings, admitted, rules_first),
             correlation_id=correlation_id,
             shop_limits=self._shop_limits,
@@ -349,16 +352,22 @@ class AnalysisService:
                                 exc.details) from exc
 
     def _count_skips(self, result: dict[str, Any], received: ReceivedFile) -> None:
-        """Every tier that did not answer, in /metrics; an unsure network's part is kept for training."""
+        """Every tier that did not answer, in /metrics; a part the network was unsure
+        of (of every face, or of some that the rules then named) is kept for training."""
+        unsure = [item["reason"] for item in result["degradation"] if item["code"] in UNLEARNT_CODES]
         for item in result["degradation"]:
             self.metrics.tier_skips.labels(item["tier"], item["code"]).inc()
-            if item["code"] == "model_uncertain":
-                self.training_candidates.keep(
-                    received.path, received.sha256, result["metadata"]["file_format"],
-                    {"file_name": received.file_name, "reason": item["reason"],
-                     "model_version": result["metadata"]["model_version"],
-                     "answered_by": result["processing_tier"]},
-                )
+        recognizers = (result["metadata"].get("part_parameters") or {}).get("recognizers") or {}
+        if recognizers.get("unsure_faces"):
+            unsure.append(f"the model is unsure of {recognizers['unsure_faces']} of {recognizers['faces']} "
+                          "faces; the rules named them")
+        if unsure:
+            self.training_candidates.keep(
+                received.path, received.sha256, result["metadata"]["file_format"],
+                {"file_name": received.file_name, "reason": unsure[0],
+                 "model_version": result["metadata"]["model_version"],
+                 "answered_by": result["processing_tier"]},
+            )
 
     def _answered(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile, started: float) -> Answer:
         total_ms = (time.monotonic() - started) * 1000.0

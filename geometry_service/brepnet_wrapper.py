@@ -8,9 +8,8 @@ From labels to features: faces that touch and carry the same label form one
 feature instance; each instance is measured by the rule-based recognizer's
 module for its family (holes, chamfers, rounds, depressions) run on that
 instance's faces alone, so tier 1 and tier 2 report the same dimensions for
-the same faces. The network knows no turned features: on rotational and
-mixed parts the rule-based turning features are taken first and the network
-labels the rest.
+the same faces. Which faces the network names, and how its labels combine
+with the rules', is combined_recognition.py's.
 """
 
 from __future__ import annotations
@@ -27,16 +26,16 @@ import onnxruntime
 from .config import Settings
 from .disjoint_sets import DisjointSets
 from .errors import SystemicError
-from .features import STOCK, Recognition
+from .features import STOCK
 from .geometry.brep_graph import BRepGraph
 from .graph_features import GraphInputs, graph_inputs
 from .recognition.candidate import Candidate
 from .recognition.edges_blends import recognize_chamfers, recognize_rounds
 from .recognition.holes import recognize_holes
+from .recognition.oring_grooves import recognize_orings
 from .recognition.pockets import recognize_depressions
 from .recognition.taxonomy import MFCADPP_CLASSES
 from .geometry.topology import PartTopology
-from .recognition.turning import analyze_turning
 
 METHOD = "ml"
 
@@ -46,6 +45,7 @@ _MEASURE_BY_CLASS: dict[str, Callable[[PartTopology, np.ndarray], list[Candidate
     "blind_hole": recognize_holes,
     "chamfer": recognize_chamfers,
     "round": recognize_rounds,
+    "Oring": recognize_orings,
 }
 
 
@@ -101,60 +101,18 @@ def _load_model(path: Path, mtime_ns: int, size: int) -> BRepNetModel:
     return BRepNetModel(path)
 
 
-def recognize_with_model(
-    graph: BRepGraph, model_path: Path | None = None, topology: PartTopology | None = None
-) -> Recognition:
-    """Tier 1 for one part, with the configured model unless ``model_path`` is given."""
+def model_at(model_path: Path | None = None) -> BRepNetModel:
+    """The configured model, or the one at ``model_path``; model_missing where there is none."""
     path = model_path or Settings.from_env().model_path
     if not path.is_file():
         raise SystemicError("model_missing", f"model not loaded: {path.name} not found")
-    return recognize_ml(graph, load_model(path), topology)
+    return load_model(path)
 
 
-def recognize_ml(graph: BRepGraph, model: BRepNetModel, topology: PartTopology | None = None) -> Recognition:
-    prediction = model.predict(graph)
-    topology = topology or PartTopology(graph)
-    turning = analyze_turning(topology)
-    labels = list(prediction.labels)
-    candidates: list[Candidate] = []
-    if turning.part_type != "prismatic":
-        free = ~turning.stock_faces
-        for candidate in turning.features(free):
-            candidates.append(candidate)
-            for face in candidate.face_ids:
-                labels[face] = candidate.type
-        for face in np.flatnonzero(turning.stock_faces):
-            labels[face] = STOCK
-    turned = {face for candidate in candidates for face in candidate.face_ids}
-    for label, faces in _instances(graph, labels, turned):
-        candidates.append(_measured(topology, label, faces, prediction.probability))
-
-    features, owner = [], [None] * graph.face_count
-    for number, candidate in enumerate(candidates):
-        method = "geometric" if set(candidate.face_ids) <= turned else METHOD
-        features.append(candidate.numbered(number, method))
-        for face in candidate.face_ids:
-            owner[face] = number
-    part_parameters = {
-        "part_type": turning.part_type,
-        "model_version": model.version,
-        **turning.area_shares(),
-    }
-    if turning.part_type != "prismatic":
-        part_parameters.update(turning.part_parameters())
-    return Recognition(
-        features=features,
-        face_labels=labels,
-        face_feature=owner,
-        part_type=turning.part_type,
-        face_probabilities=[float(p) for p in prediction.probability],
-        part_parameters=part_parameters,
-    )
-
-
-def _instances(graph: BRepGraph, labels: list[str], skip: set[int]) -> list[tuple[str, list[int]]]:
-    """Connected groups of non-stock faces with one label (union-find over shared edges)."""
-    sets = DisjointSets(face for face in range(graph.face_count) if labels[face] != STOCK and face not in skip)
+def label_instances(graph: BRepGraph, labels: list[str], mask: np.ndarray) -> list[tuple[str, list[int]]]:
+    """Connected groups of the non-stock faces in ``mask`` that carry one label
+    (union-find over shared edges): one feature instance each."""
+    sets = DisjointSets(int(face) for face in np.flatnonzero(mask) if labels[face] != STOCK)
     pairs, _ = graph.face_adjacency()
     for a, b in pairs.tolist():
         if labels[a] == labels[b] and a in sets and b in sets:
@@ -162,8 +120,8 @@ def _instances(graph: BRepGraph, labels: list[str], skip: set[int]) -> list[tupl
     return [(labels[faces[0]], faces) for faces in sets.groups()]
 
 
-def _measured(topology: PartTopology, label: str, faces: list[int], probability: np.ndarray) -> Candidate:
-    """The instance under the network's label, with the dimensions the rules measure on its faces."""
+def measured_instance(topology: PartTopology, label: str, faces: list[int], confidence: float) -> Candidate:
+    """An instance under the network's label, with the dimensions the rules measure on its faces."""
     free = np.zeros(topology.face_count, dtype=bool)
     free[faces] = True
     measure = _MEASURE_BY_CLASS.get(label, _depressions)
@@ -179,13 +137,7 @@ def _measured(topology: PartTopology, label: str, faces: list[int], probability:
         if best.type != label:
             parameters["rule_based_type"] = best.type
     parameters.setdefault("area", float(topology.graph.face_area[faces].sum()))
-    return Candidate(
-        type=label,
-        face_ids=faces,
-        parameters=parameters,
-        subtype=subtype,
-        confidence=float(probability[faces].mean()),
-    )
+    return Candidate(type=label, face_ids=faces, parameters=parameters, subtype=subtype, confidence=confidence)
 
 
 def _depressions(topology: PartTopology, free: np.ndarray) -> list[Candidate]:

@@ -96,6 +96,7 @@ class Settings:
     # Model.
     model_path: Path = PROJECT_ROOT / "models" / "brepnet.onnx"
     model_min_face_probability: float = _bounded(0.9, minimum=0, maximum=1)
+    model_min_part_agreement: float = _bounded(0.5, minimum=0, maximum=1)
 
     # Circuit breakers.
     breaker_failure_threshold: int = _bounded(5, **AT_LEAST_ONE)

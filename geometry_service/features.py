@@ -1,7 +1,8 @@
 """The result types that every recognizer returns, whatever tier it is.
 
-Tier 1 (the network) and tier 2 (the rules) answer in the same shape so that a
-caller cannot tell them apart except by ``recognition_method`` and confidence.
+Tier 1 (the network with the rules) and tier 2 (the rules) answer in the same
+shape: a caller tells them apart by ``recognition_method``, ``agreement`` and
+confidence.
 """
 
 from __future__ import annotations
@@ -22,10 +23,19 @@ class Feature:
     face_ids: list[int]
     parameters: dict[str, Any]
     confidence: float
-    recognition_method: str  # "geometric" or "ml"
+    recognition_method: str  # who named it: "ml" (the network) or "geometric" (the rules)
+    # Whether the other recognizer names these faces the same; None where it was
+    # not consulted or has no name for the type (a boss, a turned feature).
+    agreement: bool | None = None
+    needs_review: bool = False  # the two recognizers disagree on it
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The feature as JSON; ``agreement`` and ``needs_review`` only where a
+        second recognizer was consulted (the public answer fills them in always)."""
+        answer = asdict(self)
+        if self.agreement is None and not self.needs_review:
+            del answer["agreement"], answer["needs_review"]
+        return answer
 
 
 @dataclass
@@ -40,5 +50,6 @@ class Recognition:
     face_labels: list[str]
     face_feature: list[int | None]
     part_type: str  # "prismatic", "rotational" or "mixed"
-    face_probabilities: list[float] | None = None
+    face_probabilities: list[float | None] | None = None  # the network's, for each face's label
     part_parameters: dict[str, Any] = field(default_factory=dict)
+    confidence: float | None = None  # the answer's own; None: the answering tier's nominal one

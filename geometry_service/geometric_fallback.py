@@ -2,7 +2,7 @@
 
 The orchestrator. It finds the stock, then lets each feature family claim
 faces in an order where the more specific rule goes first: turned features
-(on rotational parts), holes, chamfers and rounds, then the prismatic
+(on rotational parts), O-ring grooves, holes, chamfers and rounds, then the prismatic
 depressions (pockets, slots, steps, passages, bosses), and last the concave
 fillets that no cut took. Every face ends up in
 one feature or labelled stock. The modules under ``recognition/`` do the work;
@@ -10,6 +10,8 @@ tier 1 uses the same measuring code for the features its network finds.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from .features import STOCK, Feature, Recognition
 from .geometry.brep_graph import BRepGraph
@@ -20,6 +22,7 @@ from .recognition.edges_blends import (
     recognize_rounds,
 )
 from .recognition.holes import recognize_holes
+from .recognition.oring_grooves import recognize_orings
 from .geometry.oriented_box import minimal_box
 from .geometry.outline import PartOutline, part_outline
 from .recognition.pockets import recognize_depressions
@@ -62,6 +65,7 @@ def recognize_features(
 
     if turning.part_type != "prismatic":
         claim(turning.features(free))
+    claim(recognize_orings(topology, free))
     claim(recognize_holes(topology, free))
     claim(recognize_chamfers(topology, free))
     claim(recognize_rounds(topology, free))
@@ -91,6 +95,7 @@ def recognize_features(
             "size": box.size.tolist(),
         },
         "oriented_box": minimal.to_json(),
+        "stock_axis_aligned": bool(np.array_equal(block.axes, np.eye(3))),
         "volume": volume,
         "stock_volume": block.volume,
         "removed_volume": block.volume - volume,

@@ -2,7 +2,7 @@
 
 | tier | name | confidence | needs |
 |---|---|---|---|
-| 1 | tier_1_brep_ml | 0.95 | B-Rep graph and the ONNX model |
+| 1 | tier_1_brep_ml | up to 0.95: where the network and the rules agree | B-Rep graph, the ONNX model and the rules |
 | 2 | tier_2_mesh_heuristics | 0.75 | B-Rep graph, rules only |
 | 3 | tier_3_point_cloud | 0.60 | the mesh |
 | 4 | tier_4_basic | 0.40 | the mesh, shown as is |
@@ -64,6 +64,7 @@ class PartContext:
     mesh: Any
     topology: Any = None  # built once from the graph, shared by the tiers and the metrics
     outline: Any = None
+    rules: Recognition | None = None  # the rules' answer once run: tier 1 compares with it, tier 2 serves it
 
 
 TierFunction = Callable[[PartContext], Recognition]
@@ -89,6 +90,9 @@ class LadderResult:
 
     @property
     def confidence(self) -> float:
+        """The recognition's own confidence where it measured one, else the tier's."""
+        if self.recognition.confidence is not None:
+            return self.recognition.confidence
         return self.tier.confidence
 
 

@@ -16,10 +16,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .analysis_request import AnalysisRequest
-from .brepnet_wrapper import recognize_with_model
+from .brepnet_wrapper import model_at
+from .combined_recognition import NetworkGate, recognize_combined
 from .features import Recognition
 from .finite_json import finite_json
 from .geometric_fallback import recognize_features
@@ -27,8 +26,8 @@ from .geometry.brep_graph import SURFACE_TYPES, build_graph
 from .geometry.mesher import Mesh, mesh_model
 from .geometry.cad_reader import CadModel, read_cad
 from .geometry.part_metrics import measure_mesh, measure_part
+from .errors import ErrorType
 from .manufacturing.report import analyze_manufacturing
-from .errors import ErrorType, PermanentError
 from .graceful_degradation import Ladder, PartContext, Tier, TierFailure
 from .point_cloud import summarize_point_cloud
 from .geometry.outline import part_outline
@@ -189,7 +188,9 @@ def build_ladder(request: AnalysisRequest, no_graph: _GraphMissing | None) -> La
             blocked.setdefault(tier, TierFailure(tier, no_graph.reason, no_graph.code, no_graph.error_type.value))
     tiers = {
         Tier.BREP_ML: partial(
-            _brep_ml, model_path=request.model_path, min_probability=request.model_min_face_probability
+            _brep_ml,
+            model_path=request.model_path,
+            gate=NetworkGate(request.model_min_face_probability, request.model_min_part_agreement),
         ),
         Tier.MESH_HEURISTICS: _rule_based,
         Tier.POINT_CLOUD: _point_cloud,
@@ -198,29 +199,18 @@ def build_ladder(request: AnalysisRequest, no_graph: _GraphMissing | None) -> La
     return Ladder(tiers=tiers, unavailable=blocked)
 
 
-def _brep_ml(context: PartContext, model_path: Path, min_probability: float) -> Recognition:
-    """Tier 1 answers only where the network is sure of every face.
-
-    On parts like its training data the network is sure of every face
-    (lowest face probability above 0.99 on MFCAD); on parts unlike them it
-    guesses, with many faces well under 0.9. A guess with a 0.95 confidence
-    label would cost a shop more than the rules' answer from tier 2.
-    """
-    recognition = recognize_with_model(context.graph, model_path, context.topology)
-    probabilities = np.asarray(recognition.face_probabilities)
-    unsure = np.flatnonzero(probabilities < min_probability)
-    if unsure.size:
-        raise PermanentError(
-            "model_uncertain",
-            f"the model is unsure of {unsure.size} of {probabilities.size} faces "
-            f"(lowest probability {probabilities.min():.2f} < {min_probability:.2f})",
-            details={"faces": unsure[:50].tolist()},
-        )
-    return recognition
+def _brep_ml(context: PartContext, model_path: Path, gate: NetworkGate) -> Recognition:
+    """Tier 1: the network's labels where it is sure of a face, the rules' elsewhere
+    (combined_recognition.py); it declines a part the network does not know."""
+    model = model_at(model_path)
+    return recognize_combined(context.topology, _rule_based(context), model, gate)
 
 
 def _rule_based(context: PartContext) -> Recognition:
-    return recognize_features(context.graph, context.topology, context.outline)
+    """Tier 2, run once per part: tier 1 compares with it first."""
+    if context.rules is None:
+        context.rules = recognize_features(context.graph, context.topology, context.outline)
+    return context.rules
 
 
 def _point_cloud(context: PartContext) -> Recognition:

@@ -4,8 +4,9 @@ The worker measures the part (mesh, faces, features, metadata). This module
 adds what the quote site's edge function and UI read (DESIGN.md, "The /analyze
 answer"): the part's measures at top level in cm³ and cm², its complexity
 score, the processes that make it and why, the machining summary with the
-terms of the complexity score, the recognition method in the
-words the site shows, and each feature's family and bottom faces; and it keeps
+terms of the complexity score, the recognition method in the words the site
+shows, and each feature's family, bottom faces and review flags (``agreement``
+null and ``needs_review`` false where the rules answered alone); and it keeps
 the worker's internal fields out. It runs in the HTTP process on fresh and
 cached results alike, so a new wording or formula never waits for the cache to
 expire. No Flask, no OCP.
@@ -27,6 +28,7 @@ RECOGNITION_METHODS = {
     Tier.POINT_CLOUD: "point_cloud",
     Tier.BASIC: "mesh_only",
 }
+COMBINED_METHOD = "brepnet+rules"
 FLOOR_FAMILIES = ("pocket", "slot", "step")  # their floors are measured as "floor_faces"
 MM3_PER_CM3 = 1000.0
 MM2_PER_CM2 = 100.0
@@ -35,7 +37,7 @@ MM2_PER_CM2 = 100.0
 def public_answer(result: dict[str, Any]) -> dict[str, Any]:
     """The answer for the caller: ``result`` (a worker's, with the request's own
     fields) plus the quote fields, less the internal ones."""
-    method = RECOGNITION_METHODS[Tier(result["tier_number"])]
+    method = recognition_method(Tier(result["tier_number"]), result["metadata"].get("part_parameters") or {})
     metadata = {**result["metadata"], "recognition_method": method}
     part_type = metadata.get("part_type", "unknown")
     features = [public_feature(feature) for feature in result["features"]]
@@ -60,6 +62,14 @@ def public_answer(result: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
+def recognition_method(tier: Tier, part_parameters: dict[str, Any]) -> str:
+    """What answered, in the site's words: tier 1 is ``brepnet`` where the network
+    named every face, ``brepnet+rules`` where the rules named some."""
+    if tier is Tier.BREP_ML and (part_parameters.get("recognizers") or {}).get("rules_named_faces"):
+        return COMBINED_METHOD
+    return RECOGNITION_METHODS[tier]
+
+
 def public_feature(feature: dict[str, Any]) -> dict[str, Any]:
     """A feature with its family (the site's fixed vocabulary) and its bottom faces:
     the floors of pockets, slots and steps, the bottom of a blind hole."""
@@ -74,6 +84,8 @@ def public_feature(feature: dict[str, Any]) -> dict[str, Any]:
     public = {"id": feature["id"], "type": feature["type"], "family": family}
     public.update(feature)
     public["bottom_faces"] = list(bottom)
+    public.setdefault("agreement", None)  # the rules alone: no second recognizer asked
+    public.setdefault("needs_review", False)
     return public
 
 

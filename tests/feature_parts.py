@@ -18,8 +18,13 @@ from OCP.BRepBuilderAPI import (
     BRepBuilderAPI_Transform,
 )
 from OCP.BRepFilletAPI import BRepFilletAPI_MakeChamfer, BRepFilletAPI_MakeFillet
-from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox, BRepPrimAPI_MakeCylinder, BRepPrimAPI_MakeRevol
-from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf
+from OCP.BRepPrimAPI import (
+    BRepPrimAPI_MakeBox,
+    BRepPrimAPI_MakeCylinder,
+    BRepPrimAPI_MakePrism,
+    BRepPrimAPI_MakeRevol,
+)
+from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
 from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE
 from OCP.TopExp import TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Edge, TopoDS_Face, TopoDS_Shape
@@ -184,7 +189,11 @@ def rounded_pocket(length=40.0, width=20.0, depth=10.0, corner_radius=3.0) -> To
 def chamfered_rounded_pocket(chamfer: float = 1.0) -> TopoDS_Shape:
     """The rounded pocket with its rim chamfered ``chamfer`` at 45 degrees all
     round: flat along the sides, conical round the corner radii."""
-    shape = rounded_pocket()
+    return _chamfered_pocket_rim(rounded_pocket(), chamfer)
+
+
+def _chamfered_pocket_rim(shape: TopoDS_Shape, chamfer: float) -> TopoDS_Shape:
+    """``shape`` with the top rim of its pocket in x 30..70, y 20..40 chamfered at 45 degrees."""
     maker = BRepFilletAPI_MakeChamfer(shape)
     for edge in edges_where(
         shape,
@@ -281,6 +290,76 @@ def boss_plate(boss=20.0, height=15.0) -> TopoDS_Shape:
     tall standing at its centre (its top is the highest face: stock)."""
     plate = block(100, 60, 10)
     return fuse(plate, box_at(50 - boss / 2, 30 - boss / 2, 10, boss, boss, height))
+
+
+def chamfered_pocket(chamfer: float = 1.0) -> TopoDS_Shape:
+    """The sharp-cornered 40 x 20 x 10 pocket of part_builders.box_with_pocket
+    (x 30..70, y 20..40) with its rim chamfered ``chamfer`` at 45 degrees: four
+    planes that meet in valleys at the pocket's inside corners."""
+    return _chamfered_pocket_rim(cut(block(), box_at(30, 20, 20, 40, 20, 10 + AIR)), chamfer)
+
+
+def oring_groove(outer: float = 30.0, inner: float = 20.0, depth: float = 4.0) -> TopoDS_Shape:
+    """Block with an O-ring groove in its top face about (50, 30): a ring
+    ``outer`` and ``inner`` in diameter, ``depth`` deep."""
+    ring = cut(
+        cylinder(50, 30, 30 - depth, outer / 2, depth + AIR),
+        cylinder(50, 30, 30 - depth - AIR, inner / 2, depth + 3 * AIR),
+    )
+    return cut(block(), ring)
+
+
+def v_circular_end_blind_slot(width: float = 10.0, depth: float = 8.0, length: float = 35.0) -> TopoDS_Shape:
+    """Block with a slot entering from the x=0 end along X at y 25..35, its
+    floor ``depth`` down running to x=``length``, where its end rises to the top
+    in a quarter circle of radius ``depth`` (a side cutter plunged across it)."""
+    return cut(
+        block(),
+        fuse(
+            box_at(-AIR, 30 - width / 2, 30 - depth, length + AIR, width, depth + AIR),
+            cylinder(length, 30 - width / 2, 30, depth, width, direction=(0, 1, 0)),
+        ),
+    )
+
+
+def h_circular_end_blind_slot(width: float = 10.0, depth: float = 8.0, length: float = 35.0) -> TopoDS_Shape:
+    """Block with a slot entering from the x=0 end along X, centred at y=30,
+    ``depth`` deep, its end a half circle in plan centred at x=``length``."""
+    return cut(
+        block(),
+        fuse(
+            box_at(-AIR, 30 - width / 2, 30 - depth, length + AIR, width, depth + AIR),
+            cylinder(length, 30, 30 - depth, width / 2, depth + AIR),
+        ),
+    )
+
+
+def triangular_passage() -> TopoDS_Shape:
+    """Block with a triangular passage through it top to bottom: corners
+    (30, 15), (60, 15), (45, 45)."""
+    polygon = BRepBuilderAPI_MakePolygon()
+    for x, y in ((30, 15), (60, 15), (45, 45)):
+        polygon.Add(gp_Pnt(x, y, -AIR))
+    polygon.Close()
+    face = BRepBuilderAPI_MakeFace(polygon.Wire(), True).Face()
+    return cut(block(), BRepPrimAPI_MakePrism(face, gp_Vec(0, 0, 30 + 2 * AIR)).Shape())
+
+
+def holes_through_a_pocket_floor() -> TopoDS_Shape:
+    """The 40 x 20 x 10 pocket (x 30..70, y 20..40, floor z=20) with a 6 mm
+    hole through its floor and the block at (40, 30), and an 8 mm hole blind
+    from the floor at (60, 30), 8 deep to z=12."""
+    pocket = cut(block(), box_at(30, 20, 20, 40, 20, 10 + AIR))
+    return cut(pocket, cylinder(40, 30, -AIR, 3.0, 20 + 2 * AIR), cylinder(60, 30, 12, 4.0, 8 + AIR))
+
+
+def chamfered_blind_hole(diameter: float = 8.0, depth: float = 12.0, chamfer: float = 1.0) -> TopoDS_Shape:
+    """part_builders.box_with_blind_hole with its rim chamfered ``chamfer`` at 45 degrees."""
+    shape = cut(block(), cylinder(50, 30, 30 - depth, diameter / 2, depth + AIR))
+    maker = BRepFilletAPI_MakeChamfer(shape)
+    for edge in edges_where(shape, lambda a, b: a[2] == b[2] == 30 and 40 < a[0] < 60 and 20 < a[1] < 40):
+        maker.Add(chamfer, edge)
+    return maker.Shape()
 
 
 # ------------------------------------------------------------------- turning

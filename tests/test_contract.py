@@ -143,11 +143,20 @@ def test_processes_of_the_turned_shaft_and_the_hole_plate(answers: dict[str, dic
 
 
 def test_recognition_method_says_what_answered(answers: dict[str, dict]) -> None:
+    """Tier 1 says brepnet where the network named every face, brepnet+rules where
+    the rules named the faces it was unsure of."""
     methods = {"tier_1_brep_ml": "brepnet", "tier_2_mesh_heuristics": "rules"}
     assert answers["pocket"]["processing_tier"] == "tier_1_brep_ml"
+    assert answers["pocket"]["metadata"]["recognition_method"] == "brepnet"
     for name, body in answers.items():
-        assert body["metadata"]["recognition_method"] == methods[body["processing_tier"]], name
+        method = methods[body["processing_tier"]]
+        recognizers = body["metadata"]["part_parameters"].get("recognizers") or {}
+        if recognizers.get("rules_named_faces"):
+            method += "+rules"
+        assert body["metadata"]["recognition_method"] == method, name
         assert "tier_number" not in body
+        named_by_rules = [f for f in body["features"] if f["recognition_method"] == "geometric"]
+        assert bool(named_by_rules) <= (method != "brepnet"), name
 
 
 def test_bottom_faces_of_a_slot_are_its_floor(answers: dict[str, dict]) -> None:

@@ -38,15 +38,22 @@ ALL_PARTS = [
     fp.half_hole_at_edge,
     fp.partial_blind_hole,
     fp.cross_hole_block,
+    fp.chamfered_blind_hole,
+    fp.holes_through_a_pocket_floor,
     pb.hole_grid_plate,
     pb.box_with_pocket,
     fp.rounded_pocket,
     fp.chamfered_rounded_pocket,
+    fp.chamfered_pocket,
     fp.circular_end_pocket,
+    fp.oring_groove,
+    fp.triangular_passage,
     fp.pocket_with_island,
     fp.pocket_with_island_and_floor_fillets,
     pb.box_with_slot,
     fp.blind_slot,
+    fp.h_circular_end_blind_slot,
+    fp.v_circular_end_blind_slot,
     pb.box_with_step,
     fp.blind_step,
     fp.boss_plate,
@@ -259,6 +266,30 @@ def test_countersunk_hole(recognize):
     assert close(result.part_parameters["removed_volume"], removed)
 
 
+def test_chamfered_rim_of_a_blind_hole_is_its_countersink(recognize):
+    result = recognize(fp.chamfered_blind_hole)
+    assert kinds(result) == {"blind_hole": 1}
+    hole = only(result, "blind_hole")
+    p = hole.parameters
+    assert hole.subtype == "countersink" and len(hole.face_ids) == 3  # rim cone, bore, bottom
+    assert close(p["diameter"], 8.0) and close(p["depth"], 12.0) and p["bottom"] == "flat"
+    (sink,) = p["segments"]
+    assert close(sink["diameter"], 10.0) and close(sink["angle_deg"], 90.0) and close(sink["depth"], 1.0)
+
+
+def test_holes_from_a_pocket_floor_through_and_blind(recognize):
+    result = recognize(fp.holes_through_a_pocket_floor)
+    assert kinds(result) == {"rectangular_pocket": 1, "through_hole": 1, "blind_hole": 1}
+    through = only(result, "through_hole").parameters
+    assert close(through["diameter"], 6.0) and close(through["depth"], 20.0) and through["through"]
+    assert vec_close(through["entry_point"], [40, 30, 20])
+    blind = only(result, "blind_hole").parameters
+    assert close(blind["diameter"], 8.0) and close(blind["depth"], 8.0) and blind["bottom"] == "flat"
+    assert vec_close(blind["entry_point"], [60, 30, 20]) and vec_close(blind["axis"], [0, 0, -1])
+    pocket = only(result, "rectangular_pocket").parameters
+    assert close(pocket["depth"], 10.0) and close(pocket["floor_area"], 800.0 - math.pi * (9.0 + 16.0))
+
+
 def test_partial_holes_are_flagged(recognize):
     half = only(recognize(fp.half_hole_at_edge), "through_hole").parameters
     assert half["partial"] and close(half["arc_deg"], 180.0)
@@ -340,6 +371,40 @@ def test_chamfer_run_round_a_rounded_pocket(recognize):
     assert close(pocket["length"], 40.0) and close(pocket["width"], 20.0)
 
 
+def test_chamfer_run_round_a_sharp_pocket_meets_itself_in_valleys(recognize):
+    result = recognize(fp.chamfered_pocket)
+    assert kinds(result) == {"rectangular_pocket": 1, "chamfer": 1}
+    chamfer = only(result, "chamfer")
+    assert chamfer.subtype == "chain" and len(chamfer.face_ids) == 4
+    p = chamfer.parameters
+    assert close(p["distance_1"], 1.0) and close(p["distance_2"], 1.0) and close(p["angle_deg"], 45.0)
+    pocket = only(result, "rectangular_pocket")
+    assert len(pocket.face_ids) == 5 and not set(pocket.face_ids) & set(chamfer.face_ids)
+    assert close(pocket.parameters["depth"], 10.0) and close(pocket.parameters["length"], 40.0)
+    assert close(pocket.parameters["width"], 20.0) and close(pocket.parameters["floor_area"], 800.0)
+
+
+def test_oring_groove(recognize):
+    result = recognize(fp.oring_groove)
+    assert kinds(result) == {"Oring": 1}
+    groove = only(result, "Oring")
+    p = groove.parameters
+    assert groove.subtype == "face" and len(groove.face_ids) == 3  # floor, outer and inner walls
+    assert close(p["outer_diameter"], 30.0) and close(p["inner_diameter"], 20.0)
+    assert close(p["width"], 5.0) and close(p["depth"], 4.0)
+    assert vec_close(p["centre"], [50, 30, 26]) and vec_close(p["axis"], [0, 0, 1])
+    assert close(result.part_parameters["removed_volume"], math.pi * (15**2 - 10**2) * 4.0)
+
+
+def test_triangular_passage(recognize):
+    result = recognize(fp.triangular_passage)
+    assert kinds(result) == {"triangular_passage": 1}
+    passage = only(result, "triangular_passage")
+    assert passage.subtype == "through" and len(passage.face_ids) == 3
+    assert close(passage.parameters["depth"], 30.0)
+    assert close(result.part_parameters["removed_volume"], 0.5 * 30 * 30 * 30)
+
+
 def test_closed_pocket_with_an_island_is_one_pocket(recognize):
     result = recognize(fp.pocket_with_island)
     assert kinds(result) == {"rectangular_pocket": 1, "boss": 1}
@@ -398,6 +463,26 @@ def test_blind_slot(recognize):
     assert vec_close(p["tool_access_direction"], [0, 0, 1])
     assert close(p["width"], 10.0) and close(p["depth"], 8.0) and close(p["length"], 35.0)
     assert vec_close(p["length_direction"], [1, 0, 0])
+
+
+def test_blind_slot_with_a_half_round_end_in_plan(recognize):
+    result = recognize(fp.h_circular_end_blind_slot)
+    assert kinds(result) == {"h_circular_end_blind_slot": 1}
+    p = only(result, "h_circular_end_blind_slot").parameters
+    assert close(p["width"], 10.0) and close(p["depth"], 8.0) and close(p["length"], 40.0)
+    assert close(p["min_corner_radius"], 5.0) and close(p["floor_area"], 350.0 + math.pi * 12.5)
+    assert vec_close(p["length_direction"], [1, 0, 0])
+
+
+def test_blind_slot_whose_end_rises_to_the_top_in_a_quarter_circle(recognize):
+    result = recognize(fp.v_circular_end_blind_slot)
+    assert kinds(result) == {"v_circular_end_blind_slot": 1}
+    slot = only(result, "v_circular_end_blind_slot")
+    p = slot.parameters
+    assert slot.subtype == "blind" and "floor_fillet_radius" not in p
+    assert close(p["end_radius"], 8.0) and close(p["depth"], 8.0)
+    assert close(p["width"], 10.0) and close(p["length"], 35.0) and close(p["floor_area"], 350.0)
+    assert close(result.part_parameters["removed_volume"], 10 * (35 * 8 + math.pi * 64 / 4))
 
 
 def test_through_step(recognize):

@@ -45,6 +45,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "step_open": parts.write_step(parts.faces_only(holed, leave_out=1), folder / "open.step"),
         "step_wire": parts.write_step(parts.triangle_wire(), folder / "wire.stp"),
         "grid": parts.write_step(parts.hole_grid_plate(), folder / "grid.step"),
+        "small_grid": parts.write_step(parts.hole_grid_plate(rows=2, cols=3), folder / "small_grid.step"),
         "hole": parts.write_step(holed, folder / "hole.step"),
     }
 
@@ -177,7 +178,8 @@ def test_a_crash_in_the_graph_stage_is_answered_from_safe_mode(
     monkeypatch.setattr(analysis_service, "analyze_in_worker", pool_tasks.crash_unless_safe_mode)
     with caplog.at_level(logging.INFO):
         response = upload(client, files["hole"], "crash-once")
-    events = [json.loads(r.getMessage()) for r in caplog.records if r.getMessage().startswith("{")]
+    events = [json.loads(r.getMessage()) for r in caplog.records
+              if r.name in ("geometry_service.worker_pool", "geometry_service.requests")]
     # Every line of the request, the pool's and the ladder's included, joins on its correlation id.
     assert [e["event"] for e in events] == ["worker_died", "worker_crash_safe_mode", "request"]
     assert {e["correlation_id"] for e in events} == {"crash-once"}
@@ -283,3 +285,24 @@ def test_an_unsure_model_is_counted_and_kept_for_training_not_dead_lettered(
     assert kept == [f"{body['file_hash']}.step"]
     (line,) = (folder / "candidates.jsonl").read_text().splitlines()
     assert json.loads(line)["answered_by"] == "tier_2_mesh_heuristics"
+
+
+def test_faces_the_model_is_unsure_of_are_named_by_the_rules_and_the_part_kept_for_training(
+    make_app: Callable[[Settings], Flask], model_settings: Settings, files: dict[str, Path]
+) -> None:
+    """The shipped model is sure of the chamfered hole plate's bores, not of its rims."""
+    client = make_app(model_settings).test_client()
+    body = upload(client, files["small_grid"], "partly-sure").get_json()
+    assert (body["processing_tier"], body["degradation"]) == ("tier_1_brep_ml", [])
+    assert body["metadata"]["recognition_method"] == "brepnet+rules"
+    recognizers = body["metadata"]["part_parameters"]["recognizers"]
+    assert 0 < recognizers["unsure_faces"] == recognizers["rules_named_faces"] < recognizers["faces"]
+    assert recognizers["agreeing_faces"] == recognizers["faces"]
+    holes = through_holes(body)
+    assert len(holes) == 6 and all(h["agreement"] is True and not h["needs_review"] for h in holes)
+    assert failure_records(client) == []
+    (line,) = (model_settings.training_candidates_dir / "candidates.jsonl").read_text().splitlines()
+    kept = json.loads(line)
+    assert kept["answered_by"] == "tier_1_brep_ml"
+    assert kept["reason"] == (f"the model is unsure of {recognizers['unsure_faces']} of {recognizers['faces']} "
+                              "faces; the rules named them")

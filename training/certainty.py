@@ -1,12 +1,11 @@
 """How sure the model is, part by part: the numbers behind the service's certainty gate.
 
-Tier 1 answers only when every face of a part has a top probability of at
-least ``MODEL_MIN_FACE_PROBABILITY`` (geometry_service/part_analysis.py); below
-that the rules answer. This prints, for each folder of STEP files, how many
-parts would pass that gate, the share of faces under it and the lowest face
-probability per part, so that the threshold is chosen from measurements, not
-guessed: the held-out labelled parts should pass, real parts unlike the
-training data should not.
+Tier 1 lets the network name a face only where its top probability is at
+least ``MODEL_MIN_FACE_PROBABILITY`` (geometry_service/combined_recognition.py);
+the rules name the rest. This prints, for each folder of STEP files, how many
+parts it is sure of in full (tier 1 answers ``brepnet``), the share of faces
+under the threshold and the lowest face probability per part, so that the
+threshold is chosen from measurements, not guessed.
 
     python -m training.certainty --model models/brepnet.onnx .data/nist/nist .data/generated/step
 """

@@ -18,6 +18,7 @@ from .candidate import Candidate
 from ..geometry.measure import edge_v_ranges, unit
 from ..geometry.topology import (
     BSPLINE,
+    CONCAVE,
     CONE,
     CONVEX,
     CYLINDER,
@@ -47,13 +48,14 @@ def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candida
             for n in neighbours
         ):
             pieces.add(face)
+    pieces |= _inside_corner_pieces(topology, free)
     found = []
     while pieces:
         group, stack = [pieces.pop()], []
         stack.append(group[0])
         while stack:
             for n in topology.neighbours[stack.pop()]:
-                if n.face in pieces and n.convexity == SMOOTH:
+                if n.face in pieces and n.convexity != CONVEX:
                     pieces.discard(n.face)
                     group.append(n.face)
                     stack.append(n.face)
@@ -84,6 +86,34 @@ def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candida
             )
             found.append(chain)
     return found
+
+
+def _inside_corner_pieces(topology: PartTopology, free: np.ndarray) -> set[int]:
+    """Chamfer planes of a rim run round a sharp inside corner (a square
+    pocket's): neighbours meet there in concave valleys. Planes whose every
+    convex edge is oblique (at least two) and whose concave neighbours are
+    all such planes too; a V slot's or a passage's sides also meet their
+    ends square, a pocket's walls also meet its floor."""
+    graph = topology.graph
+
+    def oblique_only(face: int) -> bool:
+        convex = [n for n in topology.neighbours[face] if n.convexity == CONVEX]
+        return len(convex) >= 2 and all(abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT for n in convex)
+
+    pieces = {
+        int(f)
+        for f in np.flatnonzero(free & (graph.face_surface_type == PLANE))
+        if any(n.convexity == CONCAVE for n in topology.neighbours[f]) and oblique_only(int(f))
+    }
+    while True:
+        kept = {
+            f
+            for f in pieces
+            if all(n.face in pieces for n in topology.neighbours[f] if n.convexity == CONCAVE)
+        }
+        if kept == pieces:
+            return pieces
+        pieces = kept
 
 
 def _planar_chamfer(topology: PartTopology, face: int, oblique) -> Candidate:

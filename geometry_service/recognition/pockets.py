@@ -11,7 +11,8 @@ floor (the face every wall stands on), its walls and where it opens:
   two walls in a V: a triangular through slot;
 - a floor closed all round by walls: a pocket (3, 4, 6 sides, circular ends);
 - a floor open to the outside on two opposite sides (through) or not (blind):
-  steps (one wall, or two meeting), slots (two parallel walls, or three);
+  steps (one wall, or two meeting), slots (two parallel walls, or three; a
+  blind slot's end round in plan or rising to the top in a curve);
 - walls standing on an inner loop of a floor: a boss.
 """
 
@@ -337,6 +338,7 @@ def _classify(
     sides = len(planes)
     ends = _round_ends(topology, rounds)
     through = _opposite_pair(topology, open_sides)
+    rising = _rising_ends(topology, walls, floor_normal, members)
 
     if not _real_openings(topology, open_sides, setting):
         if ends and sides == 2:
@@ -367,6 +369,8 @@ def _classify(
             kind = "circular_blind_step"
         elif sides == 2 and not ends and not _parallel_planes(topology, planes):
             kind = "rectangular_blind_step"
+        elif sides == 2 and not ends and rising:
+            kind = "v_circular_end_blind_slot"
         elif ends:
             kind = "h_circular_end_blind_slot"
         elif sides >= 3 or (sides == 2 and _parallel_planes(topology, planes)):
@@ -375,10 +379,14 @@ def _classify(
             kind = "rectangular_blind_step"
         subtype = "blind"
     params = _floor_parameters(topology, floor_faces, walls, rounds)
+    if kind == "v_circular_end_blind_slot":
+        params["end_radius"] = float(graph.face_radius[rising[0]])
     fillets = [
         f
         for f in walls
-        if graph.face_surface_type[f] == CYLINDER and topology.perpendicular(floor_normal, graph.face_axis[f])
+        if graph.face_surface_type[f] == CYLINDER
+        and topology.perpendicular(floor_normal, graph.face_axis[f])
+        and f not in rising
     ]
     if fillets:
         params["floor_fillet_radius"] = min(float(graph.face_radius[f]) for f in fillets)
@@ -441,6 +449,23 @@ def _round_ends(topology: PartTopology, rounds: list[int]) -> list[list[int]]:
         if np.degrees(span) > 179.0:
             ends.append(group)
     return ends
+
+
+def _rising_ends(
+    topology: PartTopology, walls: list[int], floor_normal: np.ndarray, members: set[int]
+) -> list[int]:
+    """Slot ends that rise from the floor to the top in a curve (a cutter's side
+    plunged across the slot): cylinders across the floor normal, facing their
+    axis, that run out onto a face outside the cut; a floor fillet stops at a wall."""
+    graph = topology.graph
+    return [
+        f
+        for f in walls
+        if graph.face_surface_type[f] == CYLINDER
+        and topology.perpendicular(floor_normal, graph.face_axis[f])
+        and topology.inward(f)
+        and any(n.face not in members and n.convexity == CONVEX for n in topology.neighbours[f])
+    ]
 
 
 def _floor_parameters(

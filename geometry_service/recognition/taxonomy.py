@@ -43,6 +43,15 @@ FEATURE_TYPES: tuple[str, ...] = MFCADPP_CLASSES + TURNING_CLASSES + EXTRA_CLASS
 
 STOCK = "stock"
 
+# How the MFCAD++ taxonomy (the network's) names the parts of a feature that the
+# rules name more richly, by subtype: a counterbore is a blind hole sunk over the
+# hole, a countersink a chamfer round its rim. Tier 1 counts these as agreeing.
+MFCADPP_READINGS: dict[str, frozenset[str]] = {
+    "counterbore": frozenset({"blind_hole", "through_hole"}),
+    "countersink": frozenset({"chamfer"}),
+    "exit_countersink": frozenset({"chamfer"}),
+}
+
 # Names by wall count, for the prismatic families.
 PASSAGE_BY_SIDES = {3: "triangular_passage", 4: "rectangular_passage", 6: "6sides_passage"}
 POCKET_BY_SIDES = {3: "triangular_pocket", 4: "rectangular_pocket", 6: "6sides_pocket"}
