@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 
 from geometry_service import migrate
 from geometry_service.config import PROJECT_ROOT
+from geometry_service.dead_letter_queue import SQLiteStore
+from geometry_service.dead_letter_queue.record import COLUMNS
 from geometry_service.errors import ErrorType
 
 FIRST = "001_failed_cad_analyses.sql"
@@ -139,3 +142,22 @@ def test_runs_as_a_module(postgres_schema_url: str) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert FIRST in completed.stdout
+
+
+def _migration_columns() -> list[str]:
+    """Column names of the failure table as migrations/001 creates it, in order."""
+    sql = (PROJECT_ROOT / "migrations" / "001_failed_cad_analyses.sql").read_text()
+    body = sql.split("CREATE TABLE IF NOT EXISTS failed_cad_analyses (", 1)[1].split("\n);", 1)[0]
+    lines = [line.split("--", 1)[0].strip() for line in body.splitlines()]
+    return [line.split()[0] for line in lines if line and not line.startswith(("CONSTRAINT", "CHECK"))]
+
+
+def test_the_embedded_sqlite_store_has_the_migrations_columns(tmp_path: Path) -> None:
+    """The SQLite store writes its own schema (no migration tool there): it must keep the
+    Postgres table's columns, so records move between stores unchanged."""
+    path = tmp_path / "dlq.sqlite3"
+    SQLiteStore(path)
+    with sqlite3.connect(path) as connection:
+        sqlite_columns = [row[1] for row in connection.execute("PRAGMA table_info(failed_cad_analyses)")]
+    assert sqlite_columns == _migration_columns()
+    assert set(COLUMNS) == set(_migration_columns()) - {"id"}
