@@ -26,23 +26,22 @@ def main(argv: list[str] | None = None) -> int:
     analyze.add_argument("--no-mesh", action="store_true", help="leave the mesh out of the JSON")
     args = parser.parse_args(argv)
 
-    from .geometry.cad_reader import silence_occt
     from .analysis_request import AnalysisRequest, blocked_tiers
-    from .manufacturing.limits import ShopLimits
-    from .mesh_settings import MeshSettings
+    from .composition import mesh_settings, shop_limits
+    from .geometry.cad_reader import silence_occt
     from .part_analysis import analyze_file
     from .public_answer import public_answer
 
     silence_occt()
     settings = Settings.from_env()
     request = AnalysisRequest(
-        mesh=MeshSettings.from_settings(settings),
+        mesh=mesh_settings(settings),
         model_path=settings.model_path,
         model_min_face_probability=settings.model_min_face_probability,
         model_min_part_agreement=settings.model_min_part_agreement,
-        blocked_tiers=blocked_tiers(settings, inference_admitted=True),
+        blocked_tiers=blocked_tiers(settings.model_path, inference_admitted=True),
         include_mesh=not args.no_mesh,
-        shop_limits=ShopLimits.from_settings(settings),
+        shop_limits=shop_limits(settings),
     )
     try:
         result = public_answer(analyze_file(args.path, request))

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import ErrorType
-from .json_logging import correlation_scope
-from .mesh_settings import MeshSettings
 from .graceful_degradation import Tier, TierFailure
+from .json_logging import correlation_scope
 from .manufacturing.limits import ShopLimits
+from .mesh_settings import MeshSettings
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,13 @@ RULES_REQUESTED = TierFailure(
 
 
 def blocked_tiers(
-    settings: Settings, inference_admitted: bool, rules_first: bool = False
+    model_path: Path, inference_admitted: bool, rules_first: bool = False
 ) -> tuple[TierFailure, ...]:
     """Tiers that may not run for this request, with the reason for each."""
     if rules_first:
         return (RULES_REQUESTED,)
-    if not settings.model_path.is_file():
-        reason = f"model not loaded: {settings.model_path.name} not found"
+    if not model_path.is_file():
+        reason = f"model not loaded: {model_path.name} not found"
         return (TierFailure(Tier.BREP_ML, reason, "model_missing", ErrorType.SYSTEMIC.value),)
     if not inference_admitted:
         reason = "the inference circuit breaker is open"

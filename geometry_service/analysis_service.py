@@ -30,8 +30,8 @@ from .analysis_request import (
 from .circuit_breaker import BreakerRegistry, BreakerState, CircuitBreaker, CircuitOpenError
 from .config import Settings
 from .dead_letter_queue import DeadLetterQueue, FailureRecord
-from .file_download import check_url_allowed, download_file
 from .errors import ErrorType, PermanentError, ServiceError, SystemicError, TransientError
+from .file_download import check_url_allowed, download_file
 from .graceful_degradation import Tier
 from .json_logging import correlation_scope, log_event
 from .manufacturing.limits import ShopLimits
@@ -39,10 +39,10 @@ from .mesh_settings import MeshSettings
 from .metrics import ServiceMetrics
 from .public_answer import public_answer
 from .received_file import ReceivedFile
-from .result_cache import ResultCache, build_cache, cache_key
-from .retry_utils import RetryEvent, transient_retry
+from .result_cache import ResultCache, cache_key
+from .retry_utils import RetryEvent, RetryPolicy, transient_retry
 from .training_candidates import TrainingCandidates
-from .worker_pool import GeometryPool, PoolOverloaded, PoolSettings, WorkerLost, WorkerTimeout
+from .worker_pool import GeometryPool, PoolOverloaded, WorkerLost, WorkerTimeout
 
 log = logging.getLogger("geometry_service.requests")
 
@@ -121,6 +121,9 @@ class AnalysisService:
         cache: ResultCache,
         metrics: ServiceMetrics,
         training_candidates: TrainingCandidates,
+        mesh: MeshSettings = MeshSettings(),
+        shop: ShopLimits = ShopLimits(),
+        retry: RetryPolicy = RetryPolicy(),
     ) -> None:
         self.settings = settings
         self.training_candidates = training_candidates
@@ -130,8 +133,9 @@ class AnalysisService:
         self.cache = cache
         self.metrics = metrics
         self.model = ModelFile(settings.model_path)
-        self._mesh_settings = MeshSettings.from_settings(settings)
-        self._shop_limits = ShopLimits.from_settings(settings)
+        self._mesh_settings = mesh
+        self._shop_limits = shop
+        self._retry_policy = retry
         self._ready = threading.Event()
         self._closed = threading.Event()
         self._draining = threading.Event()
@@ -147,30 +151,6 @@ class AnalysisService:
             worker_restarts=lambda: pool.stats().worker_restarts,
             queue_depth=lambda: pool.stats().in_flight,
         )
-
-    @classmethod
-    def from_settings(cls, settings: Settings, pool: GeometryPool | None = None) -> "AnalysisService":
-        """Build every part from ``settings``; ``pool`` lets tests share one worker pool."""
-        metrics = ServiceMetrics()
-
-        def on_transition(name: str, old: BreakerState, new: BreakerState) -> None:
-            metrics.breaker_transitions.labels(name, new.value).inc()
-            log_event(log, logging.WARNING, "breaker_transition", breaker=name, **{"from": old.value, "to": new.value})
-
-        breakers = BreakerRegistry(settings, on_transition=on_transition)
-        pool = pool or GeometryPool(
-            PoolSettings(
-                workers=settings.worker_count,
-                max_tasks_per_worker=settings.worker_max_tasks,
-                task_timeout_s=settings.worker_task_timeout_s,
-                queue_limit=settings.queue_limit,
-                memory_limit_mb=settings.worker_memory_limit_mb,
-                log_level=settings.log_level,
-            )
-        )
-        dlq = DeadLetterQueue.from_settings(settings, breakers, on_retry=_count_retry(metrics))
-        candidates = TrainingCandidates(settings.training_candidates_dir, settings.training_candidates_max)
-        return cls(settings, pool, breakers, dlq, build_cache(settings), metrics, candidates)
 
     # -- life cycle ----------------------------------------------------------
 
@@ -294,7 +274,7 @@ class AnalysisService:
             model_path=self.settings.model_path,
             model_min_face_probability=self.settings.model_min_face_probability,
             model_min_part_agreement=self.settings.model_min_part_agreement,
-            blocked_tiers=blocked_tiers(self.settings, admitted, rules_first),
+            blocked_tiers=blocked_tiers(self.settings.model_path, admitted, rules_first),
             correlation_id=correlation_id,
             shop_limits=self._shop_limits,
         )
@@ -463,7 +443,7 @@ class AnalysisService:
         target = check_url_allowed(url, self.settings.allowed_download_hosts)
         if deadline is None:
             deadline = time.monotonic() + self.settings.download_timeout_s
-        policy = transient_retry(self.settings, name="download", on_retry=_count_retry(self.metrics),
+        policy = transient_retry(self._retry_policy, name="download", on_retry=count_retry(self.metrics),
                                  budget_s=max(0.0, deadline - time.monotonic()))
         return policy(
             download_file, target, file_name,
@@ -535,7 +515,7 @@ def _report_inference(breaker: CircuitBreaker, result: dict[str, Any]) -> None:
     breaker.record_failure(error(failure["code"], "tier 1 failed in the worker"))
 
 
-def _count_retry(metrics: ServiceMetrics) -> Callable[[RetryEvent], None]:
+def count_retry(metrics: ServiceMetrics) -> Callable[[RetryEvent], None]:
     return lambda event: metrics.retries.labels(event.name).inc()
 
 

@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .access import AccessRefused, Credentials, Scope, check_access
 from .analysis_service import AnalysisService, Answer, correlation_id_from
+from .composition import build_service
 from .config import Settings
 from .errors import PermanentError, ServiceError, SystemicError, TransientError, error_body
 from .json_logging import configure_logging, log_event
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None, service: AnalysisService | None
     """Build the app; the service (worker pool, breakers, DLQ) starts with it."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
-    service = service or AnalysisService.from_settings(settings)
+    service = service or build_service(settings)
     app = Flask(__name__, static_folder=None)  # the viewer's blueprint serves its own files
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
     app.config.update(COMPRESSION)

@@ -23,11 +23,11 @@ from typing import Callable
 import numpy as np
 import onnxruntime
 
-from .config import Settings
 from .disjoint_sets import DisjointSets
 from .errors import SystemicError
 from .features import STOCK
 from .geometry.brep_graph import BRepGraph
+from .geometry.topology import PartTopology
 from .graph_features import GraphInputs, graph_inputs
 from .recognition.candidate import Candidate
 from .recognition.edges_blends import recognize_chamfers, recognize_rounds
@@ -35,7 +35,6 @@ from .recognition.holes import recognize_holes
 from .recognition.oring_grooves import recognize_orings
 from .recognition.pockets import recognize_depressions
 from .recognition.taxonomy import MFCADPP_CLASSES
-from .geometry.topology import PartTopology
 
 METHOD = "ml"
 
@@ -101,9 +100,8 @@ def _load_model(path: Path, mtime_ns: int, size: int) -> BRepNetModel:
     return BRepNetModel(path)
 
 
-def model_at(model_path: Path | None = None) -> BRepNetModel:
-    """The configured model, or the one at ``model_path``; model_missing where there is none."""
-    path = model_path or Settings.from_env().model_path
+def model_at(path: Path) -> BRepNetModel:
+    """The model at ``path`` (the request says which); model_missing where there is none."""
     if not path.is_file():
         raise SystemicError("model_missing", f"model not loaded: {path.name} not found")
     return load_model(path)

@@ -29,7 +29,6 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Callable, Mapping, TypeVar
 
-from .config import Settings
 from .errors import ErrorType, PermanentError, TransientError
 
 T = TypeVar("T")
@@ -327,21 +326,30 @@ class CircuitBreaker:
             self._on_transition(self.name, transition.from_state, transition.to_state)
 
 
+@dataclass(frozen=True)
+class BreakerPolicy:
+    """When every breaker of the service opens, and for how long."""
+
+    failure_threshold: int = 5
+    recovery_timeout_s: float = 60.0
+    slow_call_s: float = 10.0
+
+
 class BreakerRegistry:
-    """The service's breakers by name, all configured from one Settings."""
+    """The service's breakers by name, all with one policy."""
 
     def __init__(
         self,
-        settings: Settings,
+        policy: BreakerPolicy = BreakerPolicy(),
         on_transition: TransitionCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._breakers: Mapping[str, CircuitBreaker] = {
             name: CircuitBreaker(
                 name,
-                failure_threshold=settings.breaker_failure_threshold,
-                recovery_timeout_s=settings.breaker_recovery_s,
-                slow_call_s=settings.breaker_slow_call_s,
+                failure_threshold=policy.failure_threshold,
+                recovery_timeout_s=policy.recovery_timeout_s,
+                slow_call_s=policy.slow_call_s,
                 clock=clock,
                 on_transition=on_transition,
             )

@@ -9,19 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import Settings
-
 
 @dataclass(frozen=True)
 class MeshSettings:
     relative_deflection: float = 0.001  # of the bounding-box diagonal
     angular_deflection_rad: float = 0.35
     max_triangles: int = 500_000
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "MeshSettings":
-        return cls(
-            relative_deflection=settings.mesh_relative_deflection,
-            angular_deflection_rad=settings.mesh_angular_deflection_rad,
-            max_triangles=settings.mesh_max_triangles,
-        )

@@ -35,7 +35,6 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .config import Settings
 from .json_logging import log_event
 
 log = logging.getLogger("geometry_service.cache")
@@ -250,12 +249,3 @@ class RedisCache:
             recovered, self._failing = self._failing, False
         if recovered:
             log_event(log, logging.INFO, "cache_recovered")
-
-
-def build_cache(settings: Settings) -> ResultCache:
-    """Redis when REDIS_URL is set, else an in-process LRU."""
-    if settings.redis_url:
-        return RedisCache.from_url(settings.redis_url, settings.cache_ttl_s)
-    return InProcessLRUCache(
-        settings.cache_max_entries, settings.cache_ttl_s, max_bytes=int(settings.cache_max_mb * 1024 * 1024)
-    )

@@ -31,7 +31,6 @@ from tenacity import (
 )
 
 from .circuit_breaker import CircuitOpenError
-from .config import Settings
 from .errors import ErrorType, ServiceError
 from .json_logging import log_event
 
@@ -83,8 +82,17 @@ def _retry_event(name: str, max_attempts: int, state: RetryCallState) -> RetryEv
     )
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a transient failure is tried again."""
+
+    max_attempts: int = 3  # the first attempt included
+    base_delay_s: float = 1.0  # first wait; doubles each time, with jitter
+    max_delay_s: float = 8.0
+
+
 def transient_retry(
-    settings: Settings,
+    policy: RetryPolicy,
     *,
     name: str,
     on_retry: Callable[[RetryEvent], None] | None = None,
@@ -93,12 +101,11 @@ def transient_retry(
 ) -> Retrying:
     """A tenacity policy that retries transient failures of the operation ``name``.
 
-    Call it like a function (``transient_retry(s, name="x")(fn, *args)``) or
-    use :func:`retry_transient` as a decorator. Tests pass Settings with
-    millisecond delays. ``retryable`` narrows what is retried; with
+    Call it like a function (``transient_retry(policy, name="x")(fn, *args)``).
+    Tests pass a policy with millisecond delays. ``retryable`` narrows what is retried; with
     ``budget_s`` no retry starts whose wait would end past the budget.
     """
-    max_attempts = settings.retry_max_attempts
+    max_attempts = policy.max_attempts
     stop = stop_after_attempt(max_attempts)
     if budget_s is not None:
         stop = stop | stop_before_delay(budget_s)
@@ -112,9 +119,9 @@ def transient_retry(
     return Retrying(
         stop=stop,
         wait=wait_exponential_jitter(
-            multiplier=settings.retry_base_delay_s,
-            max=settings.retry_max_delay_s,
-            jitter=settings.retry_base_delay_s,
+            multiplier=policy.base_delay_s,
+            max=policy.max_delay_s,
+            jitter=policy.base_delay_s,
         ),
         retry=retry_if_exception(retryable),
         before_sleep=before_sleep,

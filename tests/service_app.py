@@ -14,6 +14,7 @@ from flask import Flask
 
 from geometry_service.analysis_service import AnalysisService
 from geometry_service.app import create_app
+from geometry_service.composition import build_service
 from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
 
@@ -22,7 +23,7 @@ READY_TIMEOUT_S = 30.0
 
 def ready_app(settings: Settings, pool: GeometryPool) -> tuple[Flask, AnalysisService]:
     """The app and its service, once the service says it is ready."""
-    service = AnalysisService.from_settings(settings, pool=pool)
+    service = build_service(settings, pool=pool)
     app = create_app(settings, service)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while not service.ready and time.monotonic() < deadline:

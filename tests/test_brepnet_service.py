@@ -34,7 +34,7 @@ def part(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 @pytest.mark.skipif(not SHIPPED.is_file(), reason="models/brepnet.onnx is not shipped in this checkout")
 def test_shipped_model_answers_tier_1_with_the_right_labels(part) -> None:
     path, truth = part
-    result = analyze_file(path, AnalysisRequest(blocked_tiers=blocked_tiers(Settings(), True), include_mesh=False))
+    result = analyze_file(path, AnalysisRequest(blocked_tiers=blocked_tiers(Settings().model_path, True), include_mesh=False))
     assert result["processing_tier"] == "tier_1_brep_ml"
     assert result["degradation"] == []
     faces = result["faces"]
@@ -49,7 +49,7 @@ def test_shipped_model_answers_tier_1_with_the_right_labels(part) -> None:
 def test_missing_model_falls_to_tier_2_with_model_missing(part, tmp_path: Path) -> None:
     path, _ = part
     settings = Settings(model_path=tmp_path / "absent.onnx")
-    result = analyze_file(path, AnalysisRequest(blocked_tiers=blocked_tiers(settings, True), include_mesh=False))
+    result = analyze_file(path, AnalysisRequest(blocked_tiers=blocked_tiers(settings.model_path, True), include_mesh=False))
     assert result["processing_tier"] == "tier_2_mesh_heuristics"
     assert result["degradation"][0]["tier"] == "tier_1_brep_ml"
     assert result["degradation"][0]["code"] == "model_missing"
@@ -71,7 +71,7 @@ def test_shipped_model_is_sure_of_hand_built_parts(builder: str, expected: set[s
     """Parts built by hand, not by the generator (a 100 x 60 x 30 block, features on its far
     sides too): brepnet-1.2.0 took the step on the block's +X end for a V-groove."""
     path = part_builders.write_step(getattr(part_builders, builder)(), tmp_path / f"{builder}.step")
-    result = analyze_file(path, AnalysisRequest(blocked_tiers=blocked_tiers(Settings(), True), include_mesh=False))
+    result = analyze_file(path, AnalysisRequest(blocked_tiers=blocked_tiers(Settings().model_path, True), include_mesh=False))
     assert result["processing_tier"] == "tier_1_brep_ml", result["degradation"]
     assert {feature["type"] for feature in result["features"]} == expected
 

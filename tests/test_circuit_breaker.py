@@ -9,11 +9,13 @@ import pytest
 
 from geometry_service.circuit_breaker import (
     BREAKER_NAMES,
+    BreakerPolicy,
     BreakerRegistry,
     BreakerState,
     CircuitBreaker,
     CircuitOpenError,
 )
+from geometry_service.composition import breaker_policy
 from geometry_service.config import Settings
 from geometry_service.errors import ErrorType, PermanentError, SystemicError, TransientError
 from tests.fakes import FakeClock
@@ -239,14 +241,14 @@ def test_concurrent_half_open_admits_one(breaker: CircuitBreaker, clock: FakeClo
 
 def test_registry_builds_named_breakers_from_settings() -> None:
     settings = Settings(breaker_failure_threshold=2, breaker_recovery_s=3, breaker_slow_call_s=4)
-    registry = BreakerRegistry(settings)
+    registry = BreakerRegistry(breaker_policy(settings))
     assert set(registry.all_stats()) == set(BREAKER_NAMES)
     breaker = registry.get("dlq_store")
     assert (breaker.failure_threshold, breaker.recovery_timeout_s, breaker.slow_call_s) == (2, 3, 4)
 
 
 def test_registry_reset_one_or_all() -> None:
-    registry = BreakerRegistry(Settings(breaker_failure_threshold=1))
+    registry = BreakerRegistry(BreakerPolicy(failure_threshold=1))
     for name in ("inference", "download"):
         trip(registry.get(name), 1)
     registry.reset("inference")
@@ -258,5 +260,5 @@ def test_registry_reset_one_or_all() -> None:
 
 def test_registry_unknown_name_is_a_404() -> None:
     with pytest.raises(PermanentError) as raised:
-        BreakerRegistry(Settings()).get("nope")
+        BreakerRegistry().get("nope")
     assert (raised.value.code, raised.value.http_status) == ("unknown_breaker", 404)

@@ -17,16 +17,16 @@ import pytest
 
 from geometry_service import migrate
 from geometry_service.circuit_breaker import BreakerRegistry, CircuitBreaker
+from geometry_service.composition import build_store
 from geometry_service.config import Settings
 from geometry_service.dead_letter_queue import (
     DeadLetterQueue,
     FailureRecord,
     ForwardResult,
     PostgresStore,
-    SQLiteStore,
     Spool,
+    SQLiteStore,
     SupabaseStore,
-    build_store,
     idempotency_key,
 )
 from geometry_service.errors import (
@@ -35,10 +35,10 @@ from geometry_service.errors import (
     SystemicError,
     TransientError,
 )
-from geometry_service.retry_utils import transient_retry
+from geometry_service.retry_utils import RetryPolicy, transient_retry
 from tests.fakes import FakeClock, closed_port
 
-FAST = Settings(retry_max_attempts=2, retry_base_delay_s=0.001, retry_max_delay_s=0.002)
+FAST = RetryPolicy(max_attempts=2, base_delay_s=0.001, max_delay_s=0.002)
 NOW = datetime.now(timezone.utc)
 HASH = "ab" * 32
 
@@ -291,7 +291,7 @@ def test_outage_keeps_records_spooled_then_drains_without_duplicates(
     first = dlq.forward_pending()
     assert (first.forwarded, first.pending) == (0, 5)
     assert "store is down" in first.error
-    assert switchable.write_calls == FAST.retry_max_attempts  # retried, then gave up
+    assert switchable.write_calls == FAST.max_attempts  # retried, then gave up
 
     dlq.forward_pending()  # third failure: the breaker opens
     calls_before = switchable.write_calls
@@ -316,7 +316,7 @@ def test_a_restart_drains_what_the_previous_run_spooled(
     tmp_path: Path, postgres_schema_url: str
 ) -> None:
     spool_path = tmp_path / "spool.sqlite3"
-    breakers = BreakerRegistry(FAST)
+    breakers = BreakerRegistry()
 
     def queue(database_url: str) -> DeadLetterQueue:
         return DeadLetterQueue(

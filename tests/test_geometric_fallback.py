@@ -674,14 +674,14 @@ def test_real_parts_are_recognized():
     (falling to the point cloud would be a bug), every face is labelled and
     the holes are measured."""
     from geometry_service.analysis_request import AnalysisRequest, blocked_tiers
-    from geometry_service.mesh_settings import MeshSettings
+    from geometry_service.composition import mesh_settings
     from geometry_service.config import Settings
     from geometry_service.part_analysis import analyze_file
 
     settings = Settings.from_env()
     request = AnalysisRequest(
-        mesh=MeshSettings.from_settings(settings),
-        blocked_tiers=blocked_tiers(settings, inference_admitted=True),
+        mesh=mesh_settings(settings),
+        blocked_tiers=blocked_tiers(settings.model_path, inference_admitted=True),
         include_mesh=False,
     )
     parts = sorted(NIST.rglob("*.stp"))

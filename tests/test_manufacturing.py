@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from OCP.TopoDS import TopoDS_Shape
-
 from feature_parts import AIR, block, box_at, cut, cylinder, fillet_vertical_edges
+from OCP.TopoDS import TopoDS_Shape
+from part_builders import box_with_pocket, turned_shaft, write_step
+
 from geometry_service import part_analysis
 from geometry_service.analysis_request import AnalysisRequest
+from geometry_service.composition import shop_limits
 from geometry_service.config import Settings
 from geometry_service.graceful_degradation import Tier, TierFailure
 from geometry_service.manufacturing.limits import ShopLimits
 from geometry_service.part_analysis import analyze_file
-from part_builders import box_with_pocket, turned_shaft, write_step
 
 RULES_ONLY = AnalysisRequest(
     blocked_tiers=(TierFailure(Tier.BREP_ML, "rules under test", "test", "permanent"),), include_mesh=False
@@ -225,6 +226,6 @@ def test_a_failure_in_the_section_is_a_warning_not_a_failed_request(
 
 def test_shop_limits_come_from_the_environment() -> None:
     settings = Settings.from_env({"SHOP_MACHINE_ENVELOPE_MM": "1000, 500, 400", "SHOP_MIN_WALL_MM": "0.8"})
-    limits = ShopLimits.from_settings(settings)
+    limits = shop_limits(settings)
     assert limits.machine_envelope_mm == (1000.0, 500.0, 400.0) and limits.min_wall_mm == 0.8
-    assert ShopLimits.from_settings(Settings.from_env({})) == ShopLimits()
+    assert shop_limits(Settings.from_env({})) == ShopLimits()

@@ -10,11 +10,11 @@ import zlib
 import pytest
 import redis
 
+from geometry_service.composition import build_cache
 from geometry_service.config import Settings
 from geometry_service.result_cache import (
     InProcessLRUCache,
     RedisCache,
-    build_cache,
     cache_key,
 )
 from tests.fakes import FakeClock, closed_port

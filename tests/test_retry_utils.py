@@ -8,11 +8,12 @@ import logging
 import pytest
 
 from geometry_service.circuit_breaker import CircuitBreaker, CircuitOpenError
+from geometry_service.composition import retry_policy
 from geometry_service.config import Settings
 from geometry_service.errors import PermanentError, SystemicError, TransientError
-from geometry_service.retry_utils import RetryEvent, is_transient, transient_retry
+from geometry_service.retry_utils import RetryEvent, RetryPolicy, is_transient, transient_retry
 
-FAST = Settings(retry_max_attempts=4, retry_base_delay_s=0.001, retry_max_delay_s=0.004)
+FAST = RetryPolicy(max_attempts=4, base_delay_s=0.001, max_delay_s=0.004)
 
 
 class Flaky:
@@ -45,7 +46,7 @@ def test_gives_up_after_max_attempts_and_reraises_the_last_error() -> None:
     with pytest.raises(TransientError) as raised:
         transient_retry(FAST, name="t")(flaky)
     assert raised.value is last
-    assert flaky.calls == FAST.retry_max_attempts
+    assert flaky.calls == FAST.max_attempts
 
 
 @pytest.mark.parametrize(
@@ -89,7 +90,7 @@ def test_a_breaker_that_opens_mid_retry_stops_the_retries() -> None:
 def test_delays_grow_exponentially_with_jitter_under_the_cap() -> None:
     settings = Settings(retry_max_attempts=5, retry_base_delay_s=1.0, retry_max_delay_s=8.0)
     events: list[RetryEvent] = []
-    policy = transient_retry(settings, name="t", on_retry=events.append)
+    policy = transient_retry(retry_policy(settings), name="t", on_retry=events.append)
     policy.sleep = lambda seconds: None  # real delays, not slept
     with pytest.raises(TransientError):
         policy(Flaky(*[transient() for _ in range(5)]))
@@ -110,6 +111,6 @@ def test_each_retry_logs_one_json_line_and_calls_on_retry(
     logged = json.loads(record.getMessage())
     assert logged["event"] == "retry"
     assert logged["name"] == "supabase_write"
-    assert (logged["attempt"], logged["max_attempts"]) == (1, FAST.retry_max_attempts)
+    assert (logged["attempt"], logged["max_attempts"]) == (1, FAST.max_attempts)
     assert (logged["error_class"], logged["error_code"]) == ("TransientError", "store_down")
     assert [event.attempt for event in events] == [1]

@@ -25,7 +25,7 @@ go to the store; a store that cannot be reached raises a TransientError.
 """
 
 from .postgres_store import PostgresStore
-from .queue import DeadLetterQueue, build_store
+from .queue import DeadLetterQueue
 from .record import FailureRecord, idempotency_key
 from .results import DLQStats, ForwardResult, StoreStats, SummaryGroup
 from .spool import Spool
@@ -45,6 +45,5 @@ __all__ = [
     "StoreStats",
     "SummaryGroup",
     "SupabaseStore",
-    "build_store",
     "idempotency_key",
 ]

@@ -7,36 +7,19 @@ import threading
 import time
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from typing import Callable, Sequence
+from typing import Sequence
 
 from tenacity import Retrying
 
-from ..circuit_breaker import BreakerRegistry, CircuitBreaker
-from ..config import Settings
+from ..circuit_breaker import CircuitBreaker
 from ..errors import ErrorType, PermanentError, TransientError
 from ..json_logging import log_event
-from ..retry_utils import RetryEvent, transient_retry
-from .postgres_store import PostgresStore
 from .record import MAX_OFFSET, MAX_PAGE_SIZE, FailureRecord, as_utc, utc_now
 from .results import DLQStats, ForwardResult
 from .spool import Spool
-from .sqlite_store import SQLiteStore
 from .store import FailureStore
-from .supabase_store import SupabaseStore
 
 log = logging.getLogger("geometry_service.dlq")
-
-
-_STORE_BUILDERS: dict[str, Callable[[Settings], FailureStore]] = {
-    "supabase": lambda s: SupabaseStore(s.supabase_url, s.supabase_service_role_key, s.dlq_table),
-    "postgres": lambda s: PostgresStore(s.database_url, s.dlq_table),
-    "sqlite": lambda s: SQLiteStore(s.dlq_sqlite_path, s.dlq_table),
-}
-
-
-def build_store(settings: Settings) -> FailureStore:
-    """The store that Settings.dlq_store names."""
-    return _STORE_BUILDERS[settings.dlq_store](settings)
 
 
 # -- the queue ---------------------------------------------------------------
@@ -66,22 +49,6 @@ class DeadLetterQueue:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        breakers: BreakerRegistry,
-        on_retry: Callable[[RetryEvent], None] | None = None,
-    ) -> "DeadLetterQueue":
-        return cls(
-            Spool(settings.dlq_spool_path),
-            build_store(settings),
-            breakers.get("dlq_store"),
-            transient_retry(settings, name="dlq_store", on_retry=on_retry),
-            forward_interval_s=settings.dlq_forward_interval_s,
-            batch_size=settings.dlq_batch_size,
-        )
 
     # -- writing -----------------------------------------------------------
 

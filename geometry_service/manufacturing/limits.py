@@ -1,15 +1,13 @@
 """The shop's limits that DFM warnings are measured against.
 
 Picklable and free of OCP, so the HTTP process builds it from the settings
-(config.py, documented in README_PRODUCTION.md) and sends it to the worker
-inside the analysis request.
+(composition.py; documented in README_PRODUCTION.md) and sends it to the
+worker inside the analysis request.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-
-from ..config import Settings
 
 
 @dataclass(frozen=True)
@@ -25,21 +23,6 @@ class ShopLimits:
     tolerance_limit_mm: float = 0.01  # tolerances tighter than +- this need grinding or a check
     machine_envelope_mm: tuple[float, ...] = (762.0, 406.0, 508.0)  # X, Y, Z travels (a Haas VF-2)
     stock_allowance_mm: float = 1.0  # cleanup per side, on plates and bars
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "ShopLimits":
-        """The ``shop_*`` settings, each under its name here."""
-        return cls(
-            peck_drill_ratio=settings.shop_peck_drill_ratio,
-            gun_drill_ratio=settings.shop_gun_drill_ratio,
-            max_tool_reach_ratio=settings.shop_max_tool_reach_ratio,
-            min_wall_mm=settings.shop_min_wall_mm,
-            drill_size_tolerance_mm=settings.shop_drill_size_tolerance_mm,
-            tap_drill_tolerance_mm=settings.shop_tap_drill_tolerance_mm,
-            tolerance_limit_mm=settings.shop_tolerance_limit_mm,
-            machine_envelope_mm=tuple(settings.shop_machine_envelope_mm),
-            stock_allowance_mm=settings.shop_stock_allowance_mm,
-        )
 
     def to_json(self) -> dict:
         return {**asdict(self), "machine_envelope_mm": list(self.machine_envelope_mm)}
