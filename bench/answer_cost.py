@@ -11,12 +11,12 @@ neighbours. Only the HTTP transfer and the upload are left out.
 from __future__ import annotations
 
 import gzip
-import json
 import pickle
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from geometry_service import answer_json
 from geometry_service.analysis_request import AnalysisRequest
 from geometry_service.part_analysis import analyze_file
 from geometry_service.public_answer import public_answer
@@ -35,11 +35,7 @@ class AnswerCost:
     gzip_ms: float
     answer_bytes: int
     gzip_bytes: int
-
-
-def encode_answer(body: dict) -> bytes:
-    """The answer's JSON bytes, as the service writes them (Flask's default provider)."""
-    return json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    binary_bytes: int  # the same answer with ?mesh=binary (not timed)
 
 
 def measure_answer(path: Path, request: AnalysisRequest) -> AnswerCost:
@@ -51,11 +47,12 @@ def measure_answer(path: Path, request: AnalysisRequest) -> AnswerCost:
     ends.append(time.process_time())
     fields = {"success": True, "correlation_id": "bench", "file_hash": "0" * 64, "file_name": path.name,
               "file_size": path.stat().st_size, **result, "cached": False, "processing_time_ms": 0.0}
-    encoded = encode_answer(public_answer(fields))
+    encoded = answer_json.dumps(public_answer(fields))
     ends.append(time.process_time())
     compressed = gzip.compress(encoded, GZIP_LEVEL)
     ends.append(time.process_time())
     worker, crossing, serialise, packing = (1000.0 * (b - a) for a, b in zip(ends, ends[1:]))
+    binary = answer_json.dumps(public_answer(fields, "binary"))
     return AnswerCost(
         server_ms=worker + crossing + serialise + packing,
         worker_ms=worker,
@@ -64,4 +61,5 @@ def measure_answer(path: Path, request: AnalysisRequest) -> AnswerCost:
         gzip_ms=packing,
         answer_bytes=len(encoded),
         gzip_bytes=len(compressed),
+        binary_bytes=len(binary),
     )

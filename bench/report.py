@@ -105,6 +105,7 @@ _ANSWER_COLUMNS = (
     ("gzip", ">", 6),
     ("KiB", ">", 7),
     ("gz KiB", ">", 7),
+    ("bin KiB", ">", 7),
 )
 
 
@@ -116,7 +117,8 @@ def _answer_lines(timings: list[PartTiming]) -> list[str]:
     header = _row(tuple(name for name, _, _ in _ANSWER_COLUMNS), _ANSWER_COLUMNS)
     lines = [
         "server side of a whole answer, warm medians, CPU ms: server = worker (analyze_file) + pickle "
-        "(round trip) + json (public answer and its JSON) + gzip; floor = read+mesh; g/read = graph/read",
+        "(round trip) + json (public answer and its JSON) + gzip; floor = read+mesh; g/read = graph/read; "
+        "bin KiB: the same answer with ?mesh=binary",
         header,
         "-" * len(header),
     ]
@@ -128,6 +130,7 @@ def _answer_lines(timings: list[PartTiming]) -> list[str]:
             f"{timing.graph_read_ratio:.2f}", f"{answer.worker_ms:.1f}", f"{answer.pickle_ms:.1f}",
             f"{answer.serialise_ms:.1f}", f"{answer.gzip_ms:.1f}",
             f"{answer.answer_bytes / 1024:.0f}", f"{answer.gzip_bytes / 1024:.0f}",
+            f"{answer.binary_bytes / 1024:.0f}",
         ), _ANSWER_COLUMNS))
     lines.append("")
     return lines

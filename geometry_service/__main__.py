@@ -8,7 +8,6 @@ cache, no breakers), prints a short summary and writes the full JSON answer
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -30,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from .analysis_request import AnalysisRequest, MeshSettings, blocked_tiers
     from .part_analysis import analyze_file
     from .public_answer import public_answer
+    from . import answer_json
 
     silence_occt()
     settings = Settings.from_env()
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(summary(args.path, result))
     if args.out:
-        args.out.write_text(json.dumps(result))
+        args.out.write_bytes(answer_json.dumps(result))
         print(f"wrote {args.out}")
     return 0
 

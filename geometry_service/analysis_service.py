@@ -35,6 +35,7 @@ from .dead_letter_queue import DeadLetterQueue, FailureRecord
 from .file_download import check_url_allowed, download_file
 from .errors import ErrorType, PermanentError, ServiceError, SystemicError, TransientError
 from .graceful_degradation import Tier
+from .mesh_data import result_for_cache, result_from_cache
 from .metrics import ServiceMetrics
 from .public_answer import public_answer
 from .received_file import ReceivedFile
@@ -215,9 +216,11 @@ class AnalysisService:
         correlation_id: str,
         started: float | None = None,
         rules_first: bool = False,
+        mesh_format: str = "json",
     ) -> Answer:
         """Receive the file, analyze it and answer; never raises. ``rules_first``
-        blocks tier 1 (the network) for this request, saying so in the answer."""
+        blocks tier 1 (the network) for this request, saying so in the answer;
+        ``mesh_format`` is the mesh's form (mesh_data.py: json or binary)."""
         started = time.monotonic() if started is None else started
         received: ReceivedFile | None = None
         try:
@@ -228,21 +231,21 @@ class AnalysisService:
             received.sniff_format()
             due = started + self.settings.request_budget_s
             body = self._analyze_received(received, correlation_id, due, rules_first)
-            return self._answered(body, correlation_id, received, started)
+            return self._answered(body, correlation_id, received, started, mesh_format)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
             return self._failed(exc, correlation_id, received, started)
         finally:
             if received is not None:
                 received.discard()
 
-    def cached_result(self, file_hash: str) -> dict[str, Any]:
+    def cached_result(self, file_hash: str, mesh_format: str = "json") -> dict[str, Any]:
         """The answer already computed for a file, by its sha256, without the file."""
         if len(file_hash) != 64 or any(c not in "0123456789abcdef" for c in file_hash):
             raise PermanentError("invalid_file_hash", "id must be a file's sha256 in hex.", 400)
         cached = self.cache.get(self._cache_key(file_hash, self.model.version()))
         if cached is None:
             raise PermanentError("result_not_found", "No cached result for this file; upload it again.", 404)
-        return public_answer({**cached, "file_hash": file_hash, "cached": True})
+        return public_answer({**result_from_cache(cached), "file_hash": file_hash, "cached": True}, mesh_format)
 
     def _cache_key(self, file_hash: str, model_version: str, rules_first: bool = False) -> str:
         options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first}
@@ -258,7 +261,7 @@ class AnalysisService:
         cached = self.cache.get(key)
         self.metrics.cache_lookups.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
-            return {**cached, "cached": True}
+            return {**result_from_cache(cached), "cached": True}
 
         inference = self.breakers.get("inference")
         admitted = not rules_first and self.model.present and inference.allow()
@@ -280,7 +283,7 @@ class AnalysisService:
         result["metadata"]["service_version"] = __version__
         self._count_skips(result, received)
         if not any(item["error_type"] == ErrorType.TRANSIENT.value for item in result["degradation"]):
-            self.cache.set(key, result)
+            self.cache.set(key, result_for_cache(result))
         return {**result, "cached": False}
 
     def _run_in_worker(self, path: Path, request: AnalysisRequest, answer_by: float) -> dict[str, Any]:
@@ -333,7 +336,9 @@ class AnalysisService:
                      "answered_by": result["processing_tier"]},
                 )
 
-    def _answered(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile, started: float) -> Answer:
+    def _answered(
+        self, body: dict[str, Any], correlation_id: str, received: ReceivedFile, started: float, mesh_format: str
+    ) -> Answer:
         total_ms = (time.monotonic() - started) * 1000.0
         body = public_answer({
             "success": True,
@@ -343,7 +348,7 @@ class AnalysisService:
             "file_size": received.size,
             **body,
             "processing_time_ms": round(total_ms, 1),
-        })
+        }, mesh_format)
         body["timings"] = {**body["timings"], "total_ms": total_ms}
         tier = body["processing_tier"]
         self.metrics.requests.labels("200", tier).inc()

@@ -269,7 +269,7 @@ def test_mesh_maps_every_triangle_to_a_face_and_every_face_to_triangles(
     triangles_per_face = np.bincount(mesh.face_ids, minlength=face_count)
     assert np.all(triangles_per_face[analyzed.graph.face_area > 0] > 0)
 
-    mapping = mesh.face_mapping(face_count)
+    mapping = mesh.face_mapping()
     assert sorted(mapping, key=int) == [str(face) for face in range(face_count)]
     listed = np.concatenate(
         [np.asarray(mapping[str(face)]["triangle_indices"], dtype=np.int64) for face in mapping]
@@ -280,7 +280,7 @@ def test_mesh_maps_every_triangle_to_a_face_and_every_face_to_triangles(
         triangles = mapping[str(face)]["triangle_indices"]
         assert np.all(mesh.face_ids[triangles] == face)
         first, last = mapping[str(face)]["triangle_range"]  # contiguous, both ends inclusive
-        assert triangles == list(range(first, last + 1))
+        assert np.array_equal(triangles, np.arange(first, last + 1))
         assert np.all(vertex_faces[mesh.indices[first : last + 1]] == face)
     assert vertex_faces.min() >= 0
 
