@@ -38,6 +38,7 @@ class AnalysisRequest:
     the request's one deadline, queue wait included: tiers that would start
     after it are skipped, and the last tier answers. ``safe_mode`` is the
     second try of a file that killed a worker: read and mesh only.
+    ``full_healing`` runs every ShapeFix step of the STEP reader (STEP_FULL_HEALING).
     """
 
     mesh: MeshSettings = MeshSettings()
@@ -47,6 +48,7 @@ class AnalysisRequest:
     deadline: float | None = None  # epoch seconds
     include_mesh: bool = True
     safe_mode: bool = False
+    full_healing: bool = Settings.step_full_healing
 
 
 RULES_REQUESTED = TierFailure(

@@ -248,7 +248,8 @@ class AnalysisService:
         return public_answer({**result_from_cache(cached), "file_hash": file_hash, "cached": True}, mesh_format)
 
     def _cache_key(self, file_hash: str, model_version: str, rules_first: bool = False) -> str:
-        options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first}
+        options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first,
+                   "full_healing": self.settings.step_full_healing}
         return cache_key(file_hash, options, model_version)
 
     def _analyze_received(
@@ -270,6 +271,7 @@ class AnalysisService:
             model_path=self.settings.model_path,
             model_min_face_probability=self.settings.model_min_face_probability,
             blocked_tiers=blocked_tiers(self.settings, admitted, rules_first),
+            full_healing=self.settings.step_full_healing,
         )
         try:
             result = self._run_in_worker(received.path, request, due - ANSWER_MARGIN_S)

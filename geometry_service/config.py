@@ -45,6 +45,9 @@ class Settings:
     mesh_angular_deflection_rad: float = 0.35
     mesh_max_triangles: int = 2_000_000
 
+    # Reading: every ShapeFix step of the STEP transfer, or only those real files need (cad_reader.py).
+    step_full_healing: bool = False
+
     # Model.
     model_path: Path = PROJECT_ROOT / "models" / "brepnet.onnx"
     model_min_face_probability: float = 0.9
@@ -129,6 +132,8 @@ def _parse(name: str, type_name: object, raw: str):
             return float(raw)
         if kind == "Path":
             return Path(raw)
+        if kind == "bool":
+            return _parse_bool(raw)
         if kind.startswith("tuple"):
             return tuple(item.strip() for item in raw.split(",") if item.strip())
         return raw
@@ -136,3 +141,12 @@ def _parse(name: str, type_name: object, raw: str):
         raise SystemicError(
             "bad_configuration", f"{name.upper()}={raw!r} is not a valid {kind}"
         ) from exc
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)

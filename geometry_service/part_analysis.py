@@ -39,7 +39,7 @@ from .recognition.topology import PartTopology
 def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest()) -> dict[str, Any]:
     """Analyze one STEP or IGES file; raises PermanentError for input that holds no face."""
     started = time.perf_counter()
-    model = read_cad(Path(path), repair=not request.safe_mode)
+    model = read_cad(Path(path), repair=not request.safe_mode, full_healing=request.full_healing)
     no_graph = _why_no_graph(model, request)
     graph, topology, outline, topology_ms = None, None, None, None
     if no_graph is None:

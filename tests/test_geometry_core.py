@@ -566,3 +566,24 @@ def test_face_names_come_from_their_advanced_face_entities(tmp_path: Path) -> No
     for name, surface_type in zip(names, analyzed.graph.surface_type_names()):
         assert name.startswith(step_type[surface_type])
     assert read_cad(unnamed).face_names == [None] * 11  # an empty name is no name
+
+
+def test_skipped_shape_fixes_change_nothing_a_full_healing_reads(tmp_path: Path) -> None:
+    """The reader skips the intersection searches of OCCT's healing by default
+    (cad_reader.SKIPPED_SHAPE_FIXES); STEP_FULL_HEALING=1 runs them: same part either way."""
+    from geometry_service.config import Settings
+    from geometry_service.errors import SystemicError
+
+    path = parts.write_step(parts.hole_grid_plate(rows=3, cols=4), tmp_path / "plate.step")
+    fast, full = read_cad(path), read_cad(path, full_healing=True)
+    assert fast.face_count == full.face_count == 6 + 3 * 12
+    fast_metrics, full_metrics = (
+        measure_part(model, topology, part_outline(topology))
+        for model, topology in ((model, PartTopology(build_graph(model))) for model in (fast, full))
+    )
+    assert fast_metrics.volume_mm3 == pytest.approx(full_metrics.volume_mm3, rel=1e-12)
+    assert fast_metrics.surface_area_mm2 == pytest.approx(full_metrics.surface_area_mm2, rel=1e-12)
+    assert Settings.from_env({"STEP_FULL_HEALING": "true"}).step_full_healing is True
+    assert Settings().step_full_healing is False
+    with pytest.raises(SystemicError):
+        Settings.from_env({"STEP_FULL_HEALING": "maybe"})
