@@ -2,7 +2,8 @@
 
 Generated parts span about 10 to 2,000 faces so that the cost per face can be
 seen to grow; the MFCAD sample (small synthetic milled parts) and the NIST test
-parts (real CAD exports) show what uploads cost. Samples are chosen by a fixed
+parts and the largest OCCT test files (real CAD exports from many systems)
+show what uploads cost. Samples are chosen by a fixed
 stride through the sorted file list, so every run measures the same parts.
 """
 
@@ -21,8 +22,17 @@ from tests import part_builders as builders
 @dataclass(frozen=True)
 class BenchPart:
     name: str
-    group: str  # "generated", "mfcad" or "nist"
+    group: str  # "generated", "mfcad", "nist" or "occt_step"
     path: Path
+
+    @property
+    def real(self) -> bool:
+        """A real CAD export (not generated, not synthetic): the parts the speed targets are about."""
+        return self.group in REAL_GROUPS
+
+
+REAL_GROUPS = ("nist", "occt_step")
+LARGEST_OCCT_STEP = 20
 
 
 # (name, builder); hole_grid_plate(rows, cols) has 6 + 3*rows*cols faces.
@@ -65,3 +75,10 @@ def nist_parts(data: Path, count: int | None = None) -> list[BenchPart]:
     """The NIST CAD test parts (``*.stp``), or the first ``count`` of them; none if absent."""
     files = sorted((data / "nist" / "nist").glob("*.stp"))[:count]
     return [BenchPart(path.stem.split("_asme")[0], "nist", path) for path in files]
+
+
+def occt_step_largest(data: Path, count: int = LARGEST_OCCT_STEP) -> list[BenchPart]:
+    """The ``count`` largest STEP files of OCCT's test set (by bytes); none if absent."""
+    files = [path for path in (data / "occt_step" / "occt_step").glob("*") if path.suffix.lower() in (".stp", ".step")]
+    files.sort(key=lambda path: (-path.stat().st_size, path.name))
+    return [BenchPart(path.stem, "occt_step", path) for path in files[:count]]

@@ -34,8 +34,8 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def _row(values: tuple) -> str:
-    cells = (f"{value:{align}{width}}" for value, (_, align, width) in zip(values, _COLUMNS))
+def _row(values: tuple, columns: tuple = _COLUMNS) -> str:
+    cells = (f"{value:{align}{width}}" for value, (_, align, width) in zip(values, columns))
     return "  ".join(cells)
 
 
@@ -96,6 +96,52 @@ def _median_row(group: str, timings: list[PartTiming]) -> str:
     )
 
 
+_ANSWER_COLUMNS = (
+    ("part", "<", 22),
+    ("group", "<", 9),
+    ("faces", ">", 6),
+    ("tris", ">", 7),
+    ("server", ">", 8),
+    ("floor", ">", 8),
+    ("srv/flr", ">", 7),
+    ("g/read", ">", 6),
+    ("worker", ">", 8),
+    ("pickle", ">", 7),
+    ("json", ">", 7),
+    ("gzip", ">", 6),
+    ("KiB", ">", 7),
+    ("gz KiB", ">", 7),
+    ("bin KiB", ">", 7),
+)
+
+
+def _answer_lines(timings: list[PartTiming]) -> list[str]:
+    """The server's side of a whole answer (answer_cost.py) per part: where its time goes, and its size."""
+    measured = [timing for timing in timings if timing.answer is not None]
+    if not measured:
+        return []
+    header = _row(tuple(name for name, _, _ in _ANSWER_COLUMNS), _ANSWER_COLUMNS)
+    lines = [
+        "server side of a whole answer, warm medians, CPU ms: server = worker (analyze_file) + pickle "
+        "(round trip) + json (public answer and its JSON) + gzip; floor = read+mesh; g/read = graph/read; "
+        "bin KiB: the same answer with ?mesh=binary",
+        header,
+        "-" * len(header),
+    ]
+    for timing in measured:
+        answer = timing.answer
+        lines.append(_row((
+            timing.name[:22], timing.group, str(timing.faces), str(timing.triangles),
+            f"{answer.server_ms:.1f}", f"{timing.base_ms:.1f}", f"{timing.server_ratio:.2f}",
+            f"{timing.graph_read_ratio:.2f}", f"{answer.worker_ms:.1f}", f"{answer.pickle_ms:.1f}",
+            f"{answer.serialise_ms:.1f}", f"{answer.gzip_ms:.1f}",
+            f"{answer.answer_bytes / 1024:.0f}", f"{answer.gzip_bytes / 1024:.0f}",
+            f"{answer.binary_bytes / 1024:.0f}",
+        ), _ANSWER_COLUMNS))
+    lines.append("")
+    return lines
+
+
 def format_report(
     timings: list[PartTiming],
     errors: dict[str, str],
@@ -118,6 +164,7 @@ def format_report(
         lines.extend(_timing_row(timing) for timing in members)
         lines.append(_median_row(group, members))
         lines.append("")
+    lines.extend(_answer_lines(timings))
     lines.extend(f"ERROR {name}: {message}" for name, message in errors.items())
     lines.append(f"peak RSS of the benchmark process: {peak_rss_mb:.0f} MB")
     if growth is not None:

@@ -2,13 +2,16 @@
 
 Measures, warm and in this process, read / graph / mesh / recognize (and,
 with the shipped model, tier 1's input features and inference) for
-generated parts (10 to 2,000 faces) and for the MFCAD and NIST samples when
-the shared data is unpacked; the peak RSS of this process; and the RSS growth
+generated parts (10 to 2,000 faces) and for the MFCAD sample, the NIST parts
+and the 20 largest OCCT test files when the shared data is unpacked, with the
+server's side of a whole answer for each (worker, pickling, JSON, gzip,
+bytes); the peak RSS of this process; and the RSS growth
 of one worker process over many mixed parts. Prints a table and PASS / FAIL
 per target, writes the figures as JSON, and exits 1 if a target fails.
 
     python -m bench.run_bench --data .data            # full run (minutes)
     python -m bench.run_bench --data .data --quick    # small parts, short growth run
+    python -m bench.run_bench --data .data --groups nist occt_step --growth-parts 0   # real parts only
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from geometry_service.analysis_request import AnalysisRequest, blocked_tiers
 from geometry_service.brepnet_wrapper import BRepNetModel
 from geometry_service.config import Settings
 from geometry_service.geometry.cad_reader import silence_occt
 
-from .parts import BenchPart, generated_parts, mfcad_sample, nist_parts
+from .parts import LARGEST_OCCT_STEP, BenchPart, generated_parts, mfcad_sample, nist_parts, occt_step_largest
 from .report import format_report
 from .stages import PartTiming, time_part
 from .targets import check_targets
@@ -36,6 +40,7 @@ from .worker_growth import GrowthResult, measure_growth
 DEFAULT_OUT = Path(__file__).parent / "results" / "bench.json"
 # Parts larger than this stay out of the growth run: it is about memory, not speed.
 GROWTH_MAX_FACES = 500
+GROUPS = ["generated", "mfcad", "nist", "occt_step"]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -50,18 +55,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--part-budget-s", type=float, default=20.0, help="stop repeating a part after this long")
     add("--mfcad", type=int, help="MFCAD parts in the sample (default 50, quick 10)")
     add("--growth-parts", type=int, help="growth run length (default 1000, quick 100; 0: none)")
+    add("--groups", nargs="+", choices=GROUPS, default=GROUPS, help="which groups of parts to time")
     add("--model", type=Path, default=Settings().model_path, help="ONNX model for tier 1's stages (skipped if absent)")
     return parser.parse_args(argv)
 
 
 def time_parts(
-    parts: list[BenchPart], repeats: int, budget_s: float, model: BRepNetModel | None
+    parts: list[BenchPart], repeats: int, budget_s: float, model: BRepNetModel | None, request: AnalysisRequest
 ) -> tuple[list[PartTiming], dict[str, str]]:
     """Time every part; a part that fails is reported, not fatal."""
     timings, errors = [], {}
     for part in parts:
         try:
-            timings.append(time_part(part, repeats, budget_s, model))
+            timings.append(time_part(part, repeats, budget_s, model, request))
         except Exception as exc:  # a benchmark reports every part it can
             errors[f"{part.group}/{part.name}"] = f"{type(exc).__name__}: {exc}"
         print(f"  {part.group}/{part.name}", file=sys.stderr, flush=True)
@@ -89,12 +95,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no model at {args.model}: tier 1 stages not timed", file=sys.stderr)
     load_before = os.getloadavg()
 
+    settings = Settings(model_path=args.model)
+    request = AnalysisRequest(model_path=args.model, blocked_tiers=blocked_tiers(settings.model_path, inference_admitted=True))
+
     with tempfile.TemporaryDirectory(prefix="bench-parts-") as scratch:
-        parts = generated_parts(Path(scratch), args.quick)
-        parts += mfcad_sample(args.data, mfcad_count)
-        parts += nist_parts(args.data, 3 if args.quick else None)
+        parts = generated_parts(Path(scratch), args.quick) if "generated" in args.groups else []
+        if "mfcad" in args.groups:
+            parts += mfcad_sample(args.data, mfcad_count)
+        if "nist" in args.groups:
+            parts += nist_parts(args.data, 3 if args.quick else None)
+        if "occt_step" in args.groups:
+            parts += occt_step_largest(args.data, 3 if args.quick else LARGEST_OCCT_STEP)
         print(f"timing {len(parts)} parts, {repeats} warm repeats each", file=sys.stderr)
-        timings, errors = time_parts(parts, repeats, args.part_budget_s, model)
+        timings, errors = time_parts(parts, repeats, args.part_budget_s, model, request)
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
 
         growth: GrowthResult | None = None
@@ -117,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "settings": {
             "quick": args.quick,
+            "groups": args.groups,
             "repeats": repeats,
             "part_budget_s": args.part_budget_s,
             "model": model.version if model is not None else None,

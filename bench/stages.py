@@ -17,6 +17,10 @@ With a model at hand, tier 1's own stages are timed after the rules: the
 network's input features from the graph and the ONNX inference (one
 intra-op thread, as in a worker). They are not part of ``total_ms``, which
 stays the cost of an answer from the rules.
+
+Each repeat also measures the server's side of a whole answer (see
+answer_cost.py): its ratio to the floor (read + mesh) is what a caller pays
+beyond what any answer must cost.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import statistics
 import time
 from dataclasses import asdict, dataclass
 
+from geometry_service.analysis_request import AnalysisRequest
 from geometry_service.brepnet_wrapper import BRepNetModel
 from geometry_service.geometric_fallback import recognize_features
 from geometry_service.geometry.brep_graph import build_graph
@@ -36,6 +41,7 @@ from geometry_service.manufacturing.report import analyze_manufacturing
 from geometry_service.geometry.outline import part_outline
 from geometry_service.geometry.topology import PartTopology
 
+from .answer_cost import AnswerCost, measure_answer
 from .parts import BenchPart
 
 STAGES = ("read", "graph", "mesh", "recognize", "manufacturing")
@@ -60,6 +66,7 @@ class PartTiming:
     wall_ms: float  # median wall-clock time of a whole run
     features_ms: float | None = None  # tier 1 input features; None without a model
     inference_ms: float | None = None
+    answer: AnswerCost | None = None  # medians of the server's side of a whole answer
 
     @property
     def core_ms(self) -> float:
@@ -74,6 +81,16 @@ class PartTiming:
     @property
     def graph_ratio(self) -> float:
         return self.graph_ms / self.base_ms
+
+    @property
+    def graph_read_ratio(self) -> float:
+        """graph / read: the graph must cost little next to reading the file."""
+        return self.graph_ms / self.read_ms
+
+    @property
+    def server_ratio(self) -> float | None:
+        """The server's whole answer against the floor (read + mesh)."""
+        return None if self.answer is None else self.answer.server_ms / self.base_ms
 
     @property
     def recognize_ratio(self) -> float:
@@ -99,6 +116,8 @@ class PartTiming:
             "manufacturing_ratio": self.manufacturing_ratio,
             "total_ratio": self.total_ratio,
             "features_ratio": self.features_ratio,
+            "graph_read_ratio": self.graph_read_ratio,
+            "server_ratio": self.server_ratio,
         }
 
 
@@ -132,16 +151,35 @@ def run_pipeline(part: BenchPart, model: BRepNetModel | None) -> tuple[dict[str,
     return stage_ms, wall_ms, model_read.face_count, mesh.triangle_count
 
 
-def time_part(part: BenchPart, repeats: int, budget_s: float, model: BRepNetModel | None = None) -> PartTiming:
-    """Warm up once, then up to ``repeats`` timed runs, fewer if they pass ``budget_s``."""
+def _median_answer(answers: list[AnswerCost]) -> AnswerCost:
+    return AnswerCost(**{
+        name: statistics.median(getattr(answer, name) for answer in answers)
+        for name in AnswerCost.__dataclass_fields__
+    })
+
+
+def time_part(
+    part: BenchPart,
+    repeats: int,
+    budget_s: float,
+    model: BRepNetModel | None = None,
+    request: AnalysisRequest | None = None,
+) -> PartTiming:
+    """Warm up once, then up to ``repeats`` timed runs, fewer if they pass ``budget_s``;
+    with a ``request``, every run also measures the server's side of an answer."""
     run_pipeline(part, model)
+    if request is not None:
+        measure_answer(part.path, request)
     runs: list[dict[str, float]] = []
     walls: list[float] = []
+    answers: list[AnswerCost] = []
     started = time.perf_counter()
     while len(runs) < repeats and (not runs or time.perf_counter() - started < budget_s):
         stage_ms, wall_ms, faces, triangles = run_pipeline(part, model)
         runs.append(stage_ms)
         walls.append(wall_ms)
+        if request is not None:
+            answers.append(measure_answer(part.path, request))
     median = {stage: statistics.median(run[stage] for run in runs) for stage in runs[0]}
     return PartTiming(
         name=part.name,
@@ -158,4 +196,5 @@ def time_part(part: BenchPart, repeats: int, budget_s: float, model: BRepNetMode
         wall_ms=statistics.median(walls),
         features_ms=median.get("features"),
         inference_ms=median.get("inference"),
+        answer=_median_answer(answers) if answers else None,
     )

@@ -8,12 +8,17 @@ and meshing), and a worker must not grow over its lifetime of requests.
 Tier 1 (issue 5): the network's input features stay cheap next to reading and
 meshing, and inference on a typical part takes a few milliseconds.
 The manufacturing section (issue 14) stays under half of reading and meshing.
+Real parts (issue 15: NIST and the largest OCCT test files): the graph costs
+at most a quarter of reading the file, the rules a quarter of read + mesh, and
+the server's whole answer at most 1.3 x the floor (read + mesh) for the median
+MFCAD or NIST part, 1.6 x for the worst real part.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .parts import REAL_GROUPS
 from .stages import PartTiming
 from .worker_growth import GrowthResult
 
@@ -27,6 +32,11 @@ GROWTH_LIMIT = 0.10
 FEATURES_RATIO_LIMIT = 0.5
 MANUFACTURING_RATIO_LIMIT = 0.5
 INFERENCE_LIMIT_MS = 20.0
+REAL_GRAPH_READ_LIMIT = 0.25
+REAL_RECOGNIZE_LIMIT = 0.25
+SERVER_MEDIAN_LIMIT = 1.3
+SERVER_MEDIAN_GROUPS = ("mfcad", "nist")
+SERVER_WORST_LIMIT = 1.6
 # The generated part nearest to a size target stands for it only if this close.
 SIZE_TOLERANCE = 0.3
 
@@ -68,10 +78,13 @@ def _size_target(timings: list[PartTiming], faces: int, limit_ms: float) -> Targ
     )
 
 
-def _ratio_target(timings: list[PartTiming], stage: str, limit: float) -> TargetResult:
+def _ratio_target(
+    timings: list[PartTiming], stage: str, limit: float, of: str = "(read+mesh)", which: str = "part",
+    ratio: str | None = None,
+) -> TargetResult:
     """The worst part decides; the median shows whether it is one part or all of them."""
-    target = f"{stage} < {limit:g} x (read+mesh), every part"
-    measured = [(getattr(t, f"{stage}_ratio"), t) for t in timings]
+    target = f"{stage} < {limit:g} x {of}, every {which}"
+    measured = [(getattr(t, ratio or f"{stage}_ratio"), t) for t in timings]
     ratios = sorted(((ratio, t) for ratio, t in measured if ratio is not None), key=lambda pair: pair[0])
     if not ratios:
         return TargetResult(target, "SKIP", "-", "no parts measured")
@@ -112,7 +125,19 @@ def _growth_target(growth: GrowthResult | None) -> TargetResult:
     return TargetResult(target, _verdict(growth.growth < GROWTH_LIMIT), measured, detail)
 
 
+def _server_median_target(timings: list[PartTiming]) -> TargetResult:
+    groups = " and ".join(SERVER_MEDIAN_GROUPS)
+    target = f"server < {SERVER_MEDIAN_LIMIT:g} x (read+mesh), median of {groups}"
+    ratios = sorted(t.server_ratio for t in timings if t.group in SERVER_MEDIAN_GROUPS and t.server_ratio is not None)
+    if not ratios:
+        return TargetResult(target, "SKIP", "-", f"no {groups} parts measured")
+    median = ratios[len(ratios) // 2]
+    return TargetResult(target, _verdict(median <= SERVER_MEDIAN_LIMIT), f"median {median:.2f}",
+                        f"{len(ratios)} parts; worst {ratios[-1]:.2f}")
+
+
 def check_targets(timings: list[PartTiming], growth: GrowthResult | None) -> list[TargetResult]:
+    real = [timing for timing in timings if timing.group in REAL_GROUPS]
     return [
         _size_target(timings, SMALL_PART_FACES, SMALL_PART_LIMIT_MS),
         _ratio_target(timings, "graph", GRAPH_RATIO_LIMIT),
@@ -122,4 +147,8 @@ def check_targets(timings: list[PartTiming], growth: GrowthResult | None) -> lis
         _ratio_target(timings, "manufacturing", MANUFACTURING_RATIO_LIMIT),
         _ratio_target(timings, "features", FEATURES_RATIO_LIMIT),
         _inference_target(timings),
+        _ratio_target(real, "graph", REAL_GRAPH_READ_LIMIT, of="read", which="real part", ratio="graph_read_ratio"),
+        _ratio_target(real, "recognize", REAL_RECOGNIZE_LIMIT, which="real part"),
+        _server_median_target(timings),
+        _ratio_target(real, "server", SERVER_WORST_LIMIT, which="real part"),
     ]

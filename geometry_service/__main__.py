@@ -8,7 +8,6 @@ cache, no breakers), prints a short summary and writes the full JSON answer
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -31,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     from .geometry.cad_reader import silence_occt
     from .part_analysis import analyze_file
     from .public_answer import public_answer
+    from . import answer_json
 
     silence_occt()
     settings = Settings.from_env()
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(summary(args.path, result))
     if args.out:
-        args.out.write_text(json.dumps(result))
+        args.out.write_bytes(answer_json.dumps(result))
         print(f"wrote {args.out}")
     return 0
 

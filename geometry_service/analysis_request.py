@@ -26,6 +26,7 @@ class AnalysisRequest:
     the request's one deadline, queue wait included: tiers that would start
     after it are skipped, and the last tier answers. ``safe_mode`` is the
     second try of a file that killed a worker: read and mesh only.
+    ``full_healing`` runs every ShapeFix step of the STEP reader (STEP_FULL_HEALING).
     """
 
     mesh: MeshSettings = MeshSettings()
@@ -38,6 +39,7 @@ class AnalysisRequest:
     safe_mode: bool = False
     correlation_id: str | None = None  # the worker logs under it
     shop_limits: ShopLimits = ShopLimits()
+    full_healing: bool = Settings.step_full_healing
 
 
 RULES_REQUESTED = TierFailure(

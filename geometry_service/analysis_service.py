@@ -36,6 +36,7 @@ from .graceful_degradation import Tier
 from .json_logging import correlation_scope, log_event
 from .manufacturing.limits import ShopLimits
 from .mesh_settings import MeshSettings
+from .mesh_data import result_for_cache, result_from_cache
 from .metrics import ServiceMetrics
 from .public_answer import public_answer
 from .received_file import ReceivedFile
@@ -210,15 +211,17 @@ class AnalysisService:
         correlation_id: str,
         started: float | None = None,
         rules_first: bool = False,
+        mesh_format: str = "json",
     ) -> Answer:
         """Receive the file, analyze it and answer; never raises. ``rules_first``
-        blocks tier 1 (the network) for this request, saying so in the answer."""
+        blocks tier 1 (the network) for this request, saying so in the answer;
+        ``mesh_format`` is the mesh's form (mesh_data.py: json or binary)."""
         with correlation_scope(correlation_id):
             return self._analyze(receive, correlation_id, time.monotonic() if started is None else started,
-                                 rules_first)
+                                 rules_first, mesh_format)
 
     def _analyze(self, receive: Callable[[], ReceivedFile], correlation_id: str, started: float,
-                 rules_first: bool) -> Answer:
+                 rules_first: bool, mesh_format: str) -> Answer:
         received: ReceivedFile | None = None
         admitted = False
         try:
@@ -232,7 +235,7 @@ class AnalysisService:
             received.sniff_format()
             due = started + self.settings.request_budget_s
             body = self._analyze_received(received, correlation_id, due, rules_first)
-            return self._answered(body, correlation_id, received, started)
+            return self._answered(body, correlation_id, received, started, mesh_format)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
             return self._failed(exc, correlation_id, received, started)
         finally:
@@ -241,18 +244,19 @@ class AnalysisService:
             if received is not None:
                 received.discard()
 
-    def cached_result(self, file_hash: str) -> dict[str, Any]:
+    def cached_result(self, file_hash: str, mesh_format: str = "json") -> dict[str, Any]:
         """The answer already computed for a file, by its sha256, without the file."""
         if len(file_hash) != 64 or any(c not in "0123456789abcdef" for c in file_hash):
             raise PermanentError("invalid_file_hash", "id must be a file's sha256 in hex.", 400)
         cached = self.cache.get(self._cache_key(file_hash, self.model.version()))
         if cached is None:
             raise PermanentError("result_not_found", "No cached result for this file; upload it again.", 404)
-        return public_answer({**cached, "file_hash": file_hash, "cached": True})
+        return public_answer({**result_from_cache(cached), "file_hash": file_hash, "cached": True}, mesh_format)
 
     def _cache_key(self, file_hash: str, model_version: str, rules_first: bool = False) -> str:
         options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first,
-                   "shop_limits": self._shop_limits.to_json()}
+                   "shop_limits": self._shop_limits.to_json(),
+                   "full_healing": self.settings.step_full_healing}
         return cache_key(file_hash, options, model_version)
 
     def _analyze_received(
@@ -265,7 +269,7 @@ class AnalysisService:
         cached = self.cache.get(key)
         self.metrics.cache_lookups.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
-            return {**cached, "cached": True}
+            return {**result_from_cache(cached), "cached": True}
 
         inference = self.breakers.get("inference")
         admitted = not rules_first and self.model.present and inference.allow()
@@ -277,6 +281,7 @@ class AnalysisService:
             blocked_tiers=blocked_tiers(self.settings.model_path, admitted, rules_first),
             correlation_id=correlation_id,
             shop_limits=self._shop_limits,
+            full_healing=self.settings.step_full_healing,
         )
         try:
             result = self._run_in_worker(received.path, request, due - ANSWER_MARGIN_S)
@@ -290,7 +295,7 @@ class AnalysisService:
         result["metadata"]["service_version"] = __version__
         self._count_skips(result, received)
         if not any(item["error_type"] == ErrorType.TRANSIENT.value for item in result["degradation"]):
-            self.cache.set(key, result)
+            self.cache.set(key, result_for_cache(result))
         return {**result, "cached": False}
 
     def _run_in_worker(self, path: Path, request: AnalysisRequest, answer_by: float) -> dict[str, Any]:
@@ -349,7 +354,9 @@ class AnalysisService:
                  "answered_by": result["processing_tier"]},
             )
 
-    def _answered(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile, started: float) -> Answer:
+    def _answered(
+        self, body: dict[str, Any], correlation_id: str, received: ReceivedFile, started: float, mesh_format: str
+    ) -> Answer:
         total_ms = (time.monotonic() - started) * 1000.0
         body = public_answer({
             "success": True,
@@ -359,7 +366,7 @@ class AnalysisService:
             "file_size": received.size,
             **body,
             "processing_time_ms": round(total_ms, 1),
-        })
+        }, mesh_format)
         body["timings"] = {**body["timings"], "total_ms": total_ms}
         tier = body["processing_tier"]
         self.metrics.requests.labels("200", tier).inc()

@@ -93,6 +93,9 @@ class Settings:
     shop_machine_envelope_mm: tuple[float, ...] = (762.0, 406.0, 508.0)
     shop_stock_allowance_mm: float = _bounded(1.0, **NOT_NEGATIVE)
 
+    # Reading: every ShapeFix step of the STEP transfer, or only those real files need (cad_reader.py).
+    step_full_healing: bool = False
+
     # Model.
     model_path: Path = PROJECT_ROOT / "models" / "brepnet.onnx"
     model_min_face_probability: float = _bounded(0.9, minimum=0, maximum=1)
@@ -213,6 +216,8 @@ def _parse(name: str, type_name: object, raw: str):
             return Path(raw)
         if kind == "tuple[float, ...]":
             return tuple(float(item) for item in raw.split(",") if item.strip())
+        if kind == "bool":
+            return _parse_bool(raw)
         if kind.startswith("tuple"):
             return tuple(item.strip() for item in raw.split(",") if item.strip())
         return raw

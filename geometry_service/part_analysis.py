@@ -2,8 +2,10 @@
 
 read STEP or IGES (sewn where it holds no solid) -> B-Rep graph -> mesh with
 face map -> part metrics -> the highest tier of the ladder that answers. Returns a JSON-ready dict (the parts of the
-/analyze answer that depend on the file); the HTTP process adds the request's
-own fields (correlation id, hash, cache flag, total time).
+/analyze answer that depend on the file), but for the mesh, which crosses to
+the HTTP process as arrays (mesh_data.MeshArrays) and is written there; the
+HTTP process adds the request's own fields (correlation id, hash, cache flag,
+total time).
 
 This module is what the worker forkserver preloads, so OCP is imported once.
 """
@@ -37,7 +39,7 @@ from .geometry.topology import PartTopology
 def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest()) -> dict[str, Any]:
     """Analyze one STEP or IGES file; raises PermanentError for input that holds no face."""
     started = time.perf_counter()
-    model = read_cad(Path(path), repair=not request.safe_mode)
+    model = read_cad(Path(path), repair=not request.safe_mode, full_healing=request.full_healing)
     no_graph = _why_no_graph(model, request)
     graph, topology, outline, topology_ms = None, None, None, None
     if no_graph is None:
@@ -101,7 +103,7 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
         "confidence": result.confidence,
         "timings": timings,
         "degradation": [failure.to_json() for failure in result.degradation],
-        "mesh_data": mesh.to_json(model.face_count) if request.include_mesh else None,
+        "mesh_data": mesh.to_arrays() if request.include_mesh else None,
         "faces": faces,
         "features": features,
         "metadata": metadata,

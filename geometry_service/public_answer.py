@@ -18,6 +18,7 @@ from typing import Any
 
 from .complexity import complexity_score, complexity_terms
 from .graceful_degradation import Tier
+from .mesh_data import mesh_for_caller
 from .process_routing import route
 from .recognition.taxonomy import FAMILY_BY_TYPE, OTHER_FAMILY
 
@@ -34,9 +35,10 @@ MM3_PER_CM3 = 1000.0
 MM2_PER_CM2 = 100.0
 
 
-def public_answer(result: dict[str, Any]) -> dict[str, Any]:
+def public_answer(result: dict[str, Any], mesh_format: str = "json") -> dict[str, Any]:
     """The answer for the caller: ``result`` (a worker's, with the request's own
-    fields) plus the quote fields, less the internal ones."""
+    fields) plus the quote fields, less the internal ones; the mesh, which comes
+    as arrays, in ``mesh_format`` (mesh_data.py: ``json`` or ``binary``)."""
     method = recognition_method(Tier(result["tier_number"]), result["metadata"].get("part_parameters") or {})
     metadata = {**result["metadata"], "recognition_method": method}
     part_type = metadata.get("part_type", "unknown")
@@ -50,9 +52,10 @@ def public_answer(result: dict[str, Any]) -> dict[str, Any]:
     answer.update(
         features=features,
         metadata=metadata,
+        mesh_data=mesh_for_caller(mesh, mesh_format),
         volume_cm3=_scaled(metadata.get("volume_mm3"), MM3_PER_CM3),
         surface_area_cm2=_scaled(metadata.get("surface_area_mm2"), MM2_PER_CM2),
-        triangle_count=mesh["triangle_count"] if mesh else None,
+        triangle_count=mesh.triangle_count if mesh is not None else None,
         complexity_score=complexity_score(metadata.get("face_count"), features, part_type),
         recommended_processes=routing.processes,
         routing_reasoning=routing.reasoning,

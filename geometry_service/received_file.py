@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from .clean_text import encodable
 from .errors import PermanentError
 from .file_format import SNIFF_BYTES, CadFormat, sniff_format
 
@@ -55,7 +56,7 @@ def receive_file(
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return ReceivedFile(path=path, file_name=file_name, size=size, sha256=digest.hexdigest())
+    return ReceivedFile(path=path, file_name=encodable(file_name), size=size, sha256=digest.hexdigest())
 
 
 def file_too_large(max_bytes: int) -> PermanentError:

@@ -35,11 +35,12 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from . import answer_json
 from .json_logging import log_event
 
 log = logging.getLogger("geometry_service.cache")
 
-KEY_PREFIX = "geometry:result:v1:"
+KEY_PREFIX = "geometry:result:v2:"
 """Namespaces our keys in a shared Redis; bump the version if the value format changes."""
 
 COMPRESSION_LEVEL = 1
@@ -59,12 +60,11 @@ def cache_key(file_hash: str, options: Mapping[str, Any], model_version: str) ->
 
 
 def _encode(value: dict[str, Any]) -> bytes:
-    text = json.dumps(value, separators=(",", ":"))
-    return zlib.compress(text.encode("utf-8"), COMPRESSION_LEVEL)
+    return zlib.compress(answer_json.dumps(value), COMPRESSION_LEVEL)
 
 
 def _decode(blob: bytes) -> dict[str, Any]:
-    return json.loads(zlib.decompress(blob))
+    return answer_json.loads(zlib.decompress(blob))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ the status it came with, and the document is checked against the routes.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import re
@@ -197,6 +198,31 @@ def test_analyze_aag_answers_from_the_rules_and_says_why(
     assert service.breakers.get("inference").stats().calls == 1  # only /analyze asked the model
 
 
+def test_the_binary_mesh_is_the_json_mesh_at_full_precision(client: FlaskClient, answers: dict[str, dict]) -> None:
+    """?mesh=binary (what the viewer asks for): the same mesh as base64 little-endian
+    arrays; the json form's numbers are those rounded to 1 um and 4 decimals."""
+    for name in ("hole_plate", "turned_shaft"):
+        text = answers[name]
+        response = client.get(f"/results/{text['file_hash']}?mesh=binary")
+        assert response.status_code == 200
+        binary = check_against_document("/results/{file_hash}", "get", response)
+        mesh, listed = binary["mesh_data"], text["mesh_data"]
+
+        def array(field: str, dtype: str) -> np.ndarray:
+            return np.frombuffer(base64.b64decode(mesh[field]), dtype=dtype)
+
+        assert mesh["encoding"] == "base64-le"
+        vertices = array("vertices", "<f4")
+        assert np.abs(vertices - np.asarray(listed["vertices"])).max() <= 0.0005 + 1e-6, name
+        assert np.abs(array("normals", "<f4") - np.asarray(listed["normals"])).max() <= 0.00005 + 1e-7
+        assert array("indices", "<u4").tolist() == listed["indices"], name
+        assert array("vertex_face_ids", "<i4").tolist() == listed["vertex_face_ids"], name
+        offsets = array("face_triangle_offsets", "<u4")
+        for face, triangles in listed["face_mapping"].items():
+            assert list(range(offsets[int(face)], offsets[int(face) + 1])) == triangles["triangle_indices"]
+        assert binary["features"] == text["features"] and binary["faces"] == text["faces"]
+
+
 # ------------------------------------------------------------------ gzip
 
 
@@ -239,6 +265,7 @@ def test_every_error_carries_the_correlation_id(
     cases: list[tuple[int, str, str, Callable[[dict], TestResponse]]] = [
         (400, "/analyze", "post", lambda h: client.post("/analyze", data={"other": "x"}, headers=h)),
         (400, results, "get", lambda h: client.get("/results/not-a-hash", headers=h)),
+        (400, "/analyze", "post", lambda h: post(client, "/analyze?mesh=xml", step_head, **h)),
         (401, "/analyze", "post", lambda h: post(keyed, "/analyze", step_head, Authorization="no", **h)),
         (404, results, "get", lambda h: client.get(f"/results/{'0' * 64}", headers=h)),
         (413, "/analyze", "post", lambda h: post(small, "/analyze", too_big, **h)),

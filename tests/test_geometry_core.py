@@ -270,7 +270,7 @@ def test_mesh_maps_every_triangle_to_a_face_and_every_face_to_triangles(
     triangles_per_face = np.bincount(mesh.face_ids, minlength=face_count)
     assert np.all(triangles_per_face[analyzed.graph.face_area > 0] > 0)
 
-    mapping = mesh.face_mapping(face_count)
+    mapping = mesh.face_mapping()
     assert sorted(mapping, key=int) == [str(face) for face in range(face_count)]
     listed = np.concatenate(
         [np.asarray(mapping[str(face)]["triangle_indices"], dtype=np.int64) for face in mapping]
@@ -281,7 +281,7 @@ def test_mesh_maps_every_triangle_to_a_face_and_every_face_to_triangles(
         triangles = mapping[str(face)]["triangle_indices"]
         assert np.all(mesh.face_ids[triangles] == face)
         first, last = mapping[str(face)]["triangle_range"]  # contiguous, both ends inclusive
-        assert triangles == list(range(first, last + 1))
+        assert np.array_equal(triangles, np.arange(first, last + 1))
         assert np.all(vertex_faces[mesh.indices[first : last + 1]] == face)
     assert vertex_faces.min() >= 0
 
@@ -641,12 +641,33 @@ def test_a_turned_file_keeps_every_face_name(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not MFCAD_STEP.is_dir(), reason="../shared/data/mfcad not unpacked (make data)")
 def test_faces_split_by_healing_keep_their_step_names(tmp_path: Path) -> None:
-    """Carelessly turned, this MFCAD part has a face the reader's healing splits in two:
+    """Carelessly turned, this MFCAD part has a face the reader's full healing splits in two:
     both pieces keep the name of the ADVANCED_FACE they came from."""
     source = MFCAD_STEP / "0-0-0-0-0-23.step"
     turned = tmp_path / "turned.step"
     turned.write_text(turned_step_text(source.read_text(), rotation_matrix(QUATERNION), CARELESS_VECTOR))
-    original, model = read_cad(source), read_cad(turned)
+    original, model = read_cad(source), read_cad(turned, full_healing=True)
     assert model.face_count > original.face_count  # healing split a face
     assert None not in model.face_names
     assert set(model.face_names) == set(original.face_names)
+
+
+def test_skipped_shape_fixes_change_nothing_a_full_healing_reads(tmp_path: Path) -> None:
+    """The reader skips the intersection searches of OCCT's healing by default
+    (cad_reader.SKIPPED_SHAPE_FIXES); STEP_FULL_HEALING=1 runs them: same part either way."""
+    from geometry_service.config import Settings
+    from geometry_service.errors import SystemicError
+
+    path = parts.write_step(parts.hole_grid_plate(rows=3, cols=4), tmp_path / "plate.step")
+    fast, full = read_cad(path), read_cad(path, full_healing=True)
+    assert fast.face_count == full.face_count == 6 + 3 * 12
+    fast_metrics, full_metrics = (
+        measure_part(model, topology, part_outline(topology))
+        for model, topology in ((model, PartTopology(build_graph(model))) for model in (fast, full))
+    )
+    assert fast_metrics.volume_mm3 == pytest.approx(full_metrics.volume_mm3, rel=1e-12)
+    assert fast_metrics.surface_area_mm2 == pytest.approx(full_metrics.surface_area_mm2, rel=1e-12)
+    assert Settings.from_env({"STEP_FULL_HEALING": "true"}).step_full_healing is True
+    assert Settings().step_full_healing is False
+    with pytest.raises(SystemicError):
+        Settings.from_env({"STEP_FULL_HEALING": "maybe"})

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from ..clean_text import encodable
 from ..errors import ErrorType, ServiceError
 
 MAX_PAGE_SIZE = 500
@@ -49,24 +50,6 @@ def iso(value: datetime) -> str:
 def dumps(value: Any) -> str:
     # default=str: a detail that JSON cannot represent must not lose the record.
     return json.dumps(value, default=str, sort_keys=True)
-
-
-_UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
-"""NUL, which Postgres text and jsonb cannot hold, and lone surrogates, which
-no UTF-8 encoder accepts (a JSON request can send ``"\\udc80"``)."""
-
-
-def _storable(value: Any) -> Any:
-    """``value`` with every unstorable character replaced by U+FFFD. An error
-    message that quotes a binary file, or a file name a client made up, can hold
-    them, and a record no store accepts must not reach the spool."""
-    if isinstance(value, str):
-        return _UNSTORABLE_CHARACTERS.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {_storable(key): _storable(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_storable(item) for item in value]
-    return value
 
 
 # -- the record --------------------------------------------------------------
@@ -110,8 +93,8 @@ class FailureRecord:
         # Frozen, so normalise through object.__setattr__: stores get one form only.
         object.__setattr__(self, "error_type", error_type)
         for name in ("correlation_id", "file_name", "error_code", "error_message", "traceback"):
-            object.__setattr__(self, name, _storable(getattr(self, name)))
-        object.__setattr__(self, "details", _storable(json.loads(dumps(self.details))))
+            object.__setattr__(self, name, encodable(getattr(self, name)))
+        object.__setattr__(self, "details", encodable(json.loads(dumps(self.details))))
         object.__setattr__(self, "created_at", as_utc(self.created_at))
         if not self.idempotency_key:
             key = idempotency_key(self.correlation_id, self.error_code, self.file_hash)

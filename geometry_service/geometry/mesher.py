@@ -17,7 +17,6 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from OCP.Bnd import Bnd_Box
@@ -32,8 +31,9 @@ from OCP.TopExp import TopExp_Explorer
 from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS
 
-from ..mesh_settings import MeshSettings
 from ..errors import PermanentError, SystemicError
+from ..mesh_data import MeshArrays
+from ..mesh_settings import MeshSettings
 from .cad_reader import CadModel
 
 MAX_COARSENINGS = 4
@@ -43,60 +43,18 @@ angle x2 up to 1 rad each time); what is still over then is sent as it is."""
 _STL_TRIANGLE = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attribute", "<u2")])
 
 
-@dataclass
-class Mesh:
-    """An indexed triangle mesh; ``face_ids[t]`` is the B-Rep face of triangle ``t``,
-    in ascending order (the triangles of one face are contiguous)."""
+@dataclass(frozen=True)
+class Mesh(MeshArrays):
+    """The part's mesh (its arrays and face map, see MeshArrays) and how it was made."""
 
-    vertices: np.ndarray  # (V, 3) float32
-    normals: np.ndarray  # (V, 3) float32, unit
-    indices: np.ndarray  # (T, 3) uint32
-    face_ids: np.ndarray  # (T,) int32, sorted
     linear_deflection: float
     unmeshed_faces: list[int]
     mesh_ms: float
     coarsened: bool = False  # meshed coarser than asked, to stay within the triangle budget
 
-    @property
-    def triangle_count(self) -> int:
-        return len(self.indices)
-
-    @property
-    def vertex_count(self) -> int:
-        return len(self.vertices)
-
-    def vertex_face_ids(self) -> np.ndarray:
-        """The B-Rep face of each vertex (-1 for a vertex no triangle uses)."""
-        faces = np.full(self.vertex_count, -1, dtype=np.int32)
-        faces[self.indices.ravel()] = np.repeat(self.face_ids, 3)
-        return faces
-
-    def face_mapping(self, face_count: int) -> dict[str, dict[str, Any]]:
-        """Face id (as a string, for JSON) to its triangles: their ids and the
-        inclusive ``[first, last]`` range they fill (None for a face without any)."""
-        bounds = np.searchsorted(self.face_ids, np.arange(face_count + 1)).tolist()
-        mapping = {}
-        for face in range(face_count):
-            first, end = bounds[face], bounds[face + 1]
-            mapping[str(face)] = {
-                "triangle_indices": list(range(first, end)),
-                "triangle_range": [first, end - 1] if end > first else None,
-            }
-        return mapping
-
-    def to_json(self, face_count: int) -> dict:
-        """The ``mesh_data`` object of the /analyze answer (flat arrays)."""
-        return {
-            "vertices": np.round(self.vertices.astype(np.float64), 5).ravel().tolist(),
-            # A degenerate triangle has no normal; JSON has no NaN.
-            "normals": np.round(np.nan_to_num(self.normals.astype(np.float64)), 4).ravel().tolist(),
-            "indices": self.indices.ravel().tolist(),
-            "vertex_face_ids": self.vertex_face_ids().tolist(),
-            "face_mapping": self.face_mapping(face_count),
-            "vertex_count": self.vertex_count,
-            "triangle_count": self.triangle_count,
-            "face_count": face_count,
-        }
+    def to_arrays(self) -> MeshArrays:
+        """What crosses to the HTTP process: the arrays and the face map, nothing of OCCT."""
+        return MeshArrays(self.vertices, self.normals, self.indices, self.face_ids, self.face_count)
 
 
 def bounding_diagonal(shape) -> float:
@@ -135,6 +93,7 @@ def mesh_model(model: CadModel, settings: MeshSettings = MeshSettings()) -> Mesh
         normals=normals,
         indices=indices,
         face_ids=face_ids,
+        face_count=model.face_count,
         linear_deflection=deflection,
         unmeshed_faces=unmeshed,
         mesh_ms=(time.perf_counter() - started) * 1000.0,
@@ -250,4 +209,5 @@ def _vertex_normals(vertices: np.ndarray, indices: np.ndarray) -> np.ndarray:
         axis=1,
     )
     length = np.linalg.norm(normals, axis=1, keepdims=True)
-    return (normals / np.where(length > 0, length, 1.0)).astype(np.float32)
+    # A degenerate triangle has no normal (JSON has no NaN): a vertex with only such triangles gets zeros.
+    return np.nan_to_num(normals / np.where(length > 0, length, 1.0)).astype(np.float32)

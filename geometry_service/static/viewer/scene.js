@@ -44,25 +44,26 @@ export class PartView {
 
   /**
    * Show a part.
-   * @param {object} meshData the answer's mesh_data
+   * @param {object} meshData the answer's mesh_data in its binary form (?mesh=binary)
    * @param {Int32Array} faceFeature feature id of each face, -1 for stock
    * @param {number[]} faceColour colour (0xRRGGBB) of each face
    */
   load(meshData, faceFeature, faceColour) {
     this.clear();
-    const positions = Float32Array.from(meshData.vertices);
-    const indices = Uint32Array.from(meshData.indices);
-    // Each face's triangles are one run, [first, last] inclusive.
+    const positions = decodeArray(meshData.vertices, Float32Array);
+    const indices = decodeArray(meshData.indices, Uint32Array);
+    // Each face's triangles are one run: face f owns offsets[f] up to offsets[f + 1].
+    const offsets = decodeArray(meshData.face_triangle_offsets, Uint32Array);
     const triangleFace = new Int32Array(meshData.triangle_count).fill(-1);
-    for (const [face, { triangle_range: range }] of Object.entries(meshData.face_mapping)) {
-      if (range) triangleFace.fill(Number(face), range[0], range[1] + 1);
+    for (let face = 0; face < meshData.face_count; face += 1) {
+      triangleFace.fill(face, offsets[face], offsets[face + 1]);
     }
     // The mesher never shares a vertex between faces, so a colour per vertex is a colour per face.
-    const vertexFace = Int32Array.from(meshData.vertex_face_ids);
+    const vertexFace = decodeArray(meshData.vertex_face_ids, Int32Array);
 
     const geometry = new THREE.BufferGeometry();
     geometry.setAttribute('position', new THREE.BufferAttribute(positions, 3));
-    geometry.setAttribute('normal', new THREE.BufferAttribute(Float32Array.from(meshData.normals), 3));
+    geometry.setAttribute('normal', new THREE.BufferAttribute(decodeArray(meshData.normals, Float32Array), 3));
     geometry.setAttribute('color', new THREE.BufferAttribute(new Float32Array(positions.length), 3));
     geometry.setIndex(new THREE.BufferAttribute(indices, 1));
     geometry.computeBoundingSphere();
@@ -234,4 +235,15 @@ function faceBoundaries(positions, indices, triangleFace, faceFeature) {
   geometry.setAttribute('position', new THREE.Float32BufferAttribute(lines, 3));
   geometry.setAttribute('color', new THREE.Float32BufferAttribute(colours, 3));
   return new THREE.LineSegments(geometry, new THREE.LineBasicMaterial({ vertexColors: true }));
+}
+
+/**
+ * One array of a binary mesh_data: base64 of little-endian bytes, read as ``Type``
+ * (typed arrays use the machine's byte order, little-endian on every browser platform).
+ */
+function decodeArray(base64, Type) {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i += 1) bytes[i] = text.charCodeAt(i);
+  return new Type(bytes.buffer);
 }

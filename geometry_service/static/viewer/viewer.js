@@ -1,5 +1,5 @@
 // The viewer page: send a STEP file to /analyze (or fetch a cached answer by
-// its file hash from /results), then draw it and list its features.
+// its file hash from /results), the mesh in its binary form, then draw it and list its features.
 import { colourOf } from './colors.js';
 import { clearError, markFeatures, setStatus, showError, showFeatures, showRun } from './panel.js';
 import { PartView } from './scene.js';
@@ -58,11 +58,11 @@ async function analyze(file) {
   form.append('file', file, file.name);
   const headers = { 'X-Correlation-ID': correlationId() };
   await load(`Analyzing ${file.name} (${(file.size / 1024).toFixed(0)} KiB)…`, () => (
-    request('/analyze', { method: 'POST', body: form, headers })));
+    request('/analyze?mesh=binary', { method: 'POST', body: form, headers })));
 }
 
 async function openCached(fileHash) {
-  await load('Opening the cached result…', () => request(`/results/${encodeURIComponent(fileHash)}`));
+  await load('Opening the cached result…', () => request(`/results/${encodeURIComponent(fileHash)}?mesh=binary`));
 }
 
 async function load(message, fetchResult) {

@@ -1,0 +1,65 @@
+"""What an answer costs beyond the geometry: the server's side of one /analyze.
+
+The worker's whole job (``analyze_file``: read, graph, mesh, every tier the
+ladder runs, metrics), the result's crossing of the process boundary (pickled
+there, unpickled here), the public answer and its JSON and gzip, as the HTTP
+process sends it. Timed in CPU time of this process, like the stages, so the
+ratio to the floor (read + mesh of the same part) does not measure the
+neighbours. Only the HTTP transfer and the upload are left out.
+"""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from geometry_service import answer_json
+from geometry_service.analysis_request import AnalysisRequest
+from geometry_service.part_analysis import analyze_file
+from geometry_service.public_answer import public_answer
+
+GZIP_LEVEL = 5  # the answers' gzip level (geometry_service.app.COMPRESSION)
+
+
+@dataclass(frozen=True)
+class AnswerCost:
+    """CPU milliseconds of each step of an answer, and its size."""
+
+    server_ms: float  # all of the below
+    worker_ms: float  # analyze_file
+    pickle_ms: float  # the worker's result pickled and unpickled
+    serialise_ms: float  # the public answer built and written as JSON
+    gzip_ms: float
+    answer_bytes: int
+    gzip_bytes: int
+    binary_bytes: int  # the same answer with ?mesh=binary (not timed)
+
+
+def measure_answer(path: Path, request: AnalysisRequest) -> AnswerCost:
+    """One answer for the file at ``path``, step by step."""
+    ends = [time.process_time()]
+    result = analyze_file(path, request)
+    ends.append(time.process_time())
+    result = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    ends.append(time.process_time())
+    fields = {"success": True, "correlation_id": "bench", "file_hash": "0" * 64, "file_name": path.name,
+              "file_size": path.stat().st_size, **result, "cached": False, "processing_time_ms": 0.0}
+    encoded = answer_json.dumps(public_answer(fields))
+    ends.append(time.process_time())
+    compressed = gzip.compress(encoded, GZIP_LEVEL)
+    ends.append(time.process_time())
+    worker, crossing, serialise, packing = (1000.0 * (b - a) for a, b in zip(ends, ends[1:]))
+    binary = answer_json.dumps(public_answer(fields, "binary"))
+    return AnswerCost(
+        server_ms=worker + crossing + serialise + packing,
+        worker_ms=worker,
+        pickle_ms=crossing,
+        serialise_ms=serialise,
+        gzip_ms=packing,
+        answer_bytes=len(encoded),
+        gzip_bytes=len(compressed),
+        binary_bytes=len(binary),
+    )
