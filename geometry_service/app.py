@@ -209,7 +209,9 @@ def _analyze(rules_first: bool) -> Response:
 def _receiver(service: AnalysisService) -> Callable[[], ReceivedFile]:
     """How this request's file arrives: multipart field ``file``, or JSON ``file_url``."""
     if request.is_json:
-        payload = request.get_json(silent=True) or {}
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):  # a list, a string, a number, or no JSON at all
+            return _raise(PermanentError("invalid_json", 'JSON requests need an object with "file_url".', 400))
         url = payload.get("file_url")
         if not isinstance(url, str) or not url:
             return _raise(PermanentError("missing_file", 'JSON requests need "file_url".', 400))

@@ -53,6 +53,9 @@ log = logging.getLogger("geometry_service.dlq")
 MAX_PAGE_SIZE = 500
 """The most failures one list call returns: ops page, they do not dump."""
 
+MAX_OFFSET = 2**63 - 1
+"""The largest offset every store takes: a signed 64-bit integer in SQLite and Postgres."""
+
 SQLITE_BUSY_TIMEOUT_S = 5.0
 """How long a SQLite write waits for another thread's transaction to finish."""
 
@@ -811,16 +814,16 @@ class DeadLetterQueue:
         since: datetime | None = None,
     ) -> list[FailureRecord]:
         """Failures newest first; bad arguments are the caller's error (400)."""
-        if not 1 <= limit <= MAX_PAGE_SIZE or offset < 0:
+        if not 1 <= limit <= MAX_PAGE_SIZE or not 0 <= offset <= MAX_OFFSET:
             raise PermanentError(
-                "invalid_query", f"limit must be 1..{MAX_PAGE_SIZE} and offset >= 0", 400
+                "invalid_query", f"limit must be 1..{MAX_PAGE_SIZE} and offset 0..{MAX_OFFSET}", 400
             )
+        try:
+            since_utc = _as_utc(since) if since is not None else None
+        except OverflowError:  # 0001-01-01T00:00+14:00 is a year-0 time in UTC
+            raise PermanentError("invalid_query", "since must lie in the years 1..9999 in UTC", 400) from None
         return self._breaker.call(
-            self._store.list_failures,
-            limit,
-            offset,
-            _checked_error_type(error_type),
-            _as_utc(since) if since is not None else None,
+            self._store.list_failures, limit, offset, _checked_error_type(error_type), since_utc
         )
 
 

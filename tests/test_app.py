@@ -120,6 +120,17 @@ def test_correlation_id_from_the_form_field(client: FlaskClient, part_files: dic
     assert response.get_json()["correlation_id"] == "from-form"
 
 
+def test_a_correlation_id_no_header_can_carry_is_replaced(client: FlaskClient) -> None:
+    """Found by the API fuzzing: a form field "(╯" went into X-Correlation-ID, and the
+    answer never left (the server could not write the header)."""
+    from io import BytesIO
+
+    response = client.post("/analyze", data={"file": (BytesIO(b"junk"), "p.step"), "correlation_id": "(╯"})
+    assert response.status_code == 415
+    fresh = response.get_json()["correlation_id"]
+    assert fresh != "(╯" and response.headers["X-Correlation-ID"] == fresh and fresh.isascii()
+
+
 def test_degraded_answer_leaves_a_dlq_record(app: Flask, part_files: dict[str, Path]) -> None:
     upload(app.test_client(), part_files["hole"], **{"X-Correlation-ID": "degraded-1"})
     (record,) = dlq_records(app, "degraded-1")
@@ -184,6 +195,19 @@ def test_missing_file_field_is_a_400(client: FlaskClient) -> None:
     assert response.get_json()["error"] == {
         "code": "missing_file", "error_type": "permanent",
         "message": 'Send the STEP file as multipart field "file".'}
+
+
+@pytest.mark.parametrize("body", ['"str"', "123", "[1]", "[null, null]", "true", "1.5e999", "{not json"])
+def test_a_json_body_that_is_no_object_is_a_400(app: Flask, body: str) -> None:
+    """Found by the API fuzzing (test_api_fuzz.py): a list body was a 500."""
+    correlation_id = f"json-{body.encode().hex()}"
+    response = app.test_client().post(
+        "/analyze", data=body, content_type="application/json", headers={"X-Correlation-ID": correlation_id}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["correlation_id"] == correlation_id
+    assert response.get_json()["error"]["code"] == "invalid_json"
+    assert dlq_records(app, correlation_id)
 
 
 def test_too_large_upload_is_a_413(make_app: Callable[..., Flask], base_settings: Settings) -> None:
@@ -289,6 +313,10 @@ def test_dlq_endpoints(app: Flask) -> None:
     assert client.get("/dlq/failures?limit=0").status_code == 400
     assert client.get("/dlq/failures?error_type=bogus").status_code == 400
     assert client.get("/dlq/failures?since=yesterday").status_code == 400
+    # Past what the stores take (found by fuzzing: both were 500s).
+    assert client.get(f"/dlq/failures?offset={2**63 - 1}").get_json()["failures"] == []
+    assert client.get(f"/dlq/failures?offset={2**63}").status_code == 400
+    assert client.get("/dlq/failures?since=0001-01-01T00:00:00%2B14:00").status_code == 400
 
 
 def test_circuit_breaker_reset(app: Flask) -> None:

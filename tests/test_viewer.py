@@ -1,7 +1,7 @@
 """The result viewer: its files over Flask, and the page itself in headless Chromium.
 
 The browser tests drive Debian's chromium with its chromedriver through
-Selenium, against a real server (werkzeug, in a thread) around the real
+Selenium, against a real server (werkzeug, in a thread: service_app.served) around the real
 service and one geometry worker. They skip, saying why, where no browser is
 installed. Screenshots go to var/test-artifacts/.
 """
@@ -12,7 +12,6 @@ import hashlib
 import io
 import re
 import shutil
-import threading
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -27,13 +26,12 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import make_server
 
 from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
 from tests.feature_parts import AIR, cut, cylinder, two_sided_plate
-from tests.service_app import app_builder
+from tests.service_app import app_builder, served
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
 API_KEY = "viewer-test-key"
@@ -69,23 +67,16 @@ def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
 
 
-def _serve(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="viewer-test-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def server(app: Flask) -> Iterator[str]:
-    yield from _serve(app)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def keyed_server(make_app: Callable[..., Flask]) -> Iterator[str]:
-    yield from _serve(make_app(api_key=API_KEY))
+    with served(make_app(api_key=API_KEY)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
