@@ -6,7 +6,7 @@ PORT ?= 8080
 DATA_DIR ?= .data
 SHARED ?= ../shared
 
-.PHONY: serve test test-slow lint bench robustness migrate eval-geometric data clean generate train train-tiny eval
+.PHONY: serve test test-slow lint bench robustness soak migrate eval-geometric data clean generate train train-tiny eval
 
 # The venv is rebuilt when a requirements file changes.
 $(BIN)/.installed: requirements.txt
@@ -44,6 +44,11 @@ bench: $(BIN)/.installed-dev data
 # Every real file (occt_step, nist) through a service it starts: status codes, tiers, slowest; exits 1 on a miss.
 robustness: $(BIN)/.installed-dev data
 	$(BIN)/python scripts/robustness.py --data $(DATA_DIR) --out var/robustness/robustness.json
+
+# 10 clients for 60 s (good parts, hostile files, dripping uploads) against a service it starts: latency
+# percentiles, answers by status and code, the slowest /health, RSS of every process; not in CI.
+soak: $(BIN)/.installed-dev
+	$(BIN)/python scripts/soak.py --out var/soak/soak.json
 
 migrate: $(BIN)/.installed
 	$(BIN)/python -m geometry_service.migrate

@@ -73,8 +73,9 @@ class Answer:
 
 
 def correlation_id_from(value: str | None) -> str:
-    """The caller's id when it is printable and short, else a fresh one."""
-    if value and len(value) <= CORRELATION_ID_MAX and value.isprintable():
+    """The caller's id when it is printable ASCII and short, else a fresh one: it goes
+    back in the X-Correlation-ID header, and a header cannot carry any other text."""
+    if value and len(value) <= CORRELATION_ID_MAX and value.isascii() and value.isprintable():
         return value
     return str(uuid.uuid4())
 

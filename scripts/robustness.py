@@ -167,8 +167,12 @@ def print_table(summary: dict) -> None:
     for title in ("refused", "tier_exceptions", "server_errors"):
         if summary[title]:
             print(f"  {title:<18} {summary[title][:20]}")
+    print_targets(summary["targets"])
+
+
+def print_targets(targets: dict[str, bool]) -> None:
     print("\ntarget                                 result")
-    for name, passed in summary["targets"].items():
+    for name, passed in targets.items():
         print(f"  {name:<36} {'PASS' if passed else 'FAIL'}")
 
 

@@ -362,6 +362,17 @@ def chamfered_blind_hole(diameter: float = 8.0, depth: float = 12.0, chamfer: fl
     return maker.Shape()
 
 
+def two_sided_plate() -> TopoDS_Shape:
+    """100 x 60 x 30 block, a pocket and a blind hole in the top, a pocket in the bottom:
+    two set-ups (+Z, -Z), both pockets with sharp vertical corners."""
+    return cut(
+        block(),
+        box_at(10.0, 10.0, 20.0, 30.0, 20.0, 10.0 + AIR),
+        cylinder(70.0, 30.0, 15.0, 4.0, 15.0 + AIR),
+        box_at(60.0, 10.0, -AIR, 30.0, 15.0, 8.0 + AIR),
+    )
+
+
 # ------------------------------------------------------------------- turning
 
 # (radius, z) half profile: 40 mm bar, 30 long; 30 mm to z=50 with a 3 wide,

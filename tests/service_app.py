@@ -6,11 +6,13 @@ its own service (breakers, cache, DLQ, metrics) around it.
 
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from flask import Flask
+from werkzeug.serving import make_server
 
 from geometry_service.analysis_service import AnalysisService
 from geometry_service.app import create_app
@@ -47,3 +49,16 @@ def app_builder(pool: GeometryPool) -> Iterator[Callable[[Settings], Flask]]:
     finally:
         for service in services:
             service.dlq.close(flush=False)
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[str]:
+    """``app`` over real HTTP (werkzeug, threaded) on an ephemeral loopback port: its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="test-http-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

@@ -122,6 +122,17 @@ def test_correlation_id_from_the_form_field(client: FlaskClient, part_files: dic
     assert response.get_json()["correlation_id"] == "from-form"
 
 
+def test_a_correlation_id_no_header_can_carry_is_replaced(client: FlaskClient) -> None:
+    """Found by the API fuzzing: a form field "(╯" went into X-Correlation-ID, and the
+    answer never left (the server could not write the header)."""
+    from io import BytesIO
+
+    response = client.post("/analyze", data={"file": (BytesIO(b"junk"), "p.step"), "correlation_id": "(╯"})
+    assert response.status_code == 415
+    fresh = response.get_json()["correlation_id"]
+    assert fresh != "(╯" and response.headers["X-Correlation-ID"] == fresh and fresh.isascii()
+
+
 def test_degraded_answer_leaves_a_dlq_record(app: Flask, part_files: dict[str, Path]) -> None:
     upload(app.test_client(), part_files["hole"], **{"X-Correlation-ID": "degraded-1"})
     (record,) = dlq_records(app, "degraded-1")
@@ -188,7 +199,7 @@ def test_missing_file_field_is_a_400(client: FlaskClient) -> None:
         "message": 'Send the STEP file as multipart field "file".'}
 
 
-@pytest.mark.parametrize("body", ['"str"', "123", "[1]", "true", "null", "1.5e999", "{bad", "", "[" * 100_000])
+@pytest.mark.parametrize("body", ['"str"', "123", "[1]", "[null, null]", "true", "null", "1.5e999", "{bad", "", "[" * 100_000])
 def test_json_body_that_is_not_an_object_is_a_400(app: Flask, body: str) -> None:
     client = app.test_client()
     response = client.post("/analyze", data=body, content_type="application/json",
@@ -347,6 +358,10 @@ def test_dlq_endpoints(app: Flask) -> None:
     assert client.get("/dlq/failures?limit=0").status_code == 400
     assert client.get("/dlq/failures?error_type=bogus").status_code == 400
     assert client.get("/dlq/failures?since=yesterday").status_code == 400
+    # Past what the stores take (found by fuzzing: both were 500s).
+    assert client.get(f"/dlq/failures?offset={2**63 - 1}").get_json()["failures"] == []
+    assert client.get(f"/dlq/failures?offset={2**63}").status_code == 400
+    assert client.get("/dlq/failures?since=0001-01-01T00:00:00%2B14:00").status_code == 400
 
 
 def test_circuit_breaker_reset(app: Flask) -> None:

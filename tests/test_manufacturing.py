@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from feature_parts import AIR, block, box_at, cut, cylinder, fillet_vertical_edges
+from feature_parts import AIR, block, box_at, cut, cylinder, fillet_vertical_edges, two_sided_plate
 from OCP.TopoDS import TopoDS_Shape
 from part_builders import box_with_pocket, turned_shaft, write_step
 
@@ -67,16 +67,6 @@ def deep_small_hole() -> TopoDS_Shape:
 def thin_walled_pocket() -> TopoDS_Shape:
     """100 x 60 x 30 block, a 40 x 40 x 20 pocket leaving a 0.5 mm wall to the x=0 side."""
     return cut(block(), box_at(0.5, 10.0, 10.0, 40.0, 40.0, 20.0 + AIR))
-
-
-def two_sided_plate() -> TopoDS_Shape:
-    """100 x 60 x 30 block, a pocket and a blind hole in the top, a pocket in the bottom."""
-    return cut(
-        block(),
-        box_at(10.0, 10.0, 20.0, 30.0, 20.0, 10.0 + AIR),
-        cylinder(70.0, 30.0, 15.0, 4.0, 15.0 + AIR),
-        box_at(60.0, 10.0, -AIR, 30.0, 15.0, 8.0 + AIR),
-    )
 
 
 def two_sided_plate_with_side_hole() -> TopoDS_Shape:

@@ -1,7 +1,7 @@
 """The result viewer: its files over Flask, and the page itself in headless Chromium.
 
 The browser tests drive Debian's chromium with its chromedriver through
-Selenium, against a real server (werkzeug, in a thread) around the real
+Selenium, against a real server (werkzeug, in a thread: service_app.served) around the real
 service and one geometry worker. They skip, saying why, where no browser is
 installed. Screenshots go to var/test-artifacts/.
 """
@@ -12,7 +12,6 @@ import hashlib
 import io
 import re
 import shutil
-import threading
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -27,12 +26,12 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import make_server
 
 from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
-from tests.service_app import app_builder
+from tests.feature_parts import AIR, cut, cylinder, two_sided_plate
+from tests.service_app import app_builder, served
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
 API_KEY = "viewer-test-key"
@@ -68,23 +67,16 @@ def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
 
 
-def _serve(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="viewer-test-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def server(app: Flask) -> Iterator[str]:
-    yield from _serve(app)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def keyed_server(make_app: Callable[..., Flask]) -> Iterator[str]:
-    yield from _serve(make_app(api_key=API_KEY))
+    with served(make_app(api_key=API_KEY)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +84,15 @@ def hole_plate(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A plate with six chamfered through holes."""
     folder = tmp_path_factory.mktemp("viewer-parts")
     return parts.write_step(parts.hole_grid_plate(rows=2, cols=3), folder / "hole_plate.step")
+
+
+@pytest.fixture(scope="module")
+def three_setup_plate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Sharp-cornered pockets in the top and the bottom, and a Ø3 hole 20 deep into
+    the x=100 end: three set-ups (+Z, +X, -Z), two sharp-corner warnings and a deep hole."""
+    folder = tmp_path_factory.mktemp("viewer-parts")
+    side_hole = cylinder(80.0, 45.0, 15.0, 1.5, 20.0 + AIR, direction=(1.0, 0.0, 0.0))
+    return parts.write_step(cut(two_sided_plate(), side_hole), folder / "three_setup_plate.step")
 
 
 # ------------------------------------------------------------------ the files
@@ -156,9 +157,7 @@ def plate_hash(server: str, hole_plate: Path) -> str:
 def test_page_draws_an_uploaded_part_and_highlights_a_hole_from_the_list(
     browser: WebDriver, server: str, hole_plate: Path
 ) -> None:
-    browser.get(f"{server}/viewer")
-    upload(browser, hole_plate)
-    drawn = wait_for(browser, "s.loaded", "the uploaded part to be drawn")
+    drawn = open_part(browser, server, hole_plate)
     assert drawn["error"] is None and drawn["featureCount"] >= 6
     assert browser.current_url.endswith(f"/viewer?id={drawn['fileHash']}"), "the address re-opens this result"
     before = canvas_image(browser)
@@ -232,11 +231,78 @@ def test_the_page_sends_a_pasted_api_key(browser: WebDriver, keyed_server: str, 
     assert drawn["error"] is None and drawn["featureCount"] >= 6
 
 
+def test_manufacturing_tab_colours_setups_and_highlights_a_warnings_faces(
+    browser: WebDriver, server: str, three_setup_plate: Path
+) -> None:
+    drawn = open_part(browser, server, three_setup_plate)
+    manufacturing = fetch_json(f"{server}/results/{drawn['fileHash']}")["manufacturing"]
+    setups, warnings = manufacturing["setups"]["setups"], manufacturing["warnings"]
+    assert [setup["direction_name"] for setup in setups] == ["+Z", "+X", "-Z"]
+    by_features = canvas_image(browser)
+
+    browser.find_element(By.ID, "tab-manufacturing").click()
+    shown = wait_for(browser, "s.tab === 'manufacturing'", "the Manufacturing tab")
+    assert (shown["setupCount"], shown["warningCount"]) == (3, len(warnings))
+    assert not browser.find_element(By.ID, "manufacturing").get_attribute("hidden")
+    assert browser.find_element(By.ID, "features").get_attribute("hidden")
+    facts = browser.find_element(By.ID, "stock-facts").text
+    stock = manufacturing["stock"]
+    assert "3-axis · 3 set-ups" in facts
+    assert f"plate {' × '.join(f'{side:g}' for side in stock['size'])} mm" in facts
+    listed = browser.find_elements(By.CSS_SELECTOR, "li.setup")
+    assert [item.get_attribute("data-direction") for item in listed] == ["+Z", "+X", "-Z"]
+    by_setups = canvas_image(browser)
+    save_screenshot(browser, "viewer-manufacturing.png")
+    # The top pocket is green as a pocket and blue as part of the +Z set-up.
+    recoloured = np.abs(np.asarray(by_setups, int) - np.asarray(by_features, int)).sum(axis=2) > 60
+    assert recoloured.sum() > 500, "the faces were not repainted by set-up"
+    assert len(highlight_pixels(by_setups)) == 0
+
+    # A warning: its numbers and advice as listed, its faces highlighted on hover, selected on click.
+    deep = browser.find_element(By.CSS_SELECTOR, 'li.dfm-warning[data-code="deep_hole"]')
+    index = int(deep.get_attribute("data-warning-index"))
+    warning = warnings[index]
+    assert warning["unit"] == "ratio" and warning["measured"] == pytest.approx(20 / 3, abs=0.01)
+    assert f"measured {warning['measured']:g} : 1 · limit {warning['limit']:g} : 1" in deep.text
+    assert deep.find_element(By.CLASS_NAME, "severity").get_attribute("textContent") == warning["severity"] == "info"
+    assert warning["message"] in deep.text and warning["suggestion"] in deep.text
+    ActionChains(browser).move_to_element(deep).perform()
+    hovered = wait_for(browser, f"s.highlightedFaces.length === {len(warning['face_ids'])}", "the warning's faces")
+    assert sorted(hovered["highlightedFaces"]) == sorted(warning["face_ids"])
+    corner = browser.find_element(By.CSS_SELECTOR, 'li.dfm-warning[data-code="sharp_internal_corner"]')
+    corner_index = int(corner.get_attribute("data-warning-index"))
+    corner.click()
+    selected = wait_for(browser, f"s.selectedWarning === {corner_index}", "the corner warning to be selected")
+    assert sorted(selected["highlightedFaces"]) == sorted(warnings[corner_index]["face_ids"])
+    assert "selected" in corner.get_attribute("class").split()
+    assert len(highlight_pixels(canvas_image(browser))) > 50, "the pocket's walls are not highlighted"
+
+    # A set-up: the faces of all its features.
+    features = {f["id"]: f["face_ids"] for f in fetch_json(f"{server}/results/{drawn['fileHash']}")["features"]}
+    listed[0].click()
+    chosen = wait_for(browser, "s.selectedSetup === 0", "the +Z set-up to be selected")
+    assert sorted(chosen["highlightedFaces"]) == sorted({face for i in setups[0]["feature_ids"] for face in features[i]})
+    assert chosen["selectedWarning"] is None
+
+    # Back on the Features tab the faces take their feature colours again, nothing selected.
+    browser.find_element(By.ID, "tab-features").click()
+    back = wait_for(browser, "s.tab === 'features'", "the Features tab")
+    assert back["selectedSetup"] is None and back["highlightedFaces"] == []
+    assert np.abs(np.asarray(canvas_image(browser), int) - np.asarray(by_features, int)).sum(axis=2).max() < 60
+
+
 # ------------------------------------------------------------------ helpers
 
 
 def upload(browser: WebDriver, path: Path) -> None:
     browser.find_element(By.ID, "file-input").send_keys(str(path))
+
+
+def open_part(browser: WebDriver, server: str, path: Path) -> dict:
+    """Open the viewer, upload ``path`` and wait until it is drawn; the page's state."""
+    browser.get(f"{server}/viewer")
+    upload(browser, path)
+    return wait_for(browser, "s.loaded", f"{path.name} to be drawn")
 
 
 def wait_for(browser: WebDriver, condition: str, what: str) -> dict:

@@ -205,12 +205,12 @@ class DeadLetterQueue:
             raise PermanentError(
                 "invalid_query", f"limit must be 1..{MAX_PAGE_SIZE} and offset 0..{MAX_OFFSET}", 400
             )
+        try:
+            since_utc = as_utc(since) if since is not None else None
+        except OverflowError:  # 0001-01-01T00:00+14:00 is a year-0 time in UTC
+            raise PermanentError("invalid_query", "since must lie in the years 1..9999 in UTC", 400) from None
         return self._breaker.call(
-            self._store.list_failures,
-            limit,
-            offset,
-            _checked_error_type(error_type),
-            as_utc(since) if since is not None else None,
+            self._store.list_failures, limit, offset, _checked_error_type(error_type), since_utc
         )
 
 

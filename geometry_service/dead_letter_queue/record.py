@@ -16,9 +16,9 @@ from ..errors import ErrorType, ServiceError
 MAX_PAGE_SIZE = 500
 """The most failures one list call returns: ops page, they do not dump."""
 
-MAX_OFFSET = 2**31 - 1
-"""The largest page offset: every store takes it (a larger one overflows SQLite's
-and Postgres's integers), and no failure table holds that many records."""
+MAX_OFFSET = 2**63 - 1
+"""The largest page offset every store takes: a signed 64-bit integer in SQLite and
+Postgres (a larger one overflows them)."""
 
 SQLITE_BUSY_TIMEOUT_S = 5.0
 """How long a SQLite write waits for another thread's transaction to finish."""

@@ -1,8 +1,7 @@
 // The side panel: facts of the analysis, degradation and warnings, the
 // feature list grouped by type, and the service's errors in its own words.
 import { cssColourOf } from './colors.js';
-
-const $ = (id) => document.getElementById(id);
+import { $, element, fmt, pickableItem, swatch } from './dom.js';
 
 // Dimensions most people look for first; the other parameters follow in the service's order.
 const PRIMARY = ['diameter', 'depth', 'width', 'length', 'radius', 'angle_deg', 'height'];
@@ -59,7 +58,7 @@ export function showRun(result) {
 /**
  * List the features grouped by type.
  * @param {object[]} features the answer's features
- * @param {{hover: (id: number|null) => void, select: (id: number) => void}} on
+ * @param {{hover: (pick: string|null) => void, select: (pick: string) => void}} on called with "feature:<id>"
  */
 export function showFeatures(features, on) {
   const byType = new Map();
@@ -69,39 +68,22 @@ export function showFeatures(features, on) {
   }
   const groups = [...byType.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([type, members]) => {
     const items = members.map((feature) => {
-      const item = element('li', { className: 'feature', tabIndex: 0 }, [
+      const item = pickableItem('feature', `feature:${feature.id}`, [
         element('div', { className: 'feature-title' },
           [`#${feature.id}`, feature.subtype, confidenceText(feature)].filter(Boolean).join(' · ')),
         element('div', { className: 'feature-dims' }, dimensions(feature.parameters).join(' · ')),
-      ]);
+      ], on);
       item.dataset.featureId = feature.id;
       item.dataset.featureType = feature.type;
-      item.addEventListener('mouseenter', () => on.hover(feature.id));
-      item.addEventListener('mouseleave', () => on.hover(null));
-      item.addEventListener('click', () => on.select(feature.id));
-      item.addEventListener('keydown', (event) => { if (event.key === 'Enter') on.select(feature.id); });
       return item;
     });
-    const swatch = element('span', { className: 'swatch' });
-    swatch.style.background = cssColourOf(type);
     return element('div', { className: 'feature-group' }, [
-      element('h3', {}, [swatch, `${type} (${members.length})`]),
+      element('h3', {}, [swatch(cssColourOf(type)), `${type} (${members.length})`]),
       element('ul', {}, items),
     ]);
   });
   $('feature-count').textContent = `(${features.length})`;
   $('feature-groups').replaceChildren(...(groups.length ? groups : [element('p', {}, 'No features recognized.')]));
-  $('features').hidden = false;
-}
-
-/** Mark the selected and the hovered feature in the list; bring the selected one into view. */
-export function markFeatures(selected, hovered, scroll) {
-  for (const item of document.querySelectorAll('li.feature')) {
-    const id = Number(item.dataset.featureId);
-    item.classList.toggle('selected', id === selected);
-    item.classList.toggle('hovered', id === hovered);
-    if (scroll && id === selected) item.scrollIntoView({ block: 'nearest' });
-  }
 }
 
 /**
@@ -133,16 +115,6 @@ function listSection(host, title, lines) {
     : []));
 }
 
-function fmt(value) {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(3)));
-}
-
 function isPlainObject(value) {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function element(tag, properties, children = []) {
-  const node = Object.assign(document.createElement(tag), properties);
-  node.append(...(Array.isArray(children) ? children : [children]));
-  return node;
 }

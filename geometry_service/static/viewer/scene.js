@@ -1,4 +1,5 @@
-// The 3D view: the part's mesh coloured per B-Rep face, its face boundaries,
+// The 3D view: the part's mesh coloured per B-Rep face (by feature or by
+// set-up, as the panel's tab asks), its face boundaries,
 // orbit / pan / zoom, fit to view, highlighting and picking faces by click.
 import * as THREE from './vendor/three.min.js';
 import { OrbitControls } from './vendor/three.min.js';
@@ -80,10 +81,17 @@ export class PartView {
     const edges = faceBoundaries(positions, indices, triangleFace, faceFeature);
     this.scene.add(surface, edges);
 
-    const baseColours = faceColour.map((hex) => new THREE.Color(hex));
-    this.part = { surface, edges, triangleFace, vertexFace, baseColours, highlighted: new Set() };
-    this.paint();
+    this.part = { surface, edges, triangleFace, vertexFace, baseColours: [], highlighted: new Set() };
+    this.recolour(faceColour);
     this.fit(DEFAULT_VIEW);
+  }
+
+  /** Give every face a new colour (0xRRGGBB, by face id): the features' or the set-ups' view. */
+  recolour(faceColour) {
+    if (!this.part) return;
+    this.part.baseColours = faceColour.map((hex) => new THREE.Color(hex));
+    this.paint();
+    this.render();
   }
 
   /** Paint the given faces in the highlight colour and every other face in its own. */

@@ -1,7 +1,10 @@
-// The viewer page: send a STEP file to /analyze (or fetch a cached answer by
-// its file hash from /results), the mesh in its binary form, then draw it and list its features.
-import { colourOf } from './colors.js';
-import { clearError, markFeatures, setStatus, showError, showFeatures, showRun } from './panel.js';
+// The page: send a STEP file to /analyze (or fetch a cached answer by its
+// file hash from /results), the mesh in its binary form, then draw it and list its features, set-ups and
+// DFM warnings; keep what is selected and highlighted.
+import { colourOf, setupColours, STOCK_COLOUR } from './colors.js';
+import { markPicks } from './dom.js';
+import { showManufacturing } from './manufacturing_panel.js';
+import { clearError, setStatus, showError, showFeatures, showRun } from './panel.js';
 import { PartView } from './scene.js';
 
 const KEY_STORAGE = 'geometry-service-api-key';
@@ -12,14 +15,22 @@ const state = {
   busy: false,
   fileHash: null,
   featureCount: 0,
+  setupCount: 0,
+  warningCount: 0,
+  tab: 'features',
   selectedFeature: null,
+  selectedSetup: null,
+  selectedWarning: null,
   highlightedFaces: [],
   error: null,
 };
 window.viewerState = state;
 
-let features = new Map(); // id -> feature of the answer on show
-let faceFeature = new Int32Array(0); // face id -> feature id, -1 for stock
+// The answer on show, as faces: a pick ("feature:3", "setup:0", "warning:7") -> its face ids,
+// and per tab the colour of every face and the pick a click on a face selects.
+let pickFaces = new Map();
+let tabs = {};
+let selected = null;
 let hovered = null;
 
 const view = new PartView(document.getElementById('canvas-host'), pickFace);
@@ -47,6 +58,9 @@ function wirePage() {
     if (file) analyze(file);
   });
   document.getElementById('fit').addEventListener('click', () => view.fit());
+  for (const tab of document.querySelectorAll('#tabs [role="tab"]')) {
+    tab.addEventListener('click', () => showTab(tab.dataset.tab));
+  }
 
   const key = document.getElementById('api-key');
   key.value = sessionStorage.getItem(KEY_STORAGE) ?? '';
@@ -111,47 +125,99 @@ async function request(url, options = {}) {
 }
 
 function show(result) {
-  features = new Map(result.features.map((feature) => [feature.id, feature]));
   const faceCount = Math.max(result.faces?.length ?? 0, result.mesh_data.face_count);
-  faceFeature = new Int32Array(faceCount).fill(-1);
-  for (const feature of result.features) {
-    for (const face of feature.face_ids) if (faceFeature[face] === -1) faceFeature[face] = feature.id;
-  }
-  const faceColour = Array.from(faceFeature, (id) => colourOf(features.get(id)?.type));
-  view.load(result.mesh_data, faceFeature, faceColour);
+  const features = result.features;
+  const manufacturing = result.manufacturing ?? null;
+  const setups = manufacturing?.setups.setups ?? [];
+  const warnings = manufacturing?.warnings ?? [];
+  const featureFaces = new Map(features.map((feature) => [feature.id, feature.face_ids]));
+  const facesOfFeatures = (ids) => [...new Set(ids.flatMap((id) => featureFaces.get(id) ?? []))];
 
+  pickFaces = new Map([
+    ...features.map((feature) => [`feature:${feature.id}`, feature.face_ids]),
+    ...setups.map((setup, index) => [`setup:${index}`, facesOfFeatures(setup.feature_ids)]),
+    // A warning about a whole feature may name no faces of its own.
+    ...warnings.map((warning, index) => [`warning:${index}`, warning.face_ids.length
+      ? warning.face_ids : facesOfFeatures(warning.feature_id === null ? [] : [warning.feature_id])]),
+  ]);
+  // Index into features (or setups) of the first one holding each face, -1 for none.
+  const faceFeature = ownerOfFaces(faceCount, features.map((feature) => feature.face_ids));
+  const faceSetup = ownerOfFaces(faceCount, setups.map((_, index) => pickFaces.get(`setup:${index}`)));
+  const colours = setupColours(setups);
+  tabs = {
+    features: {
+      colours: Array.from(faceFeature, (k) => colourOf(features[k]?.type)),
+      pickAt: (face) => (faceFeature[face] >= 0 ? `feature:${features[faceFeature[face]].id}` : null),
+    },
+    manufacturing: {
+      colours: Array.from(faceSetup, (k) => colours[k] ?? STOCK_COLOUR),
+      pickAt: (face) => (faceSetup[face] >= 0 ? `setup:${faceSetup[face]}` : null),
+    },
+  };
+  view.load(result.mesh_data, faceFeature.map((k) => (k >= 0 ? features[k].id : -1)), tabs[state.tab].colours);
+
+  const on = { hover, select: (pick) => select(pick, false) };
   showRun(result);
-  showFeatures(result.features, { hover: hover, select: (id) => select(id, false) });
-  hovered = null;
-  state.selectedFeature = null;
-  state.highlightedFaces = [];
-  state.fileHash = result.file_hash;
-  state.featureCount = result.features.length;
-  state.loaded = true;
+  showFeatures(features, on);
+  showManufacturing(manufacturing, colours, on);
+  document.getElementById('tabs').hidden = false;
+  Object.assign(state, {
+    fileHash: result.file_hash,
+    featureCount: features.length,
+    setupCount: setups.length,
+    warningCount: warnings.length,
+    loaded: true,
+  });
+  showTab(state.tab);
   document.body.classList.add('loaded');
 }
 
-function pickFace(face) {
-  const id = face >= 0 ? faceFeature[face] : -1;
-  select(id >= 0 ? id : null, true);
+/** For each face, the index of the first of ``faceLists`` that holds it, or -1. */
+function ownerOfFaces(faceCount, faceLists) {
+  const owner = new Int32Array(faceCount).fill(-1);
+  faceLists.forEach((faces, index) => {
+    for (const face of faces) if (owner[face] === -1) owner[face] = index;
+  });
+  return owner;
 }
 
-function select(id, fromView) {
-  // Clicking the selected feature again clears the selection.
-  state.selectedFeature = id === state.selectedFeature && !fromView ? null : id;
+function showTab(name) {
+  state.tab = name;
+  for (const tab of document.querySelectorAll('#tabs [role="tab"]')) {
+    const active = tab.dataset.tab === name;
+    tab.setAttribute('aria-selected', String(active));
+    document.getElementById(tab.getAttribute('aria-controls')).hidden = !active;
+  }
+  view.recolour(tabs[name].colours);
+  // A selection belongs to the list it was made in.
+  selected = null;
+  hovered = null;
+  refreshHighlight(false);
+}
+
+function pickFace(face) {
+  select(face >= 0 ? tabs[state.tab].pickAt(face) : null, true);
+}
+
+function select(pick, fromView) {
+  // Clicking the selected item again clears the selection.
+  selected = pick === selected && !fromView ? null : pick;
   refreshHighlight(fromView);
 }
 
-function hover(id) {
-  hovered = id;
+function hover(pick) {
+  hovered = pick;
   refreshHighlight(false);
 }
 
 function refreshHighlight(scroll) {
-  const shown = features.get(hovered ?? state.selectedFeature);
-  state.highlightedFaces = shown ? [...shown.face_ids] : [];
+  const [kind, id] = selected ? selected.split(':') : [];
+  state.selectedFeature = kind === 'feature' ? Number(id) : null;
+  state.selectedSetup = kind === 'setup' ? Number(id) : null;
+  state.selectedWarning = kind === 'warning' ? Number(id) : null;
+  state.highlightedFaces = [...(pickFaces.get(hovered ?? selected) ?? [])];
   view.highlight(state.highlightedFaces);
-  markFeatures(state.selectedFeature, hovered, scroll);
+  markPicks(selected, hovered, scroll);
 }
 
 /** A fresh id for X-Correlation-ID; crypto.randomUUID needs a secure context, this does not. */
