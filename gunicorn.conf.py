@@ -62,13 +62,18 @@ def _service_of(worker):
     app = getattr(worker, "wsgi", None)
     return getattr(app, "extensions", {}).get("geometry_service") if app is not None else None
 
+
 # gunicorn's own lines (master and worker) as JSON too, like the service's.
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "geometry_service.json_logging.JsonFormatter"}},
     "handlers": {
-        "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
     },
     "root": {"handlers": ["stderr"], "level": loglevel.upper()},
     "loggers": {

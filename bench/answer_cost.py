@@ -45,13 +45,23 @@ def measure_answer(path: Path, request: AnalysisRequest) -> AnswerCost:
     ends.append(time.process_time())
     result = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     ends.append(time.process_time())
-    fields = {"success": True, "correlation_id": "bench", "file_hash": "0" * 64, "file_name": path.name,
-              "file_size": path.stat().st_size, **result, "cached": False, "processing_time_ms": 0.0}
+    fields = {
+        "success": True,
+        "correlation_id": "bench",
+        "file_hash": "0" * 64,
+        "file_name": path.name,
+        "file_size": path.stat().st_size,
+        **result,
+        "cached": False,
+        "processing_time_ms": 0.0,
+    }
     encoded = answer_json.dumps(public_answer(fields))
     ends.append(time.process_time())
     compressed = gzip.compress(encoded, GZIP_LEVEL)
     ends.append(time.process_time())
-    worker, crossing, serialise, packing = (1000.0 * (b - a) for a, b in zip(ends, ends[1:]))
+    worker, crossing, serialise, packing = (
+        1000.0 * (b - a) for a, b in zip(ends, ends[1:], strict=False)
+    )
     binary = answer_json.dumps(public_answer(fields, "binary"))
     return AnswerCost(
         server_ms=worker + crossing + serialise + packing,

@@ -9,10 +9,10 @@ stride through the sorted file list, so every run measures the same parts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from OCP.TopoDS import TopoDS_Shape
 
@@ -27,7 +27,8 @@ class BenchPart:
 
     @property
     def real(self) -> bool:
-        """A real CAD export (not generated, not synthetic): the parts the speed targets are about."""
+        """A real CAD export (not generated, not synthetic): the parts the speed
+        targets are about."""
         return self.group in REAL_GROUPS
 
 
@@ -79,6 +80,10 @@ def nist_parts(data: Path, count: int | None = None) -> list[BenchPart]:
 
 def occt_step_largest(data: Path, count: int = LARGEST_OCCT_STEP) -> list[BenchPart]:
     """The ``count`` largest STEP files of OCCT's test set (by bytes); none if absent."""
-    files = [path for path in (data / "occt_step" / "occt_step").glob("*") if path.suffix.lower() in (".stp", ".step")]
+    files = [
+        path
+        for path in (data / "occt_step" / "occt_step").glob("*")
+        if path.suffix.lower() in (".stp", ".step")
+    ]
     files.sort(key=lambda path: (-path.stat().st_size, path.name))
     return [BenchPart(path.stem, "occt_step", path) for path in files[:count]]

@@ -35,7 +35,9 @@ def _ms(value: float | None) -> str:
 
 
 def _row(values: tuple, columns: tuple = _COLUMNS) -> str:
-    cells = (f"{value:{align}{width}}" for value, (_, align, width) in zip(values, columns))
+    cells = (
+        f"{value:{align}{width}}" for value, (_, align, width) in zip(values, columns, strict=True)
+    )
     return "  ".join(cells)
 
 
@@ -69,7 +71,11 @@ def _median_row(group: str, timings: list[PartTiming]) -> str:
         return statistics.median(getattr(timing, attribute) for timing in timings)
 
     def median_or_none(attribute: str) -> float | None:
-        values = [getattr(timing, attribute) for timing in timings if getattr(timing, attribute) is not None]
+        values = [
+            getattr(timing, attribute)
+            for timing in timings
+            if getattr(timing, attribute) is not None
+        ]
         return statistics.median(values) if values else None
 
     return _row(
@@ -116,28 +122,43 @@ _ANSWER_COLUMNS = (
 
 
 def _answer_lines(timings: list[PartTiming]) -> list[str]:
-    """The server's side of a whole answer (answer_cost.py) per part: where its time goes, and its size."""
+    """The server's side of a whole answer (answer_cost.py) per part: where its
+    time goes, and its size."""
     measured = [timing for timing in timings if timing.answer is not None]
     if not measured:
         return []
     header = _row(tuple(name for name, _, _ in _ANSWER_COLUMNS), _ANSWER_COLUMNS)
     lines = [
-        "server side of a whole answer, warm medians, CPU ms: server = worker (analyze_file) + pickle "
-        "(round trip) + json (public answer and its JSON) + gzip; floor = read+mesh; g/read = graph/read; "
-        "bin KiB: the same answer with ?mesh=binary",
+        "server side of a whole answer, warm medians, CPU ms: server = worker (analyze_file) "
+        "+ pickle (round trip) + json (public answer and its JSON) + gzip; floor = read+mesh; "
+        "g/read = graph/read; bin KiB: the same answer with ?mesh=binary",
         header,
         "-" * len(header),
     ]
     for timing in measured:
         answer = timing.answer
-        lines.append(_row((
-            timing.name[:22], timing.group, str(timing.faces), str(timing.triangles),
-            f"{answer.server_ms:.1f}", f"{timing.base_ms:.1f}", f"{timing.server_ratio:.2f}",
-            f"{timing.graph_read_ratio:.2f}", f"{answer.worker_ms:.1f}", f"{answer.pickle_ms:.1f}",
-            f"{answer.serialise_ms:.1f}", f"{answer.gzip_ms:.1f}",
-            f"{answer.answer_bytes / 1024:.0f}", f"{answer.gzip_bytes / 1024:.0f}",
-            f"{answer.binary_bytes / 1024:.0f}",
-        ), _ANSWER_COLUMNS))
+        lines.append(
+            _row(
+                (
+                    timing.name[:22],
+                    timing.group,
+                    str(timing.faces),
+                    str(timing.triangles),
+                    f"{answer.server_ms:.1f}",
+                    f"{timing.base_ms:.1f}",
+                    f"{timing.server_ratio:.2f}",
+                    f"{timing.graph_read_ratio:.2f}",
+                    f"{answer.worker_ms:.1f}",
+                    f"{answer.pickle_ms:.1f}",
+                    f"{answer.serialise_ms:.1f}",
+                    f"{answer.gzip_ms:.1f}",
+                    f"{answer.answer_bytes / 1024:.0f}",
+                    f"{answer.gzip_bytes / 1024:.0f}",
+                    f"{answer.binary_bytes / 1024:.0f}",
+                ),
+                _ANSWER_COLUMNS,
+            )
+        )
     lines.append("")
     return lines
 
@@ -152,8 +173,9 @@ def format_report(
     """The whole printed report; times are warm medians in milliseconds."""
     header = _row(tuple(name for name, _, _ in _COLUMNS))
     lines = [
-        "warm medians, ms of CPU time per stage; total = read+graph+mesh+recog (an answer from the rules); "
-        "feat, infer = tier 1's input features and ONNX inference; wall = wall-clock ms of a whole run",
+        "warm medians, ms of CPU time per stage; total = read+graph+mesh+recog "
+        "(an answer from the rules); feat, infer = tier 1's input features and ONNX inference; "
+        "wall = wall-clock ms of a whole run",
         header,
         "-" * len(header),
     ]

@@ -11,7 +11,8 @@ per target, writes the figures as JSON, and exits 1 if a target fails.
 
     python -m bench.run_bench --data .data            # full run (minutes)
     python -m bench.run_bench --data .data --quick    # small parts, short growth run
-    python -m bench.run_bench --data .data --groups nist occt_step --growth-parts 0   # real parts only
+    # real parts only:
+    python -m bench.run_bench --data .data --groups nist occt_step --growth-parts 0
 """
 
 from __future__ import annotations
@@ -31,7 +32,14 @@ from geometry_service.brepnet_wrapper import BRepNetModel
 from geometry_service.config import Settings
 from geometry_service.geometry.cad_reader import silence_occt
 
-from .parts import LARGEST_OCCT_STEP, BenchPart, generated_parts, mfcad_sample, nist_parts, occt_step_largest
+from .parts import (
+    LARGEST_OCCT_STEP,
+    BenchPart,
+    generated_parts,
+    mfcad_sample,
+    nist_parts,
+    occt_step_largest,
+)
 from .report import format_report
 from .stages import PartTiming, time_part
 from .targets import check_targets
@@ -56,12 +64,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--mfcad", type=int, help="MFCAD parts in the sample (default 50, quick 10)")
     add("--growth-parts", type=int, help="growth run length (default 1000, quick 100; 0: none)")
     add("--groups", nargs="+", choices=GROUPS, default=GROUPS, help="which groups of parts to time")
-    add("--model", type=Path, default=Settings().model_path, help="ONNX model for tier 1's stages (skipped if absent)")
+    add(
+        "--model",
+        type=Path,
+        default=Settings().model_path,
+        help="ONNX model for tier 1's stages (skipped if absent)",
+    )
     return parser.parse_args(argv)
 
 
 def time_parts(
-    parts: list[BenchPart], repeats: int, budget_s: float, model: BRepNetModel | None, request: AnalysisRequest
+    parts: list[BenchPart],
+    repeats: int,
+    budget_s: float,
+    model: BRepNetModel | None,
+    request: AnalysisRequest,
 ) -> tuple[list[PartTiming], dict[str, str]]:
     """Time every part; a part that fails is reported, not fatal."""
     timings, errors = [], {}
@@ -96,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
 
     settings = Settings(model_path=args.model)
-    request = AnalysisRequest(model_path=args.model, blocked_tiers=blocked_tiers(settings.model_path, inference_admitted=True))
+    request = AnalysisRequest(
+        model_path=args.model,
+        blocked_tiers=blocked_tiers(settings.model_path, inference_admitted=True),
+    )
 
     with tempfile.TemporaryDirectory(prefix="bench-parts-") as scratch:
         parts = generated_parts(Path(scratch), args.quick) if "generated" in args.groups else []

@@ -33,13 +33,13 @@ from geometry_service.analysis_request import AnalysisRequest
 from geometry_service.brepnet_wrapper import BRepNetModel
 from geometry_service.geometric_fallback import recognize_features
 from geometry_service.geometry.brep_graph import build_graph
-from geometry_service.geometry.mesher import mesh_model
 from geometry_service.geometry.cad_reader import read_cad
+from geometry_service.geometry.mesher import mesh_model
+from geometry_service.geometry.outline import part_outline
+from geometry_service.geometry.topology import PartTopology
 from geometry_service.graph_features import graph_inputs
 from geometry_service.manufacturing.limits import ShopLimits
 from geometry_service.manufacturing.report import analyze_manufacturing
-from geometry_service.geometry.outline import part_outline
-from geometry_service.geometry.topology import PartTopology
 
 from .answer_cost import AnswerCost, measure_answer
 from .parts import BenchPart
@@ -121,7 +121,9 @@ class PartTiming:
         }
 
 
-def run_pipeline(part: BenchPart, model: BRepNetModel | None) -> tuple[dict[str, float], float, int, int]:
+def run_pipeline(
+    part: BenchPart, model: BRepNetModel | None
+) -> tuple[dict[str, float], float, int, int]:
     """One full run: CPU ms per stage, wall ms of the run, face count and triangle count."""
     ends = [time.process_time()]
     wall_started = time.perf_counter()
@@ -152,10 +154,12 @@ def run_pipeline(part: BenchPart, model: BRepNetModel | None) -> tuple[dict[str,
 
 
 def _median_answer(answers: list[AnswerCost]) -> AnswerCost:
-    return AnswerCost(**{
-        name: statistics.median(getattr(answer, name) for answer in answers)
-        for name in AnswerCost.__dataclass_fields__
-    })
+    return AnswerCost(
+        **{
+            name: statistics.median(getattr(answer, name) for answer in answers)
+            for name in AnswerCost.__dataclass_fields__
+        }
+    )
 
 
 def time_part(

@@ -79,13 +79,19 @@ def _size_target(timings: list[PartTiming], faces: int, limit_ms: float) -> Targ
 
 
 def _ratio_target(
-    timings: list[PartTiming], stage: str, limit: float, of: str = "(read+mesh)", which: str = "part",
+    timings: list[PartTiming],
+    stage: str,
+    limit: float,
+    of: str = "(read+mesh)",
+    which: str = "part",
     ratio: str | None = None,
 ) -> TargetResult:
     """The worst part decides; the median shows whether it is one part or all of them."""
     target = f"{stage} < {limit:g} x {of}, every {which}"
     measured = [(getattr(t, ratio or f"{stage}_ratio"), t) for t in timings]
-    ratios = sorted(((ratio, t) for ratio, t in measured if ratio is not None), key=lambda pair: pair[0])
+    ratios = sorted(
+        ((ratio, t) for ratio, t in measured if ratio is not None), key=lambda pair: pair[0]
+    )
     if not ratios:
         return TargetResult(target, "SKIP", "-", "no parts measured")
     worst_ratio, worst = ratios[-1]
@@ -110,7 +116,8 @@ def _inference_target(timings: list[PartTiming]) -> TargetResult:
         target,
         _verdict(part.inference_ms < INFERENCE_LIMIT_MS),
         f"{part.inference_ms:.1f} ms",
-        f"{part.name} ({part.faces} faces); slowest {slowest.name} ({slowest.faces} faces) {slowest.inference_ms:.1f} ms",
+        f"{part.name} ({part.faces} faces); slowest {slowest.name} ({slowest.faces} faces) "
+        f"{slowest.inference_ms:.1f} ms",
     )
 
 
@@ -128,12 +135,20 @@ def _growth_target(growth: GrowthResult | None) -> TargetResult:
 def _server_median_target(timings: list[PartTiming]) -> TargetResult:
     groups = " and ".join(SERVER_MEDIAN_GROUPS)
     target = f"server < {SERVER_MEDIAN_LIMIT:g} x (read+mesh), median of {groups}"
-    ratios = sorted(t.server_ratio for t in timings if t.group in SERVER_MEDIAN_GROUPS and t.server_ratio is not None)
+    ratios = sorted(
+        t.server_ratio
+        for t in timings
+        if t.group in SERVER_MEDIAN_GROUPS and t.server_ratio is not None
+    )
     if not ratios:
         return TargetResult(target, "SKIP", "-", f"no {groups} parts measured")
     median = ratios[len(ratios) // 2]
-    return TargetResult(target, _verdict(median <= SERVER_MEDIAN_LIMIT), f"median {median:.2f}",
-                        f"{len(ratios)} parts; worst {ratios[-1]:.2f}")
+    return TargetResult(
+        target,
+        _verdict(median <= SERVER_MEDIAN_LIMIT),
+        f"median {median:.2f}",
+        f"{len(ratios)} parts; worst {ratios[-1]:.2f}",
+    )
 
 
 def check_targets(timings: list[PartTiming], growth: GrowthResult | None) -> list[TargetResult]:
@@ -147,7 +162,14 @@ def check_targets(timings: list[PartTiming], growth: GrowthResult | None) -> lis
         _ratio_target(timings, "manufacturing", MANUFACTURING_RATIO_LIMIT),
         _ratio_target(timings, "features", FEATURES_RATIO_LIMIT),
         _inference_target(timings),
-        _ratio_target(real, "graph", REAL_GRAPH_READ_LIMIT, of="read", which="real part", ratio="graph_read_ratio"),
+        _ratio_target(
+            real,
+            "graph",
+            REAL_GRAPH_READ_LIMIT,
+            of="read",
+            which="real part",
+            ratio="graph_read_ratio",
+        ),
         _ratio_target(real, "recognize", REAL_RECOGNIZE_LIMIT, which="real part"),
         _server_median_target(timings),
         _ratio_target(real, "server", SERVER_WORST_LIMIT, which="real part"),

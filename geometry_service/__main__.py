@@ -25,12 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     analyze.add_argument("--no-mesh", action="store_true", help="leave the mesh out of the JSON")
     args = parser.parse_args(argv)
 
+    from . import answer_json
     from .analysis_request import AnalysisRequest, blocked_tiers
     from .composition import mesh_settings, shop_limits
     from .geometry.cad_reader import silence_occt
     from .part_analysis import analyze_file
     from .public_answer import public_answer
-    from . import answer_json
 
     silence_occt()
     settings = Settings.from_env()
@@ -66,7 +66,8 @@ def summary(path: Path, result: dict) -> str:
         "timings: "
         + ", ".join(f"{k} {v:.1f} ms" for k, v in timings.items() if isinstance(v, (int, float))),
         f"answered by {result['processing_tier']} (confidence {result['confidence']:.2f})",
-        f"quote: {', '.join(result['recommended_processes'])}, complexity {result['complexity_score']}",
+        f"quote: {', '.join(result['recommended_processes'])}, "
+        f"complexity {result['complexity_score']}",
     ]
     lines += [f"  skipped {d['tier']}: {d['reason']}" for d in result["degradation"]]
     lines.append(

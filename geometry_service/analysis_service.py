@@ -15,10 +15,11 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import __version__
 from .analysis_request import (
@@ -35,8 +36,8 @@ from .file_download import check_url_allowed, download_file
 from .graceful_degradation import Tier
 from .json_logging import correlation_scope, log_event
 from .manufacturing.limits import ShopLimits
-from .mesh_settings import MeshSettings
 from .mesh_data import result_for_cache, result_from_cache
+from .mesh_settings import MeshSettings
 from .metrics import ServiceMetrics
 from .public_answer import public_answer
 from .received_file import ReceivedFile
@@ -145,7 +146,9 @@ class AnalysisService:
         # from before the upload is read, so a request past them gets its 503 at once.
         self._admission = threading.BoundedSemaphore(pool.stats().capacity)
         self._startup_error: str | None = None
-        self._model_release: str | None = None  # the version inside the model, once a worker loaded it
+        self._model_release: str | None = (
+            None  # the version inside the model, once a worker loaded it
+        )
         self._model_error: str | None = None
         metrics.bind(
             breaker_state=lambda name: breakers.get(name).state,
@@ -218,17 +221,29 @@ class AnalysisService:
         blocks tier 1 (the network) for this request, saying so in the answer;
         ``mesh_format`` is the mesh's form (mesh_data.py: json or binary)."""
         with correlation_scope(correlation_id):
-            return self._analyze(receive, correlation_id, time.monotonic() if started is None else started,
-                                 rules_first, mesh_format)
+            return self._analyze(
+                receive,
+                correlation_id,
+                time.monotonic() if started is None else started,
+                rules_first,
+                mesh_format,
+            )
 
-    def _analyze(self, receive: Callable[[], ReceivedFile], correlation_id: str, started: float,
-                 rules_first: bool, mesh_format: str) -> Answer:
+    def _analyze(
+        self,
+        receive: Callable[[], ReceivedFile],
+        correlation_id: str,
+        started: float,
+        rules_first: bool,
+        mesh_format: str,
+    ) -> Answer:
         received: ReceivedFile | None = None
         admitted = False
         try:
             if self._draining.is_set():
-                raise TransientError("shutting_down", "The service is shutting down.", 503,
-                                     {"retry_after_s": 5})
+                raise TransientError(
+                    "shutting_down", "The service is shutting down.", 503, {"retry_after_s": 5}
+                )
             admitted = self._admission.acquire(blocking=False)
             if not admitted:
                 raise PoolOverloaded.full()
@@ -251,13 +266,20 @@ class AnalysisService:
             raise PermanentError("invalid_file_hash", "id must be a file's sha256 in hex.", 400)
         cached = self.cache.get(self._cache_key(file_hash, self.model.version()))
         if cached is None:
-            raise PermanentError("result_not_found", "No cached result for this file; upload it again.", 404)
-        return public_answer({**result_from_cache(cached), "file_hash": file_hash, "cached": True}, mesh_format)
+            raise PermanentError(
+                "result_not_found", "No cached result for this file; upload it again.", 404
+            )
+        return public_answer(
+            {**result_from_cache(cached), "file_hash": file_hash, "cached": True}, mesh_format
+        )
 
     def _cache_key(self, file_hash: str, model_version: str, rules_first: bool = False) -> str:
-        options = {"mesh": asdict(self._mesh_settings), "rules_first": rules_first,
-                   "shop_limits": self._shop_limits.to_json(),
-                   "full_healing": self.settings.step_full_healing}
+        options = {
+            "mesh": asdict(self._mesh_settings),
+            "rules_first": rules_first,
+            "shop_limits": self._shop_limits.to_json(),
+            "full_healing": self.settings.step_full_healing,
+        }
         return cache_key(file_hash, options, model_version)
 
     def _analyze_received(
@@ -295,11 +317,15 @@ class AnalysisService:
         result["metadata"]["model_version"] = model_version
         result["metadata"]["service_version"] = __version__
         self._count_skips(result, received)
-        if not any(item["error_type"] == ErrorType.TRANSIENT.value for item in result["degradation"]):
+        if not any(
+            item["error_type"] == ErrorType.TRANSIENT.value for item in result["degradation"]
+        ):
             self.cache.set(key, result_for_cache(result))
         return {**result, "cached": False}
 
-    def _run_in_worker(self, path: Path, request: AnalysisRequest, answer_by: float) -> dict[str, Any]:
+    def _run_in_worker(
+        self, path: Path, request: AnalysisRequest, answer_by: float
+    ) -> dict[str, Any]:
         """Run the analysis; a file that kills its worker is tried once more in safe mode.
 
         Safe mode reads and meshes only, so a crash in a later stage still gets the
@@ -309,7 +335,12 @@ class AnalysisService:
         try:
             return self._run_until(path, request, answer_by)
         except WorkerLost as crash:
-            log_event(log, logging.WARNING, "worker_crash_safe_mode", exit_code=crash.details.get("exit_code"))
+            log_event(
+                log,
+                logging.WARNING,
+                "worker_crash_safe_mode",
+                exit_code=crash.details.get("exit_code"),
+            )
             self.metrics.retries.labels("geometry_worker").inc()
             safe = replace(request, safe_mode=True, blocked_tiers=())
             try:
@@ -329,59 +360,96 @@ class AnalysisService:
         margin = max(WORKER_MARGIN_S, WORKER_MARGIN_SHARE * self.settings.request_budget_s)
         request = replace(request, deadline=time.time() + left - margin)
         try:
-            return self.pool.run(analyze_in_worker, str(path), request,
-                                 timeout_s=min(left, self.settings.worker_task_timeout_s))
+            return self.pool.run(
+                analyze_in_worker,
+                str(path),
+                request,
+                timeout_s=min(left, self.settings.worker_task_timeout_s),
+            )
         except WorkerTimeout as exc:
             if left > self.settings.worker_task_timeout_s:
                 raise  # the worker's own limit, not the request's budget
-            raise WorkerTimeout("deadline_exceeded", "The request ran out of its time budget.", 504,
-                                exc.details) from exc
+            raise WorkerTimeout(
+                "deadline_exceeded", "The request ran out of its time budget.", 504, exc.details
+            ) from exc
 
     def _count_skips(self, result: dict[str, Any], received: ReceivedFile) -> None:
         """Every tier that did not answer, in /metrics; a part the network was unsure
         of (of every face, or of some that the rules then named) is kept for training."""
-        unsure = [item["reason"] for item in result["degradation"] if item["code"] in UNLEARNT_CODES]
+        unsure = [
+            item["reason"] for item in result["degradation"] if item["code"] in UNLEARNT_CODES
+        ]
         for item in result["degradation"]:
             self.metrics.tier_skips.labels(item["tier"], item["code"]).inc()
         recognizers = (result["metadata"].get("part_parameters") or {}).get("recognizers") or {}
         if recognizers.get("unsure_faces"):
-            unsure.append(f"the model is unsure of {recognizers['unsure_faces']} of {recognizers['faces']} "
-                          "faces; the rules named them")
+            unsure.append(
+                f"the model is unsure of {recognizers['unsure_faces']} of {recognizers['faces']} "
+                "faces; the rules named them"
+            )
         if unsure:
             self.training_candidates.keep(
-                received.path, received.sha256, result["metadata"]["file_format"],
-                {"file_name": received.file_name, "reason": unsure[0],
-                 "model_version": result["metadata"]["model_version"],
-                 "answered_by": result["processing_tier"]},
+                received.path,
+                received.sha256,
+                result["metadata"]["file_format"],
+                {
+                    "file_name": received.file_name,
+                    "reason": unsure[0],
+                    "model_version": result["metadata"]["model_version"],
+                    "answered_by": result["processing_tier"],
+                },
             )
 
     def _answered(
-        self, body: dict[str, Any], correlation_id: str, received: ReceivedFile, started: float, mesh_format: str
+        self,
+        body: dict[str, Any],
+        correlation_id: str,
+        received: ReceivedFile,
+        started: float,
+        mesh_format: str,
     ) -> Answer:
         total_ms = (time.monotonic() - started) * 1000.0
-        body = public_answer({
-            "success": True,
-            "correlation_id": correlation_id,
-            "file_hash": received.sha256,
-            "file_name": received.file_name,
-            "file_size": received.size,
-            **body,
-            "processing_time_ms": round(total_ms, 1),
-        }, mesh_format)
+        body = public_answer(
+            {
+                "success": True,
+                "correlation_id": correlation_id,
+                "file_hash": received.sha256,
+                "file_name": received.file_name,
+                "file_size": received.size,
+                **body,
+                "processing_time_ms": round(total_ms, 1),
+            },
+            mesh_format,
+        )
         body["timings"] = {**body["timings"], "total_ms": total_ms}
         tier = body["processing_tier"]
         self.metrics.requests.labels("200", tier).inc()
         if not body["cached"]:
             self.metrics.observe_timings(body["timings"])
-        if not body["cached"] and any(d["error_type"] in FAILURE_TYPES for d in body["degradation"]):
+        if not body["cached"] and any(
+            d["error_type"] in FAILURE_TYPES for d in body["degradation"]
+        ):
             self._record_degradation(body, correlation_id, received)
-        self._log_request(correlation_id, received, 200, tier=tier, cached=body["cached"],
-                          timings=_rounded(body["timings"]))
+        self._log_request(
+            correlation_id,
+            received,
+            200,
+            tier=tier,
+            cached=body["cached"],
+            timings=_rounded(body["timings"]),
+        )
         return Answer(200, body, {"X-Correlation-ID": correlation_id})
 
-    def _failed(self, exc: Exception, correlation_id: str, received: ReceivedFile | None, started: float) -> Answer:
-        error = exc if isinstance(exc, ServiceError) else SystemicError(
-            "internal_error", "The service failed to analyze the file; the failure was recorded."
+    def _failed(
+        self, exc: Exception, correlation_id: str, received: ReceivedFile | None, started: float
+    ) -> Answer:
+        error = (
+            exc
+            if isinstance(exc, ServiceError)
+            else SystemicError(
+                "internal_error",
+                "The service failed to analyze the file; the failure was recorded.",
+            )
         )
         if not isinstance(exc, ServiceError):
             log_event(log, logging.ERROR, "internal_error", exc_info=exc)
@@ -396,8 +464,14 @@ class AnalysisService:
         )
         self._record(record)
         self.metrics.requests.labels(str(error.http_status), "").inc()
-        self._log_request(correlation_id, received, error.http_status, error_code=error.code,
-                          error_type=error.error_type.value, elapsed_ms=round(elapsed_ms, 1))
+        self._log_request(
+            correlation_id,
+            received,
+            error.http_status,
+            error_code=error.code,
+            error_type=error.error_type.value,
+            elapsed_ms=round(elapsed_ms, 1),
+        )
         headers = {"X-Correlation-ID": correlation_id}
         retry_after = _retry_after_s(error)
         if retry_after is not None:
@@ -405,8 +479,11 @@ class AnalysisService:
         body = {"success": False, "correlation_id": correlation_id, "error": error.to_dict()}
         return Answer(error.http_status, body, headers)
 
-    def _record_degradation(self, body: dict[str, Any], correlation_id: str, received: ReceivedFile) -> None:
-        """An answer degraded by a failure is a success for the caller and a failure for us to look at."""
+    def _record_degradation(
+        self, body: dict[str, Any], correlation_id: str, received: ReceivedFile
+    ) -> None:
+        """An answer degraded by a failure is a success for the caller and a
+        failure for us to look at."""
         first = next(d for d in body["degradation"] if d["error_type"] in FAILURE_TYPES)
         error_type = first["error_type"]
         self._record(
@@ -434,10 +511,19 @@ class AnalysisService:
     def _versions(self) -> dict[str, str]:
         return {"service_version": __version__, "model_version": self.model.version()}
 
-    def _log_request(self, correlation_id: str, received: ReceivedFile | None, status: int, **fields: Any) -> None:
-        log_event(log, logging.INFO, "request", correlation_id=correlation_id,
-                  file_hash=received.sha256 if received else None,
-                  file_size=received.size if received else None, status=status, **fields)
+    def _log_request(
+        self, correlation_id: str, received: ReceivedFile | None, status: int, **fields: Any
+    ) -> None:
+        log_event(
+            log,
+            logging.INFO,
+            "request",
+            correlation_id=correlation_id,
+            file_hash=received.sha256 if received else None,
+            file_size=received.size if received else None,
+            status=status,
+            **fields,
+        )
 
     def _spool_depth(self) -> int:
         try:
@@ -451,10 +537,16 @@ class AnalysisService:
         target = check_url_allowed(url, self.settings.allowed_download_hosts)
         if deadline is None:
             deadline = time.monotonic() + self.settings.download_timeout_s
-        policy = transient_retry(self._retry_policy, name="download", on_retry=count_retry(self.metrics),
-                                 budget_s=max(0.0, deadline - time.monotonic()))
+        policy = transient_retry(
+            self._retry_policy,
+            name="download",
+            on_retry=count_retry(self.metrics),
+            budget_s=max(0.0, deadline - time.monotonic()),
+        )
         return policy(
-            download_file, target, file_name,
+            download_file,
+            target,
+            file_name,
             max_bytes=self.settings.max_upload_bytes,
             timeout_s=self.settings.download_timeout_s,
             deadline=deadline,
@@ -481,8 +573,11 @@ class AnalysisService:
             problems.append(f"model missing: {self.settings.model_path.name}")
         elif self._model_error:
             problems.append(f"model failed to load: {self._model_error}")
-        problems += [f"circuit breaker {name} is {stats['state']}"
-                     for name, stats in breakers.items() if stats["state"] != BreakerState.CLOSED.value]
+        problems += [
+            f"circuit breaker {name} is {stats['state']}"
+            for name, stats in breakers.items()
+            if stats["state"] != BreakerState.CLOSED.value
+        ]
         if self._startup_error:
             problems.append(f"worker pool failed to start: {self._startup_error}")
         pool = self.pool.stats()
@@ -498,8 +593,13 @@ class AnalysisService:
                 "ocp": _installed_version("cadquery-ocp-novtk"),
                 "onnxruntime": _installed_version("onnxruntime"),
             },
-            "workers": {"count": pool.workers, "in_flight": pool.in_flight, "capacity": pool.capacity,
-                        "timeouts": pool.timeouts, "crashes": pool.crashes},
+            "workers": {
+                "count": pool.workers,
+                "in_flight": pool.in_flight,
+                "capacity": pool.capacity,
+                "timeouts": pool.timeouts,
+                "crashes": pool.crashes,
+            },
             "circuit_breakers": {name: stats["state"] for name, stats in breakers.items()},
             "dlq_store": self.settings.dlq_store,
         }
@@ -517,9 +617,12 @@ def _report_inference(breaker: CircuitBreaker, result: dict[str, Any]) -> None:
         breaker.record_success(ran_ms / 1000.0)
         return
     failure = next(f for f in result["degradation"] if f["tier"] == Tier.BREP_ML.label)
-    error = {ErrorType.PERMANENT.value: PermanentError, ErrorType.TRANSIENT.value: TransientError}.get(
-        failure["error_type"], SystemicError)
-    # A permanent failure (an unsure model, odd geometry) is not the model's fault: it counts nothing.
+    error = {
+        ErrorType.PERMANENT.value: PermanentError,
+        ErrorType.TRANSIENT.value: TransientError,
+    }.get(failure["error_type"], SystemicError)
+    # A permanent failure (an unsure model, odd geometry) is not the model's fault:
+    # it counts nothing.
     breaker.record_failure(error(failure["code"], "tier 1 failed in the worker"))
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.json.provider import JSONProvider
@@ -82,11 +83,21 @@ def create_app(settings: Settings | None = None, service: AnalysisService | None
     Compress(app)
     app.extensions[SERVICE_KEY] = service
     if not settings.admin_token:
-        log_event(log, logging.WARNING, "open_without_token", setting="ADMIN_TOKEN",
-                  endpoints="ops endpoints answer loopback clients only")
+        log_event(
+            log,
+            logging.WARNING,
+            "open_without_token",
+            setting="ADMIN_TOKEN",
+            endpoints="ops endpoints answer loopback clients only",
+        )
     if not settings.service_api_key:
-        log_event(log, logging.WARNING, "open_without_token", setting="SERVICE_API_KEY",
-                  endpoints="/analyze accepts requests without a token")
+        log_event(
+            log,
+            logging.WARNING,
+            "open_without_token",
+            setting="SERVICE_API_KEY",
+            endpoints="/analyze accepts requests without a token",
+        )
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_blueprint(_routes())
@@ -123,7 +134,9 @@ def _service_error(error: ServiceError, **extra: Any) -> Response:
 
 def _http_error(error: HTTPException) -> Response:
     code, status = (error.name or "http_error").lower().replace(" ", "_"), error.code or 500
-    kind = SystemicError if status >= 500 else PermanentError  # a 500 here is an unhandled bug of ours
+    kind = (
+        SystemicError if status >= 500 else PermanentError
+    )  # a 500 here is an unhandled bug of ours
     return _service_error(kind(code, error.description or code, status))
 
 
@@ -136,15 +149,24 @@ def _require_token(scope: Scope, setting: str) -> Callable:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             service = _service()
             credentials = Credentials(
-                request.headers.get("Authorization"), request.headers.get("apikey"), request.remote_addr
+                request.headers.get("Authorization"),
+                request.headers.get("apikey"),
+                request.remote_addr,
             )
             try:
                 check_access(scope, getattr(service.settings, setting), credentials)
             except AccessRefused as refused:
                 service.metrics.access_refused.labels(scope.value, refused.refusal.value).inc()
-                log_event(log, logging.WARNING, "access_refused", scope=scope.value,
-                          refusal=refused.refusal.value, path=request.path,
-                          remote_addr=request.remote_addr, correlation_id=_correlation_id())
+                log_event(
+                    log,
+                    logging.WARNING,
+                    "access_refused",
+                    scope=scope.value,
+                    refusal=refused.refusal.value,
+                    path=request.path,
+                    remote_addr=request.remote_addr,
+                    correlation_id=_correlation_id(),
+                )
                 raise
             return view(*args, **kwargs)
 
@@ -204,7 +226,9 @@ def _routes() -> Blueprint:
         try:
             return jsonify(_service().dlq.stats().to_dict())
         except TransientError as unavailable:  # the store is down: the spool still tells its part
-            spool = {key: unavailable.details[key] for key in SPOOL_STATS if key in unavailable.details}
+            spool = {
+                key: unavailable.details[key] for key in SPOOL_STATS if key in unavailable.details
+            }
             return _service_error(unavailable, **spool)
 
     @routes.get("/dlq/failures")
@@ -213,10 +237,19 @@ def _routes() -> Blueprint:
         limit = _int_arg("limit", 50)
         offset = _int_arg("offset", 0)
         failures = _service().dlq.list_failures(
-            limit=limit, offset=offset, error_type=request.args.get("error_type"), since=_since_arg()
+            limit=limit,
+            offset=offset,
+            error_type=request.args.get("error_type"),
+            since=_since_arg(),
         )
-        return jsonify({"failures": [record.to_dict() for record in failures],
-                        "limit": limit, "offset": offset, "count": len(failures)})
+        return jsonify(
+            {
+                "failures": [record.to_dict() for record in failures],
+                "limit": limit,
+                "offset": offset,
+                "count": len(failures),
+            }
+        )
 
     @routes.get("/circuit-breaker")
     @admin
@@ -228,7 +261,12 @@ def _routes() -> Blueprint:
     def reset_circuit_breakers() -> Response:
         service = _service()
         service.breakers.reset(request.args.get("name"))
-        return jsonify({"reset": request.args.get("name") or "all", "circuit_breakers": service.breakers.all_stats()})
+        return jsonify(
+            {
+                "reset": request.args.get("name") or "all",
+                "circuit_breakers": service.breakers.all_stats(),
+            }
+        )
 
     return routes
 
@@ -242,8 +280,15 @@ def _analyze(rules_first: bool) -> Response:
         g.correlation_id = correlation_id_from(
             request.headers.get("X-Correlation-ID") or _form_field("correlation_id")
         )
-        return _json(service.analyze(_receiver(service, started), g.correlation_id, started,
-                                     rules_first=rules_first, mesh_format=_mesh_format_arg()))
+        return _json(
+            service.analyze(
+                _receiver(service, started),
+                g.correlation_id,
+                started,
+                rules_first=rules_first,
+                mesh_format=_mesh_format_arg(),
+            )
+        )
     finally:
         upload_deadline.cancel()
 
@@ -263,7 +308,9 @@ def _download(service: AnalysisService, deadline: float) -> ReceivedFile:
     url = payload.get("file_url")
     if not isinstance(url, str) or not url:
         raise PermanentError("missing_file", 'JSON requests need "file_url".', 400)
-    name = str(payload.get("file_name") or url.rsplit("/", 1)[-1].split("?", 1)[0] or "download.step")
+    name = str(
+        payload.get("file_name") or url.rsplit("/", 1)[-1].split("?", 1)[0] or "download.step"
+    )
     return service.download(url, name, deadline)
 
 
@@ -274,7 +321,9 @@ def _json_object() -> dict[str, Any]:
         payload = None
     if not isinstance(payload, dict):
         raise PermanentError(
-            "invalid_json", 'The JSON body must be an object: {"file_url": ..., "file_name": ...}.', 400
+            "invalid_json",
+            'The JSON body must be an object: {"file_url": ..., "file_name": ...}.',
+            400,
         )
     return payload
 
@@ -286,8 +335,11 @@ def _upload(service: AnalysisService) -> ReceivedFile:
         raise file_too_large(service.settings.max_upload_bytes) from None
     if upload is None:
         raise PermanentError("missing_file", 'Send the STEP file as multipart field "file".', 400)
-    return receive_file(read_chunks(upload.stream), upload.filename or "upload.step",
-                        service.settings.max_upload_bytes)
+    return receive_file(
+        read_chunks(upload.stream),
+        upload.filename or "upload.step",
+        service.settings.max_upload_bytes,
+    )
 
 
 def _form_field(name: str) -> str | None:

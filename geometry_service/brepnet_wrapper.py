@@ -15,10 +15,10 @@ with the rules', is combined_recognition.py's.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import onnxruntime
@@ -67,10 +67,14 @@ class BRepNetModel:
         # Without onnxruntime's arena a worker holds 14-17 MB less for good (it keeps the
         # largest tensors it has seen); inference time measured the same (2.4 ms, 102 faces).
         options.enable_cpu_mem_arena = False
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.session = onnxruntime.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
         metadata = self.session.get_modelmeta().custom_metadata_map
         self.version: str = metadata.get("version", path.stem)
-        self.classes: tuple[str, ...] = tuple(json.loads(metadata["classes"])) if "classes" in metadata else MFCADPP_CLASSES
+        self.classes: tuple[str, ...] = (
+            tuple(json.loads(metadata["classes"])) if "classes" in metadata else MFCADPP_CLASSES
+        )
 
     def logits(self, inputs: GraphInputs) -> np.ndarray:
         return self.session.run(None, inputs.feed())[0]
@@ -107,7 +111,9 @@ def model_at(path: Path) -> BRepNetModel:
     return load_model(path)
 
 
-def label_instances(graph: BRepGraph, labels: list[str], mask: np.ndarray) -> list[tuple[str, list[int]]]:
+def label_instances(
+    graph: BRepGraph, labels: list[str], mask: np.ndarray
+) -> list[tuple[str, list[int]]]:
     """Connected groups of the non-stock faces in ``mask`` that carry one label
     (union-find over shared edges): one feature instance each."""
     sets = DisjointSets(int(face) for face in np.flatnonzero(mask) if labels[face] != STOCK)
@@ -118,7 +124,9 @@ def label_instances(graph: BRepGraph, labels: list[str], mask: np.ndarray) -> li
     return [(labels[faces[0]], faces) for faces in sets.groups()]
 
 
-def measured_instance(topology: PartTopology, label: str, faces: list[int], confidence: float) -> Candidate:
+def measured_instance(
+    topology: PartTopology, label: str, faces: list[int], confidence: float
+) -> Candidate:
     """An instance under the network's label, with the dimensions the rules measure on its faces."""
     free = np.zeros(topology.face_count, dtype=bool)
     free[faces] = True
@@ -135,7 +143,9 @@ def measured_instance(topology: PartTopology, label: str, faces: list[int], conf
         if best.type != label:
             parameters["rule_based_type"] = best.type
     parameters.setdefault("area", float(topology.graph.face_area[faces].sum()))
-    return Candidate(type=label, face_ids=faces, parameters=parameters, subtype=subtype, confidence=confidence)
+    return Candidate(
+        type=label, face_ids=faces, parameters=parameters, subtype=subtype, confidence=confidence
+    )
 
 
 def _depressions(topology: PartTopology, free: np.ndarray) -> list[Candidate]:

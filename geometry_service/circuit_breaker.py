@@ -24,10 +24,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from .errors import ErrorType, PermanentError, TransientError
 
@@ -57,7 +58,7 @@ class CircuitOpenError(TransientError):
     """
 
     @classmethod
-    def for_breaker(cls, name: str, retry_after_s: float) -> "CircuitOpenError":
+    def for_breaker(cls, name: str, retry_after_s: float) -> CircuitOpenError:
         return cls(
             "circuit_open",
             f"{name} is unavailable (circuit breaker open)",
@@ -110,7 +111,7 @@ class BreakerStats:
 
 
 def _utc_now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class CircuitBreaker:

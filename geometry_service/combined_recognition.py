@@ -56,11 +56,15 @@ CLASS_INDEX = {name: index for index, name in enumerate(MFCADPP_CLASSES)}
 def out_of_domain(rules: Recognition) -> str | None:
     """Why the network's labels cannot be trusted on this part, if they cannot."""
     if rules.part_type != "prismatic":
-        return (f"the network knows prismatic parts only and this part is {rules.part_type}: "
-                "the rules answer for turned parts")
+        return (
+            f"the network knows prismatic parts only and this part is {rules.part_type}: "
+            "the rules answer for turned parts"
+        )
     if not rules.part_parameters.get("stock_axis_aligned", True):
-        return ("the part sits turned in the model (its stock block follows its own faces, not the "
-                "model's axes) and the network reads parts square to the axes only")
+        return (
+            "the part sits turned in the model (its stock block follows its own faces, not the "
+            "model's axes) and the network reads parts square to the axes only"
+        )
     return None
 
 
@@ -71,7 +75,9 @@ class FaceVerdicts:
     network_label: list[str]
     probability: np.ndarray  # the network's, for its own label
     min_probability: float  # how sure the network must be of a face to name it
-    agree: list[bool | None]  # the network's label is one the rules' reads as; None: no name to compare
+    agree: list[
+        bool | None
+    ]  # the network's label is one the rules' reads as; None: no name to compare
     sure: np.ndarray  # bool: the network is sure of the face
     network_named: np.ndarray  # bool: sure, and the taxonomy has a name for what the rules see
     contested: np.ndarray  # bool: sure, and the rules call it otherwise
@@ -110,9 +116,10 @@ def recognize_combined(
     if agreeing < gate.min_part_agreement * named:
         raise PermanentError(
             "model_disagrees",
-            f"the model is sure of {named} of {topology.face_count} faces but agrees with the rules on only "
-            f"{agreeing} of them ({100.0 * agreeing / named:.0f} %, at least "
-            f"{100.0 * gate.min_part_agreement:.0f} % needed): it does not know parts like this one",
+            f"the model is sure of {named} of {topology.face_count} faces but agrees with the "
+            f"rules on only {agreeing} of them ({100.0 * agreeing / named:.0f} %, at least "
+            f"{100.0 * gate.min_part_agreement:.0f} % needed): it does not know parts "
+            "like this one",
             details={"network_named_faces": named, "agreeing_faces": agreeing},
         )
     return combine(topology, rules, prediction, verdicts, model.version)
@@ -167,19 +174,32 @@ def combine(
         face_labels=labels,
         face_feature=owner,
         part_type=rules.part_type,
-        face_probabilities=[_probability_of(prediction, f, labels[f]) for f in range(topology.face_count)],
-        part_parameters={**rules.part_parameters, "model_version": model_version, "recognizers": summary},
-        confidence=min(MAX_CONFIDENCE, float(np.mean(face_confidence))) if len(face_confidence) else None,
+        face_probabilities=[
+            _probability_of(prediction, f, labels[f]) for f in range(topology.face_count)
+        ],
+        part_parameters={
+            **rules.part_parameters,
+            "model_version": model_version,
+            "recognizers": summary,
+        },
+        confidence=min(MAX_CONFIDENCE, float(np.mean(face_confidence)))
+        if len(face_confidence)
+        else None,
     )
 
 
-def _verdicts(rules: Recognition, prediction: FacePrediction, min_probability: float) -> FaceVerdicts:
+def _verdicts(
+    rules: Recognition, prediction: FacePrediction, min_probability: float
+) -> FaceVerdicts:
     accepted_by_feature = [_accepted(feature) for feature in rules.features]
     accepted = [
-        frozenset({STOCK}) if owner is None else accepted_by_feature[owner] for owner in rules.face_feature
+        frozenset({STOCK}) if owner is None else accepted_by_feature[owner]
+        for owner in rules.face_feature
     ]
     labels = list(prediction.labels)
-    agree = [None if ok is None else label in ok for label, ok in zip(labels, accepted)]
+    agree = [
+        None if ok is None else label in ok for label, ok in zip(labels, accepted, strict=True)
+    ]
     probability = np.asarray(prediction.probability, dtype=float)
     sure = probability >= min_probability
     return FaceVerdicts(
@@ -220,7 +240,9 @@ def _kept(feature: Feature, verdicts: FaceVerdicts, prediction: FacePrediction) 
     )
 
 
-def _regrouped(topology: PartTopology, label: str, faces: list[int], verdicts: FaceVerdicts) -> Feature:
+def _regrouped(
+    topology: PartTopology, label: str, faces: list[int], verdicts: FaceVerdicts
+) -> Feature:
     """An instance of the disputed faces under its served label, measured on its faces alone."""
     by_network = all(verdicts.sure[f] and verdicts.network_label[f] == label for f in faces)
     namer = float(verdicts.probability[faces].mean()) if by_network else RULES_CONFIDENCE
@@ -230,7 +252,9 @@ def _regrouped(topology: PartTopology, label: str, faces: list[int], verdicts: F
     return feature
 
 
-def _confidence(agreement: bool | None, rules: float, network: float | None, by_network: bool) -> float:
+def _confidence(
+    agreement: bool | None, rules: float, network: float | None, by_network: bool
+) -> float:
     if agreement is None or network is None:
         return rules
     if agreement:

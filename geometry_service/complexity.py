@@ -22,7 +22,8 @@ score = 1 + the terms, clipped to 1..10 and rounded to 0.1.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 

@@ -33,11 +33,17 @@ log = logging.getLogger("geometry_service.requests")
 
 
 def breaker_policy(settings: Settings) -> BreakerPolicy:
-    return BreakerPolicy(settings.breaker_failure_threshold, settings.breaker_recovery_s, settings.breaker_slow_call_s)
+    return BreakerPolicy(
+        settings.breaker_failure_threshold,
+        settings.breaker_recovery_s,
+        settings.breaker_slow_call_s,
+    )
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(settings.retry_max_attempts, settings.retry_base_delay_s, settings.retry_max_delay_s)
+    return RetryPolicy(
+        settings.retry_max_attempts, settings.retry_base_delay_s, settings.retry_max_delay_s
+    )
 
 
 def mesh_settings(settings: Settings) -> MeshSettings:
@@ -79,20 +85,26 @@ def build_cache(settings: Settings) -> ResultCache:
     if settings.redis_url:
         return RedisCache.from_url(settings.redis_url, settings.cache_ttl_s)
     return InProcessLRUCache(
-        settings.cache_max_entries, settings.cache_ttl_s, max_bytes=int(settings.cache_max_mb * 1024 * 1024)
+        settings.cache_max_entries,
+        settings.cache_ttl_s,
+        max_bytes=int(settings.cache_max_mb * 1024 * 1024),
     )
 
 
 def build_store(settings: Settings) -> FailureStore:
     """The store that Settings.dlq_store names: Supabase, Postgres or the embedded SQLite."""
     if settings.dlq_store == "supabase":
-        return SupabaseStore(settings.supabase_url, settings.supabase_service_role_key, settings.dlq_table)
+        return SupabaseStore(
+            settings.supabase_url, settings.supabase_service_role_key, settings.dlq_table
+        )
     if settings.dlq_store == "postgres":
         return PostgresStore(settings.database_url, settings.dlq_table)
     return SQLiteStore(settings.dlq_sqlite_path, settings.dlq_table)
 
 
-def build_dead_letter_queue(settings: Settings, breakers: BreakerRegistry, metrics: ServiceMetrics) -> DeadLetterQueue:
+def build_dead_letter_queue(
+    settings: Settings, breakers: BreakerRegistry, metrics: ServiceMetrics
+) -> DeadLetterQueue:
     return DeadLetterQueue(
         Spool(settings.dlq_spool_path),
         build_store(settings),
@@ -109,7 +121,13 @@ def build_service(settings: Settings, pool: GeometryPool | None = None) -> Analy
 
     def on_transition(name: str, old: BreakerState, new: BreakerState) -> None:
         metrics.breaker_transitions.labels(name, new.value).inc()
-        log_event(log, logging.WARNING, "breaker_transition", breaker=name, **{"from": old.value, "to": new.value})
+        log_event(
+            log,
+            logging.WARNING,
+            "breaker_transition",
+            breaker=name,
+            **{"from": old.value, "to": new.value},
+        )
 
     breakers = BreakerRegistry(breaker_policy(settings), on_transition=on_transition)
     return AnalysisService(

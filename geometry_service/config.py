@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 from .errors import SystemicError
@@ -93,7 +94,8 @@ class Settings:
     shop_machine_envelope_mm: tuple[float, ...] = (762.0, 406.0, 508.0)
     shop_stock_allowance_mm: float = _bounded(1.0, **NOT_NEGATIVE)
 
-    # Reading: every ShapeFix step of the STEP transfer, or only those real files need (cad_reader.py).
+    # Reading: every ShapeFix step of the STEP transfer, or only those real files need
+    # (cad_reader.py).
     step_full_healing: bool = False
 
     # Model.
@@ -169,7 +171,7 @@ class Settings:
         return (host,) if host else ()
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read every field from the upper-cased variable of the same name; a value
         that does not parse, or is out of range, stops the start, naming the variable."""
         env = os.environ if environ is None else environ
@@ -197,7 +199,11 @@ class Settings:
         if self.log_level.upper() not in LOG_LEVELS:
             problems.append(f"LOG_LEVEL={self.log_level!r} must be one of {', '.join(LOG_LEVELS)}")
         if self.production:
-            missing = [name.upper() for name in ("admin_token", "service_api_key") if not getattr(self, name)]
+            missing = [
+                name.upper()
+                for name in ("admin_token", "service_api_key")
+                if not getattr(self, name)
+            ]
             if missing:
                 problems.append(f"PRODUCTION=true needs {' and '.join(missing)} set")
         return problems
@@ -227,8 +233,16 @@ def _parse(name: str, type_name: object, raw: str):
         ) from exc
 
 
-_BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "on": True,
-                  "false": False, "0": False, "no": False, "off": False}
+_BOOLEAN_WORDS = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "on": True,
+    "false": False,
+    "0": False,
+    "no": False,
+    "off": False,
+}
 
 
 def _parse_bool(raw: str) -> bool:

@@ -8,7 +8,7 @@ reproducible feature instances.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 
 class DisjointSets:

@@ -36,11 +36,12 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import certifi
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, Timeout
@@ -65,7 +66,8 @@ METADATA_ADDRESSES = frozenset(
 """Cloud instance-metadata endpoints (AWS/GCP/Azure/DigitalOcean, AWS IPv6, Alibaba)."""
 
 _RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="download-dns")
-"""getaddrinfo cannot be interrupted; running it here lets a download stop waiting for it at its deadline."""
+"""getaddrinfo cannot be interrupted; running it here lets a download stop waiting for it
+at its deadline."""
 
 
 # -- the URL -------------------------------------------------------------------
@@ -95,9 +97,12 @@ def check_url_allowed(url: str, allowed_hosts: tuple[str, ...]) -> DownloadTarge
         raise _invalid_url("file_url must not carry a user name or password.")
     host = parsed.host.strip("[]")
     if host not in {allowed.lower() for allowed in allowed_hosts}:
+        allowed_list = (
+            ", ".join(allowed_hosts) or "no host (set SUPABASE_URL or DOWNLOAD_ALLOWED_HOSTS)"
+        )
         raise PermanentError(
             "url_not_allowed",
-            f"Downloads are allowed only from: {', '.join(allowed_hosts) or 'no host (set SUPABASE_URL or DOWNLOAD_ALLOWED_HOSTS)'}.",
+            f"Downloads are allowed only from: {allowed_list}.",
             400,
             {"host": host},
         )
@@ -160,7 +165,9 @@ class _ConnectionGuard:
             return sock
         raise last_error or OSError(f"{host} has no address")
 
-    def _checked_addresses(self, host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    def _checked_addresses(
+        self, host: str, port: int
+    ) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
         pending = _RESOLVER.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
         infos = pending.result(timeout=max(0.0, self._deadline - time.monotonic()))
         addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
@@ -261,7 +268,9 @@ def download_file(
     """One download attempt through the breaker, over before ``deadline``
     (``time.monotonic()``); ``timeout_s`` bounds each connect and each read.
     Wrap it in a retry policy."""
-    return breaker.call(_fetch, target, file_name, max_bytes, timeout_s, deadline, allow_private, directory)
+    return breaker.call(
+        _fetch, target, file_name, max_bytes, timeout_s, deadline, allow_private, directory
+    )
 
 
 def _fetch(
@@ -277,18 +286,33 @@ def _fetch(
     if left <= 0:
         raise _deadline_exceeded()
     guard = _ConnectionGuard(deadline, allow_private)
-    pool_class, tls = (_GuardedHTTPSPool, {"ca_certs": certifi.where()}) if target.scheme == "https" else (_GuardedHTTPPool, {})
+    pool_class, tls = (
+        (_GuardedHTTPSPool, {"ca_certs": certifi.where()})
+        if target.scheme == "https"
+        else (_GuardedHTTPPool, {})
+    )
     timeout = Timeout(connect=min(timeout_s, left), read=min(timeout_s, left))
     try:
-        with guard.watchdog(), pool_class(
-            target.host, target.port, timeout=timeout, retries=False, maxsize=1, guard=guard, **tls
-        ) as pool:
+        with (
+            guard.watchdog(),
+            pool_class(
+                target.host,
+                target.port,
+                timeout=timeout,
+                retries=False,
+                maxsize=1,
+                guard=guard,
+                **tls,
+            ) as pool,
+        ):
             response = pool.urlopen(
                 "GET", target.request_uri, redirect=False, retries=False, preload_content=False
             )
             try:
                 _check_status(response.status)
-                received = receive_file(response.stream(CHUNK_BYTES), file_name, max_bytes, directory)
+                received = receive_file(
+                    response.stream(CHUNK_BYTES), file_name, max_bytes, directory
+                )
             finally:
                 response.release_conn()
     except (HTTPError, OSError) as exc:

@@ -37,7 +37,10 @@ _RECOGNISED = (
     ("an STL mesh (no B-Rep faces to recognise features on)", (b"solid ",)),
     ("a JSON document", (b"{", b"[")),
     ("a Parasolid file (export STEP or IGES)", (b"**ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"PS\x00")),
-    ("a DXF drawing (export a 3D STEP or IGES)", (b"0\r\nSECTION", b"0\nSECTION", b"  0\r\nSECTION", b"  0\nSECTION")),
+    (
+        "a DXF drawing (export a 3D STEP or IGES)",
+        (b"0\r\nSECTION", b"0\nSECTION", b"  0\r\nSECTION", b"  0\nSECTION"),
+    ),
 )
 
 

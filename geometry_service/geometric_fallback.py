@@ -15,6 +15,11 @@ import numpy as np
 
 from .features import STOCK, Feature, Recognition
 from .geometry.brep_graph import BRepGraph
+from .geometry.oriented_box import minimal_box
+from .geometry.outline import PartOutline, part_outline
+from .geometry.stock import box_plane_faces, stock_block, stock_box
+from .geometry.topology import PartTopology
+from .geometry.volume import part_volume
 from .recognition.candidate import Candidate
 from .recognition.edges_blends import (
     recognize_chamfers,
@@ -23,13 +28,8 @@ from .recognition.edges_blends import (
 )
 from .recognition.holes import recognize_holes
 from .recognition.oring_grooves import recognize_orings
-from .geometry.oriented_box import minimal_box
-from .geometry.outline import PartOutline, part_outline
 from .recognition.pockets import recognize_depressions
-from .geometry.stock import box_plane_faces, stock_block, stock_box
-from .geometry.topology import PartTopology
 from .recognition.turning import analyze_turning
-from .geometry.volume import part_volume
 
 METHOD = "geometric"
 

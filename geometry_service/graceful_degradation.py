@@ -2,7 +2,7 @@
 
 | tier | name | confidence | needs |
 |---|---|---|---|
-| 1 | tier_1_brep_ml | up to 0.95: where the network and the rules agree | B-Rep graph, the ONNX model and the rules |
+| 1 | tier_1_brep_ml | up to 0.95, where network and rules agree | B-Rep graph, ONNX model, rules |
 | 2 | tier_2_mesh_heuristics | 0.75 | B-Rep graph, rules only |
 | 3 | tier_3_point_cloud | 0.60 | the mesh |
 | 4 | tier_4_basic | 0.40 | the mesh, shown as is |
@@ -18,9 +18,10 @@ The last tier always runs, deadline or not: an answer from it beats no answer.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, Callable
+from typing import Any
 
 from .errors import ServiceError
 from .features import Recognition
@@ -64,7 +65,9 @@ class PartContext:
     mesh: Any
     topology: Any = None  # built once from the graph, shared by the tiers and the metrics
     outline: Any = None
-    rules: Recognition | None = None  # the rules' answer once run: tier 1 compares with it, tier 2 serves it
+    rules: Recognition | None = (
+        None  # the rules' answer once run: tier 1 compares with it, tier 2 serves it
+    )
 
 
 TierFunction = Callable[[PartContext], Recognition]
@@ -78,7 +81,12 @@ class TierFailure:
     error_type: str
 
     def to_json(self) -> dict[str, str]:
-        return {"tier": self.tier.label, "reason": self.reason, "code": self.code, "error_type": self.error_type}
+        return {
+            "tier": self.tier.label,
+            "reason": self.reason,
+            "code": self.code,
+            "error_type": self.error_type,
+        }
 
 
 @dataclass
@@ -126,7 +134,9 @@ class Ladder:
                 degradation.append(_failure(tier, exc))
                 continue
             return LadderResult(tier, recognition, degradation, tier_ms)
-        return LadderResult(LAST_TIER, self._timed(LAST_TIER, context, tier_ms), degradation, tier_ms)
+        return LadderResult(
+            LAST_TIER, self._timed(LAST_TIER, context, tier_ms), degradation, tier_ms
+        )
 
     def _timed(self, tier: Tier, context: PartContext, tier_ms: dict[str, float]) -> Recognition:
         started = time.perf_counter()
@@ -141,7 +151,9 @@ class Ladder:
         if tier not in self.tiers:
             return TierFailure(tier, "not installed", "tier_not_installed", "systemic")
         if deadline is not None and self.clock() >= deadline:
-            return TierFailure(tier, "the request's time budget ran out before this tier", "deadline", "transient")
+            return TierFailure(
+                tier, "the request's time budget ran out before this tier", "deadline", "transient"
+            )
         return None
 
 

@@ -58,7 +58,7 @@ class GraphInputs:
 
     def feed(self) -> dict[str, np.ndarray]:
         """The ONNX session's input dict."""
-        return dict(zip(INPUT_NAMES, self.arrays()))
+        return dict(zip(INPUT_NAMES, self.arrays(), strict=True))
 
 
 def graph_inputs(graph: BRepGraph) -> GraphInputs:

@@ -60,7 +60,11 @@ class _CapturedPage:
 def json_error_response(page: bytes) -> bytes:
     """The raw HTTP answer with the JSON error body for gunicorn's error ``page``."""
     status_line = _STATUS_LINE.match(page)
-    status, reason = (int(status_line[1]), status_line[2].decode("latin-1")) if status_line else (400, "Bad Request")
+    status, reason = (
+        (int(status_line[1]), status_line[2].decode("latin-1"))
+        if status_line
+        else (400, "Bad Request")
+    )
     found = _PAGE_MESSAGE.search(page)
     message = html.unescape(found[1].decode("latin-1")).strip() if found else ""
     kind = SystemicError if status >= 500 else PermanentError

@@ -17,10 +17,11 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
 _TERMINAL_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -40,19 +41,26 @@ def correlation_scope(correlation_id: str | None) -> Iterator[None]:
         current_correlation_id.reset(token)
 
 
-def log_event(logger: logging.Logger, level: int, event: str, exc_info: Any = None, **fields: Any) -> None:
-    """Log one event: its name, the request's correlation id if one is being served, and ``fields``."""
+def log_event(
+    logger: logging.Logger, level: int, event: str, exc_info: Any = None, **fields: Any
+) -> None:
+    """Log one event: its name, the request's correlation id if one is being served,
+    and ``fields``."""
     if not logger.isEnabledFor(level):
         return
     correlation_id = current_correlation_id.get()
-    entry = {"event": event, **({"correlation_id": correlation_id} if correlation_id else {}), **fields}
+    entry = {
+        "event": event,
+        **({"correlation_id": correlation_id} if correlation_id else {}),
+        **fields,
+    }
     logger.log(level, json.dumps(entry, default=str), exc_info=exc_info)
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
         }
@@ -103,7 +111,9 @@ def log_stdout_as_json() -> threading.Thread:
     sys.stdout.flush()
     os.dup2(write_end, 1)
     os.close(write_end)
-    thread = threading.Thread(target=_log_lines, args=(read_end,), name="stdout-to-log", daemon=True)
+    thread = threading.Thread(
+        target=_log_lines, args=(read_end,), name="stdout-to-log", daemon=True
+    )
     thread.start()
     return thread
 

@@ -61,7 +61,8 @@ class MeshArrays:
         return len(self.vertices)
 
     def face_offsets(self) -> np.ndarray:
-        """(F + 1,) face ``f``'s triangles are ``offsets[f]`` up to ``offsets[f + 1]``, exclusive."""
+        """(F + 1,) face ``f``'s triangles are ``offsets[f]`` up to ``offsets[f + 1]``,
+        exclusive."""
         return np.searchsorted(self.face_ids, np.arange(self.face_count + 1)).astype(np.uint32)
 
     def vertex_face_ids(self) -> np.ndarray:
@@ -105,13 +106,15 @@ class MeshArrays:
             "face_triangle_offsets": self.face_offsets(),
         }
         encoded = {
-            name: base64.b64encode(np.ascontiguousarray(array, dtype=_BINARY_DTYPES[name]).tobytes()).decode("ascii")
+            name: base64.b64encode(
+                np.ascontiguousarray(array, dtype=_BINARY_DTYPES[name]).tobytes()
+            ).decode("ascii")
             for name, array in arrays.items()
         }
         return {"encoding": BINARY_ENCODING, **encoded, **self._counts()}
 
     @classmethod
-    def from_binary_form(cls, form: dict[str, Any]) -> "MeshArrays":
+    def from_binary_form(cls, form: dict[str, Any]) -> MeshArrays:
         """The arrays back from :meth:`binary_form` (as the result cache stores them)."""
 
         def array(name: str) -> np.ndarray:
@@ -127,8 +130,11 @@ class MeshArrays:
         )
 
     def _counts(self) -> dict[str, int]:
-        return {"vertex_count": self.vertex_count, "triangle_count": self.triangle_count,
-                "face_count": self.face_count}
+        return {
+            "vertex_count": self.vertex_count,
+            "triangle_count": self.triangle_count,
+            "face_count": self.face_count,
+        }
 
 
 def mesh_for_caller(mesh: MeshArrays | None, mesh_format: str) -> dict[str, Any] | None:

@@ -8,10 +8,17 @@ callbacks, so they can never drift from the objects themselves.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 from .circuit_breaker import BREAKER_NAMES, BreakerState
 
@@ -29,47 +36,75 @@ class ServiceMetrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter(
-            "geometry_requests", "Analysis requests by HTTP status and answering tier.",
-            ["status", "tier"], registry=r,
+            "geometry_requests",
+            "Analysis requests by HTTP status and answering tier.",
+            ["status", "tier"],
+            registry=r,
         )
         self.stage_seconds = Histogram(
-            "geometry_stage_seconds", "Time per pipeline stage.", ["stage"],
-            buckets=STAGE_BUCKETS_S, registry=r,
+            "geometry_stage_seconds",
+            "Time per pipeline stage.",
+            ["stage"],
+            buckets=STAGE_BUCKETS_S,
+            registry=r,
         )
         self.breaker_transitions = Counter(
-            "geometry_breaker_transitions", "Circuit breaker state changes.",
-            ["name", "to_state"], registry=r,
+            "geometry_breaker_transitions",
+            "Circuit breaker state changes.",
+            ["name", "to_state"],
+            registry=r,
         )
         self.dlq_records = Counter(
-            "geometry_dlq_records", "Failure records written to the dead-letter spool.",
-            ["error_type"], registry=r,
+            "geometry_dlq_records",
+            "Failure records written to the dead-letter spool.",
+            ["error_type"],
+            registry=r,
         )
         self.cache_lookups = Counter(
-            "geometry_cache_lookups", "Result cache lookups by outcome.", ["outcome"], registry=r,
+            "geometry_cache_lookups",
+            "Result cache lookups by outcome.",
+            ["outcome"],
+            registry=r,
         )
         self.tier_skips = Counter(
-            "geometry_tier_skips", "Tiers that did not answer an analysis, by tier and reason code "
+            "geometry_tier_skips",
+            "Tiers that did not answer an analysis, by tier and reason code "
             "(model_uncertain: the network abstained; not a failure).",
-            ["tier", "code"], registry=r,
+            ["tier", "code"],
+            registry=r,
         )
         self.retries = Counter(
-            "geometry_retries", "Retries of transient failures by operation.", ["operation"], registry=r,
+            "geometry_retries",
+            "Retries of transient failures by operation.",
+            ["operation"],
+            registry=r,
         )
         self.access_refused = Counter(
-            "geometry_access_refused", "Requests refused by the token rules, by scope and reason.",
-            ["scope", "refusal"], registry=r,
+            "geometry_access_refused",
+            "Requests refused by the token rules, by scope and reason.",
+            ["scope", "refusal"],
+            registry=r,
         )
         self._breaker_state = Gauge(
-            "geometry_breaker_state", "Breaker state: 0 closed, 1 half open, 2 open.", ["name"], registry=r,
+            "geometry_breaker_state",
+            "Breaker state: 0 closed, 1 half open, 2 open.",
+            ["name"],
+            registry=r,
         )
         self._spool_depth = Gauge(
-            "geometry_dlq_spool_depth", "Failure records waiting in the local spool.", registry=r,
+            "geometry_dlq_spool_depth",
+            "Failure records waiting in the local spool.",
+            registry=r,
         )
         self._worker_restarts = Gauge(
-            "geometry_worker_restarts", "Worker processes lost to timeouts or crashes.", registry=r,
+            "geometry_worker_restarts",
+            "Worker processes lost to timeouts or crashes.",
+            registry=r,
         )
         self._queue_depth = Gauge(
-            "geometry_queue_depth", "Analyses running or waiting for a worker.", registry=r,
+            "geometry_queue_depth",
+            "Analyses running or waiting for a worker.",
+            registry=r,
         )
 
     def bind(
@@ -117,9 +152,13 @@ class ServiceMetrics:
             },
             "stage_mean_ms": self._stage_means(),
             "cache": {s.labels["outcome"]: s.value for s in _samples(self.cache_lookups, "_total")},
-            "dlq_records": {s.labels["error_type"]: s.value for s in _samples(self.dlq_records, "_total")},
+            "dlq_records": {
+                s.labels["error_type"]: s.value for s in _samples(self.dlq_records, "_total")
+            },
             "retries": {s.labels["operation"]: s.value for s in _samples(self.retries, "_total")},
-            "tier_skips": [{**s.labels, "count": s.value} for s in _samples(self.tier_skips, "_total")],
+            "tier_skips": [
+                {**s.labels, "count": s.value} for s in _samples(self.tier_skips, "_total")
+            ],
             "breaker_transitions": [
                 {**s.labels, "count": s.value} for s in _samples(self.breaker_transitions, "_total")
             ],

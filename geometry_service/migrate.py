@@ -14,6 +14,7 @@ import hashlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import psycopg
 
 from .config import PROJECT_ROOT, Settings

@@ -1,11 +1,11 @@
 """The work of one request, as run inside a geometry worker process.
 
 read STEP or IGES (sewn where it holds no solid) -> B-Rep graph -> mesh with
-face map -> part metrics -> the highest tier of the ladder that answers. Returns a JSON-ready dict (the parts of the
-/analyze answer that depend on the file), but for the mesh, which crosses to
-the HTTP process as arrays (mesh_data.MeshArrays) and is written there; the
-HTTP process adds the request's own fields (correlation id, hash, cache flag,
-total time).
+face map -> part metrics -> the highest tier of the ladder that answers.
+Returns a JSON-ready dict (the parts of the /analyze answer that depend on the
+file), but for the mesh, which crosses to the HTTP process as arrays
+(mesh_data.MeshArrays) and is written there; the HTTP process adds the
+request's own fields (correlation id, hash, cache flag, total time).
 
 This module is what the worker forkserver preloads, so OCP is imported once.
 """
@@ -21,19 +21,19 @@ from typing import Any
 from .analysis_request import AnalysisRequest
 from .brepnet_wrapper import model_at
 from .combined_recognition import NetworkGate, recognize_combined
+from .errors import ErrorType
 from .features import Recognition
 from .finite_json import finite_json
 from .geometric_fallback import recognize_features
 from .geometry.brep_graph import SURFACE_TYPES, build_graph
-from .geometry.mesher import Mesh, mesh_model
 from .geometry.cad_reader import CadModel, read_cad
-from .geometry.part_metrics import measure_mesh, measure_part
-from .errors import ErrorType
-from .manufacturing.report import analyze_manufacturing
-from .graceful_degradation import Ladder, PartContext, Tier, TierFailure
-from .point_cloud import summarize_point_cloud
+from .geometry.mesher import Mesh, mesh_model
 from .geometry.outline import part_outline
+from .geometry.part_metrics import measure_mesh, measure_part
 from .geometry.topology import PartTopology
+from .graceful_degradation import Ladder, PartContext, Tier, TierFailure
+from .manufacturing.report import analyze_manufacturing
+from .point_cloud import summarize_point_cloud
 
 
 def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest()) -> dict[str, Any]:
@@ -51,8 +51,12 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
             topology_ms = (time.perf_counter() - topology_started) * 1000.0
         except Exception as exc:  # a bug on a real file; the mesh tiers still answer
             graph, topology, outline = None, None, None
-            no_graph = _GraphMissing(f"B-Rep graph could not be built: {type(exc).__name__}: {exc}",
-                                     "graph_failed", ErrorType.SYSTEMIC, (Tier.BREP_ML, Tier.MESH_HEURISTICS))
+            no_graph = _GraphMissing(
+                f"B-Rep graph could not be built: {type(exc).__name__}: {exc}",
+                "graph_failed",
+                ErrorType.SYSTEMIC,
+                (Tier.BREP_ML, Tier.MESH_HEURISTICS),
+            )
     mesh = mesh_model(model, request.mesh)
 
     ladder = build_ladder(request, no_graph)
@@ -64,12 +68,19 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
     if no_graph is not None and no_graph.code == "graph_failed":
         warnings.append(no_graph.reason)
     if mesh.coarsened:
-        warnings.append(f"the mesh was made coarser (deflection {mesh.linear_deflection:.3g} mm) to stay within "
-                        f"the budget of {request.mesh.max_triangles} triangles")
+        warnings.append(
+            f"the mesh was made coarser (deflection {mesh.linear_deflection:.3g} mm) "
+            f"to stay within the budget of {request.mesh.max_triangles} triangles"
+        )
     if mesh.unmeshed_faces:
-        warnings.append(f"{len(mesh.unmeshed_faces)} face(s) have no triangles: {mesh.unmeshed_faces[:20]}")
+        warnings.append(
+            f"{len(mesh.unmeshed_faces)} face(s) have no triangles: {mesh.unmeshed_faces[:20]}"
+        )
 
-    metadata: dict[str, Any] = {"part_type": recognition.part_type, "file_format": model.file_format.value}
+    metadata: dict[str, Any] = {
+        "part_type": recognition.part_type,
+        "file_format": model.file_format.value,
+    }
     if topology is not None:
         metadata.update(measure_part(model, topology, outline).to_json())
     else:
@@ -90,7 +101,9 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
     }
     timings["worker_total_ms"] = (time.perf_counter() - started) * 1000.0
     non_finite: list[str] = []
-    features = finite_json([feature.to_json() for feature in recognition.features], "features", non_finite)
+    features = finite_json(
+        [feature.to_json() for feature in recognition.features], "features", non_finite
+    )
     faces = finite_json(_faces_json(model, graph, recognition), "faces", non_finite)
     metadata = finite_json(metadata, "metadata", non_finite)
     manufacturing = finite_json(manufacturing, "manufacturing", non_finite)
@@ -113,8 +126,13 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
     }
 
 
-def _manufacturing(context: PartContext, recognition: Recognition, volume: float | None,
-                   request: AnalysisRequest, warnings: list[str]):
+def _manufacturing(
+    context: PartContext,
+    recognition: Recognition,
+    volume: float | None,
+    request: AnalysisRequest,
+    warnings: list[str],
+):
     """The manufacturing section, its machining summary and its time, for a part
     with recognized features; (None, None, None) for any other. A failure here
     is a warning: the recognized features still answer."""
@@ -122,8 +140,14 @@ def _manufacturing(context: PartContext, recognition: Recognition, volume: float
         return None, None, None
     started = time.perf_counter()
     try:
-        report = analyze_manufacturing(context.topology, context.outline, context.mesh, recognition,
-                                       volume or 0.0, request.shop_limits)
+        report = analyze_manufacturing(
+            context.topology,
+            context.outline,
+            context.mesh,
+            recognition,
+            volume or 0.0,
+            request.shop_limits,
+        )
         section, summary = report.to_json(), report.machining_summary()
     except Exception as exc:  # a bug on a real file must not cost the answer
         warnings.append(f"manufacturing analysis failed: {type(exc).__name__}: {exc}")
@@ -142,7 +166,10 @@ class _GraphMissing:
 
 
 SURFACE_MODEL = "surface model: no closed volume, so no machining features"
-SAFE_MODE = "safe mode: the geometry worker crashed on this file, so it was read and meshed only, unrepaired"
+SAFE_MODE = (
+    "safe mode: the geometry worker crashed on this file, so it was read and meshed only, "
+    "unrepaired"
+)
 
 
 def _why_no_graph(model: CadModel, request: AnalysisRequest) -> _GraphMissing | None:
@@ -159,12 +186,18 @@ def _why_no_graph(model: CadModel, request: AnalysisRequest) -> _GraphMissing | 
     if not model.closed:
         return _GraphMissing(SURFACE_MODEL, "no_volume", ErrorType.PERMANENT, every_tier_above_mesh)
     if model.faces_without_surface == model.face_count:
-        reason = "the file carries triangulated faces only, with no exact surfaces to recognise features on"
-        return _GraphMissing(reason, "no_exact_geometry", ErrorType.PERMANENT,
-                             (Tier.BREP_ML, Tier.MESH_HEURISTICS))
+        reason = (
+            "the file carries triangulated faces only, "
+            "with no exact surfaces to recognise features on"
+        )
+        return _GraphMissing(
+            reason, "no_exact_geometry", ErrorType.PERMANENT, (Tier.BREP_ML, Tier.MESH_HEURISTICS)
+        )
     if request.deadline is not None and time.time() >= request.deadline:
         reason = "the request's time budget ran out before the B-Rep graph"
-        return _GraphMissing(reason, "deadline", ErrorType.TRANSIENT, (Tier.BREP_ML, Tier.MESH_HEURISTICS))
+        return _GraphMissing(
+            reason, "deadline", ErrorType.TRANSIENT, (Tier.BREP_ML, Tier.MESH_HEURISTICS)
+        )
     return None
 
 
@@ -173,12 +206,16 @@ def _model_warnings(model: CadModel, request: AnalysisRequest) -> list[str]:
     if request.safe_mode:
         warnings.append(SAFE_MODE)
     if model.sewn and model.closed:
-        warnings.append(f"the file held faces but no solid: they were sewn into {model.solid_count} solid(s)")
+        warnings.append(
+            f"the file held faces but no solid: they were sewn into {model.solid_count} solid(s)"
+        )
     elif not model.closed:
         warnings.append(SURFACE_MODEL)
     if 0 < model.faces_without_surface:
-        warnings.append(f"{model.faces_without_surface} of {model.face_count} face(s) carry a triangulation "
-                        "but no exact surface")
+        warnings.append(
+            f"{model.faces_without_surface} of {model.face_count} face(s) carry a triangulation "
+            "but no exact surface"
+        )
     return warnings
 
 
@@ -187,7 +224,9 @@ def build_ladder(request: AnalysisRequest, no_graph: _GraphMissing | None) -> La
     blocked = {failure.tier: failure for failure in request.blocked_tiers}
     if no_graph is not None:
         for tier in no_graph.tiers:
-            blocked.setdefault(tier, TierFailure(tier, no_graph.reason, no_graph.code, no_graph.error_type.value))
+            blocked.setdefault(
+                tier, TierFailure(tier, no_graph.reason, no_graph.code, no_graph.error_type.value)
+            )
     tiers = {
         Tier.BREP_ML: partial(
             _brep_ml,
@@ -240,7 +279,9 @@ def _faces_json(model, graph, recognition: Recognition) -> list[dict[str, Any]]:
             {
                 "id": face_id,
                 "step_name": model.face_names[face_id],
-                "surface_type": SURFACE_TYPES[graph.face_surface_type[face_id]] if graph is not None else None,
+                "surface_type": SURFACE_TYPES[graph.face_surface_type[face_id]]
+                if graph is not None
+                else None,
                 "area": float(graph.face_area[face_id]) if graph is not None else None,
                 "label": recognition.face_labels[face_id] if labelled else None,
                 "label_probability": probabilities[face_id] if probabilities else None,
@@ -248,4 +289,3 @@ def _faces_json(model, graph, recognition: Recognition) -> list[dict[str, Any]]:
             }
         )
     return faces
-

@@ -34,7 +34,9 @@ class PointCloudSummary:
         return asdict(self)
 
 
-def sample_surface(vertices: np.ndarray, indices: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
+def sample_surface(
+    vertices: np.ndarray, indices: np.ndarray, count: int, seed: int = 0
+) -> np.ndarray:
     """Points spread over the mesh surface in proportion to triangle area."""
     corners = vertices[indices].astype(np.float64)
     areas = triangle_areas(vertices, indices)
@@ -47,7 +49,9 @@ def sample_surface(vertices: np.ndarray, indices: np.ndarray, count: int, seed: 
     return a + r1[:, None] * (b - a) + r2[:, None] * (c - a)
 
 
-def summarize_point_cloud(vertices: np.ndarray, indices: np.ndarray, samples: int = SAMPLE_COUNT) -> PointCloudSummary:
+def summarize_point_cloud(
+    vertices: np.ndarray, indices: np.ndarray, samples: int = SAMPLE_COUNT
+) -> PointCloudSummary:
     if len(indices) == 0:
         raise ValueError("the mesh has no triangles to sample")
     area = float(triangle_areas(vertices, indices).sum())
@@ -85,7 +89,9 @@ def _rotation_axis(centred: np.ndarray, axes: np.ndarray) -> np.ndarray | None:
         centre = 0.5 * (planar.max(axis=0) + planar.min(axis=0))
         offset = planar - centre
         radius = np.hypot(offset[:, 0], offset[:, 1])
-        sector = ((np.arctan2(offset[:, 1], offset[:, 0]) + np.pi) / (2 * np.pi) * ANGLE_SECTORS).astype(int)
+        sector = (
+            (np.arctan2(offset[:, 1], offset[:, 0]) + np.pi) / (2 * np.pi) * ANGLE_SECTORS
+        ).astype(int)
         outer = np.zeros(ANGLE_SECTORS)
         np.maximum.at(outer, np.clip(sector, 0, ANGLE_SECTORS - 1), radius)
         if outer.min() > 0 and (outer.max() - outer.min()) / outer.max() < ROUNDNESS_TOLERANCE:

@@ -39,7 +39,9 @@ def public_answer(result: dict[str, Any], mesh_format: str = "json") -> dict[str
     """The answer for the caller: ``result`` (a worker's, with the request's own
     fields) plus the quote fields, less the internal ones; the mesh, which comes
     as arrays, in ``mesh_format`` (mesh_data.py: ``json`` or ``binary``)."""
-    method = recognition_method(Tier(result["tier_number"]), result["metadata"].get("part_parameters") or {})
+    method = recognition_method(
+        Tier(result["tier_number"]), result["metadata"].get("part_parameters") or {}
+    )
     metadata = {**result["metadata"], "recognition_method": method}
     part_type = metadata.get("part_type", "unknown")
     features = [public_feature(feature) for feature in result["features"]]
@@ -47,7 +49,10 @@ def public_answer(result: dict[str, Any], mesh_format: str = "json") -> dict[str
     mesh = result.get("mesh_data")
     summary = result.get("machining_summary")
     if summary is not None:
-        summary = {**summary, "complexity_terms": complexity_terms(metadata.get("face_count"), features, part_type)}
+        summary = {
+            **summary,
+            "complexity_terms": complexity_terms(metadata.get("face_count"), features, part_type),
+        }
     answer = {key: value for key, value in result.items() if key not in INTERNAL_FIELDS}
     answer.update(
         features=features,
@@ -59,7 +64,9 @@ def public_answer(result: dict[str, Any], mesh_format: str = "json") -> dict[str
         complexity_score=complexity_score(metadata.get("face_count"), features, part_type),
         recommended_processes=routing.processes,
         routing_reasoning=routing.reasoning,
-        manufacturing=result.get("manufacturing"),  # None from results cached before the section existed
+        manufacturing=result.get(
+            "manufacturing"
+        ),  # None from results cached before the section existed
         machining_summary=summary,
     )
     return answer

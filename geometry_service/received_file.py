@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .clean_text import encodable
 from .errors import PermanentError
@@ -56,7 +56,9 @@ def receive_file(
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return ReceivedFile(path=path, file_name=encodable(file_name), size=size, sha256=digest.hexdigest())
+    return ReceivedFile(
+        path=path, file_name=encodable(file_name), size=size, sha256=digest.hexdigest()
+    )
 
 
 def file_too_large(max_bytes: int) -> PermanentError:

@@ -28,8 +28,9 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Mapping, Protocol
+from typing import Any, Protocol
 
 import redis
 from redis.backoff import NoBackoff
@@ -164,7 +165,13 @@ class InProcessLRUCache:
         if blob is None:
             return
         if len(blob) > self._max_bytes:
-            log_event(log, logging.INFO, "cache_value_too_large", bytes=len(blob), max_bytes=self._max_bytes)
+            log_event(
+                log,
+                logging.INFO,
+                "cache_value_too_large",
+                bytes=len(blob),
+                max_bytes=self._max_bytes,
+            )
             return
         with self._lock:
             self._drop(key)
@@ -197,7 +204,7 @@ class RedisCache:
         self._state_lock = threading.Lock()
 
     @classmethod
-    def from_url(cls, url: str, ttl_s: int = 86_400) -> "RedisCache":
+    def from_url(cls, url: str, ttl_s: int = 86_400) -> RedisCache:
         # No client-side retries: a retried cache lookup only delays the real work.
         client = redis.Redis.from_url(
             url,
@@ -241,8 +248,14 @@ class RedisCache:
         with self._state_lock:
             first, self._failing = not self._failing, True
         if first:
-            log_event(log, logging.WARNING, "cache_unavailable", operation=operation,
-                      error_class=type(exc).__name__, error=str(exc))
+            log_event(
+                log,
+                logging.WARNING,
+                "cache_unavailable",
+                operation=operation,
+                error_class=type(exc).__name__,
+                error=str(exc),
+            )
 
     def _succeeded(self) -> None:
         with self._state_lock:

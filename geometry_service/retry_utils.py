@@ -18,8 +18,8 @@ re-raised unchanged, so callers see the real error, not a tenacity wrapper.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 from tenacity import (
     RetryCallState,

@@ -15,7 +15,7 @@ import json
 import logging
 import shutil
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,14 +45,23 @@ class TrainingCandidates:
                     return False
                 self.directory.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, target)
-                line = {"file_hash": file_hash, "file": target.name,
-                        "kept_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **why}
+                line = {
+                    "file_hash": file_hash,
+                    "file": target.name,
+                    "kept_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    **why,
+                }
                 with open(self.directory / INDEX_NAME, "a", encoding="utf-8") as index:
                     index.write(json.dumps(line) + "\n")
             except OSError as exc:
                 target.unlink(missing_ok=True)
-                log_event(log, logging.WARNING, "training_candidate_not_kept", file_hash=file_hash,
-                          error=f"{type(exc).__name__}: {exc}")
+                log_event(
+                    log,
+                    logging.WARNING,
+                    "training_candidate_not_kept",
+                    file_hash=file_hash,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
                 return False
         return True
 

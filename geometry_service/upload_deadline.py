@@ -20,7 +20,9 @@ from .errors import PermanentError
 
 def upload_timed_out(budget_s: float) -> PermanentError:
     return PermanentError(
-        "upload_timeout", f"The upload did not arrive within the request's budget of {budget_s:.0f} s.", 408
+        "upload_timeout",
+        f"The upload did not arrive within the request's budget of {budget_s:.0f} s.",
+        408,
     )
 
 

@@ -19,9 +19,10 @@ import multiprocessing
 import os
 import resource
 import threading
+from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -45,9 +46,12 @@ class PoolOverloaded(TransientError):
     default_status = 503
 
     @classmethod
-    def full(cls) -> "PoolOverloaded":
-        return cls("overloaded", "All geometry workers are busy and the queue is full; retry shortly.",
-                   details={"retry_after_s": 5})
+    def full(cls) -> PoolOverloaded:
+        return cls(
+            "overloaded",
+            "All geometry workers are busy and the queue is full; retry shortly.",
+            details={"retry_after_s": 5},
+        )
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,8 @@ class PoolStats:
 
 
 def _init_worker(memory_limit_mb: int, log_level: str) -> None:
-    """Runs once in each new worker: cap its memory, log JSON lines, silence OCCT's console output."""
+    """Runs once in each new worker: cap its memory, log JSON lines, silence OCCT's
+    console output."""
     configure_logging(log_level)
     if memory_limit_mb > 0:
         limit = memory_limit_mb * 1024 * 1024
@@ -131,7 +136,9 @@ class GeometryPool:
             self._count("timeouts")
             log_event(log, logging.WARNING, "worker_timeout", timeout_s=timeout)
             raise WorkerTimeout(
-                "timeout", f"Geometry processing took longer than {timeout:.0f} s.", details={"timeout_s": timeout}
+                "timeout",
+                f"Geometry processing took longer than {timeout:.0f} s.",
+                details={"timeout_s": timeout},
             ) from exc
         except ProcessExpired as exc:
             self._count("crashes")

@@ -138,8 +138,13 @@ def evaluate(dataset: Dataset, names: list[str]) -> dict:
             graph = build_graph(model)
             started = time.perf_counter()
             topology = PartTopology(graph)
-            context = PartContext(model=model, graph=graph, mesh=None, topology=topology,
-                                  outline=part_outline(topology))
+            context = PartContext(
+                model=model,
+                graph=graph,
+                mesh=None,
+                topology=topology,
+                outline=part_outline(topology),
+            )
             result = ladder.run(context)
             recognize_ms = (time.perf_counter() - started) * 1000.0
             mesh = mesh_model(model)
@@ -154,7 +159,7 @@ def evaluate(dataset: Dataset, names: list[str]) -> dict:
         declined.update(failure.code for failure in result.degradation)
         recognizers = result.recognition.part_parameters.get("recognizers") or {}
         network_faces += recognizers.get("network_named_faces", 0)
-        for answer, recognition in zip(ANSWERS, (context.rules, result.recognition)):
+        for answer, recognition in zip(ANSWERS, (context.rules, result.recognition), strict=True):
             part_wrong = 0
             for face, face_name in enumerate(graph.face_names):
                 truth = dataset.truth(name, face_name)
@@ -228,8 +233,10 @@ def print_report(result: dict, kind: str) -> None:
             print("commonest confusions (truth -> predicted: faces):")
             for row in report["confusions"][:10]:
                 print(f"  {row['truth']} -> {row['predicted']}: {row['faces']}")
-    print(f"\nserved by: {result['served_by']}; tier 1 declined: {result['tier_1_declined']}; "
-          f"faces named by the network: {result['network_named_share']:.4f}")
+    print(
+        f"\nserved by: {result['served_by']}; tier 1 declined: {result['tier_1_declined']}; "
+        f"faces named by the network: {result['network_named_share']:.4f}"
+    )
     ms = result["mean_ms"]
     print(
         "mean per part: "
@@ -249,14 +256,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, default=500)
     parser.add_argument(
-        "--split", choices=["all", "val"], default="all",
-        help="val: only the parts the network was not trained on (by name hash, as training/ splits)",
+        "--split",
+        choices=["all", "val"],
+        default="all",
+        help=(
+            "val: only the parts the network was not trained on (by name hash, as training/ splits)"
+        ),
     )
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
     silence_occt()
-    data = args.data or Path(__file__).resolve().parents[1] / ".data" / DEFAULT_FOLDERS[args.dataset]
+    data = (
+        args.data or Path(__file__).resolve().parents[1] / ".data" / DEFAULT_FOLDERS[args.dataset]
+    )
     dataset = Dataset(check_data(data, args.dataset), args.dataset)
     names = [n for n in dataset.names if args.split == "all" or split_of(n) == "val"]
     result = evaluate(dataset, stable_sample(names, args.limit))

@@ -75,7 +75,9 @@ def run(url: str, clients: int, seconds: float, files: dict[str, bytes], allow_c
             data = files[name] if allow_cache else unique_copy(files[name])
             started = time.monotonic()
             try:
-                response = session.post(f"{url}/analyze", files={"file": (f"{name}.step", data)}, timeout=60)
+                response = session.post(
+                    f"{url}/analyze", files={"file": (f"{name}.step", data)}, timeout=60
+                )
                 status = str(response.status_code)
                 tier = response.json().get("processing_tier") if response.ok else None
             except requests.RequestException as exc:
@@ -122,10 +124,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     files = build_parts(ROOT / "var" / "load_parts")
-    print(f"{args.clients} clients for {args.seconds:.0f} s against {args.url} ({len(files)} parts)")
+    print(
+        f"{args.clients} clients for {args.seconds:.0f} s against {args.url} ({len(files)} parts)"
+    )
     result = run(args.url.rstrip("/"), args.clients, args.seconds, files, args.allow_cache)
-    for key in ("requests", "throughput_rps", "error_rate", "p50_ms", "p95_ms", "p99_ms", "max_ms",
-                "statuses", "tiers"):
+    for key in (
+        "requests",
+        "throughput_rps",
+        "error_rate",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "max_ms",
+        "statuses",
+        "tiers",
+    ):
         print(f"  {key:15} {result[key]}")
     passed = result["error_rate"] == 0 and result["p95_ms"] is not None and result["p95_ms"] < 2000
     print(f"target (no errors, p95 < 2000 ms): {'PASS' if passed else 'FAIL'}")

@@ -66,7 +66,11 @@ def cad_files(data: Path) -> list[tuple[str, Path]]:
     found = []
     for name in SETS:
         folder = data / name
-        found += [(name, path) for path in sorted(folder.rglob("*")) if path.suffix.lower() in CAD_SUFFIXES]
+        found += [
+            (name, path)
+            for path in sorted(folder.rglob("*"))
+            if path.suffix.lower() in CAD_SUFFIXES
+        ]
     return found
 
 
@@ -74,8 +78,10 @@ def analyze(url: str, set_name: str, path: Path, timeout_s: float) -> FileOutcom
     started = time.monotonic()
     with open(path, "rb") as handle:
         response = requests.post(
-            f"{url}/analyze", files={"file": (path.name, handle)},
-            headers={"X-Correlation-ID": f"robustness-{path.stem}"}, timeout=timeout_s,
+            f"{url}/analyze",
+            files={"file": (path.name, handle)},
+            headers={"X-Correlation-ID": f"robustness-{path.stem}"},
+            timeout=timeout_s,
         )
     seconds = time.monotonic() - started
     outcome = FileOutcome(set_name, path.name, path.stat().st_size, response.status_code, seconds)
@@ -115,14 +121,26 @@ def start_service(scratch: Path) -> tuple[subprocess.Popen, str]:
     }
     log = open(scratch / "service.log", "wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "geometry_service.app:create_app()"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "gunicorn.conf.py",
+            "geometry_service.app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"the service exited with {process.returncode}; see {scratch / 'service.log'}")
+            raise SystemExit(
+                f"the service exited with {process.returncode}; see {scratch / 'service.log'}"
+            )
         try:
             if requests.get(f"{url}/ready", timeout=2).status_code == 200:
                 return process, url
@@ -134,16 +152,24 @@ def start_service(scratch: Path) -> tuple[subprocess.Popen, str]:
 
 
 def summarize(outcomes: list[FileOutcome]) -> dict:
-    refused_with_faces = [o.name for o in outcomes if o.status != 200 and o.error_code not in NO_GEOMETRY_CODES]
+    refused_with_faces = [
+        o.name for o in outcomes if o.status != 200 and o.error_code not in NO_GEOMETRY_CODES
+    ]
     slowest = sorted(outcomes, key=lambda o: o.seconds, reverse=True)[:5]
     return {
         "files": len(outcomes),
         "status": dict(sorted(Counter(str(o.status) for o in outcomes).items())),
         "error_codes": dict(Counter(o.error_code for o in outcomes if o.error_code).most_common()),
         "tiers": dict(sorted(Counter(o.tier for o in outcomes if o.tier).items())),
-        "degradation_codes": dict(Counter(c for o in outcomes for c in set(o.degradation)).most_common()),
-        "file_formats": dict(Counter(o.file_format for o in outcomes if o.file_format).most_common()),
-        "sewn_or_surface": sum(any("sewn" in w or "surface model" in w for w in o.warnings) for o in outcomes),
+        "degradation_codes": dict(
+            Counter(c for o in outcomes for c in set(o.degradation)).most_common()
+        ),
+        "file_formats": dict(
+            Counter(o.file_format for o in outcomes if o.file_format).most_common()
+        ),
+        "sewn_or_surface": sum(
+            any("sewn" in w or "surface model" in w for w in o.warnings) for o in outcomes
+        ),
         "slowest": [(o.name, round(o.seconds, 2)) for o in slowest],
         "targets": {
             "no 5xx": not any(o.failed_server_side for o in outcomes),
@@ -153,7 +179,9 @@ def summarize(outcomes: list[FileOutcome]) -> dict:
         },
         "refused": refused_with_faces,
         "tier_exceptions": [o.name for o in outcomes if o.tier_exception],
-        "server_errors": [(o.name, o.status, o.error_code) for o in outcomes if o.failed_server_side],
+        "server_errors": [
+            (o.name, o.status, o.error_code) for o in outcomes if o.failed_server_side
+        ],
     }
 
 
@@ -186,7 +214,10 @@ def main() -> int:
 
     files = cad_files(args.data)
     if not files:
-        print(f"robustness: no files under {args.data}/{{{','.join(SETS)}}}; run `make data`", file=sys.stderr)
+        print(
+            f"robustness: no files under {args.data}/{{{','.join(SETS)}}}; run `make data`",
+            file=sys.stderr,
+        )
         return 1
     with tempfile.TemporaryDirectory(prefix="robustness-") as scratch:
         process, url = (None, args.url) if args.url else start_service(Path(scratch))
@@ -196,11 +227,20 @@ def main() -> int:
                 try:
                     outcome = analyze(url, set_name, path, args.timeout)
                 except requests.RequestException as exc:
-                    outcome = FileOutcome(set_name, path.name, path.stat().st_size, 0, args.timeout,
-                                          error_code=type(exc).__name__)
+                    outcome = FileOutcome(
+                        set_name,
+                        path.name,
+                        path.stat().st_size,
+                        0,
+                        args.timeout,
+                        error_code=type(exc).__name__,
+                    )
                 outcomes.append(outcome)
-                print(f"[{index}/{len(files)}] {outcome.status} {outcome.seconds:6.2f}s "
-                      f"{outcome.tier or outcome.error_code} {set_name}/{path.name}", flush=True)
+                print(
+                    f"[{index}/{len(files)}] {outcome.status} {outcome.seconds:6.2f}s "
+                    f"{outcome.tier or outcome.error_code} {set_name}/{path.name}",
+                    flush=True,
+                )
         finally:
             if process is not None:
                 process.terminate()
@@ -208,7 +248,9 @@ def main() -> int:
     summary = summarize(outcomes)
     print_table(summary)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"summary": summary, "files": [asdict(o) for o in outcomes]}, indent=1))
+    args.out.write_text(
+        json.dumps({"summary": summary, "files": [asdict(o) for o in outcomes]}, indent=1)
+    )
     print(f"\nwritten: {args.out}")
     return 0 if all(summary["targets"].values()) else 1
 

@@ -1,4 +1,4 @@
-"""Soak: clients for a minute against one service, mixing good parts, hostile files and slow uploads.
+"""Soak: clients for a minute against one service, mixing good parts, hostile files, slow uploads.
 
     python scripts/soak.py [--url http://localhost:8080] [--clients 10] [--slow-clients 2]
                            [--seconds 60] [--out var/soak/soak.json]
@@ -46,8 +46,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.load_test import build_parts, percentile, unique_copy
-from scripts.robustness import print_targets, start_service
+from scripts.load_test import build_parts, percentile, unique_copy  # noqa: E402
+from scripts.robustness import print_targets, start_service  # noqa: E402
 
 HOSTILE_EVERY = 4
 """Every fourth request of a fast client sends a hostile file."""
@@ -110,7 +110,8 @@ def drip_upload(url: str, name: str, data: bytes, seconds: float) -> Outcome:
     boundary = "soak-drip-boundary"
     body = (
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}.step"\r\n'
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="file"; filename="{name}.step"\r\n'
             f"Content-Type: application/octet-stream\r\n\r\n"
         ).encode()
         + data
@@ -365,7 +366,8 @@ def print_report(summary: dict, before: list[dict], after: list[dict]) -> None:
         if row["pid"] not in before_pids:
             print(f"{row['role']:<18}{row['pid']:>8}{'new':>15}{row['rss_mb']:>14}")
     print(
-        f"{'total':<18}{'':>8}{sum(r['rss_mb'] for r in before):>15.1f}{sum(r['rss_mb'] for r in after):>14.1f}"
+        f"{'total':<18}{'':>8}{sum(r['rss_mb'] for r in before):>15.1f}"
+        f"{sum(r['rss_mb'] for r in after):>14.1f}"
     )
     print_targets(summary["targets"])
 
@@ -390,7 +392,8 @@ def main() -> int:
             before = rss_snapshot(root)
             print(
                 f"soak: {args.clients} clients ({args.slow_clients} dripping uploads) for "
-                f"{args.seconds:.0f} s against {url}; {len(good)} good parts, {len(hostile)} hostile files"
+                f"{args.seconds:.0f} s against {url}; {len(good)} good parts, "
+                f"{len(hostile)} hostile files"
             )
             began = time.monotonic()
             outcomes, health = run(

@@ -28,8 +28,17 @@ DECIMALS = 3
 TOLERANCE = 1e-3 + 1e-9
 MFCAD_SAMPLE = 12
 # Answer fields that change from run to run or say how, not what.
-VOLATILE = {"timings", "read_ms", "graph_ms", "mesh_ms", "build_ms", "worker_total_ms", "model_version",
-            "service_version", "linear_deflection"}
+VOLATILE = {
+    "timings",
+    "read_ms",
+    "graph_ms",
+    "mesh_ms",
+    "build_ms",
+    "worker_total_ms",
+    "model_version",
+    "service_version",
+    "linear_deflection",
+}
 
 
 def sample_parts(data: Path) -> list[Path]:
@@ -57,28 +66,44 @@ def fingerprint(answer: dict[str, Any]) -> dict[str, Any]:
     vertex_faces = np.asarray(mesh["vertex_face_ids"])
     used = vertex_faces >= 0
     counts = np.bincount(vertex_faces[used], minlength=mesh["face_count"])
-    sums = np.stack([np.bincount(vertex_faces[used], weights=vertices[used, k], minlength=mesh["face_count"])
-                     for k in range(3)], axis=1)
-    means = sums / np.maximum(counts, 1)[:, None]
-    return _rounded({
-        "processing_tier": answer["processing_tier"],
-        "features": answer["features"],
-        "faces": [[face["label"], face["feature_id"], face["surface_type"], face["area"]] for face in answer["faces"]],
-        "metadata": answer["metadata"],
-        "recommended_processes": answer["recommended_processes"],
-        "complexity_score": answer["complexity_score"],
-        "triangles_per_face": [
-            None if triangles["triangle_range"] is None else triangles["triangle_range"][1] - triangles["triangle_range"][0] + 1
-            for triangles in mesh["face_mapping"].values()
+    sums = np.stack(
+        [
+            np.bincount(vertex_faces[used], weights=vertices[used, k], minlength=mesh["face_count"])
+            for k in range(3)
         ],
-        "face_vertex_mean": means.tolist(),
-    })
+        axis=1,
+    )
+    means = sums / np.maximum(counts, 1)[:, None]
+    return _rounded(
+        {
+            "processing_tier": answer["processing_tier"],
+            "features": answer["features"],
+            "faces": [
+                [face["label"], face["feature_id"], face["surface_type"], face["area"]]
+                for face in answer["faces"]
+            ],
+            "metadata": answer["metadata"],
+            "recommended_processes": answer["recommended_processes"],
+            "complexity_score": answer["complexity_score"],
+            "triangles_per_face": [
+                None
+                if triangles["triangle_range"] is None
+                else triangles["triangle_range"][1] - triangles["triangle_range"][0] + 1
+                for triangles in mesh["face_mapping"].values()
+            ],
+            "face_vertex_mean": means.tolist(),
+        }
+    )
 
 
 def differences(before: Any, after: Any, path: str = "") -> list[str]:
     """Where two fingerprints differ by more than 1 um (paths, at most a few per branch)."""
     if isinstance(before, float) or isinstance(after, float):
-        if isinstance(before, (int, float)) and isinstance(after, (int, float)) and abs(before - after) <= TOLERANCE:
+        if (
+            isinstance(before, (int, float))
+            and isinstance(after, (int, float))
+            and abs(before - after) <= TOLERANCE
+        ):
             return []
         return [f"{path}: {before!r} -> {after!r}"]
     if isinstance(before, dict) and isinstance(after, dict):
@@ -90,7 +115,7 @@ def differences(before: Any, after: Any, path: str = "") -> list[str]:
         if len(before) != len(after):
             return [f"{path}: {len(before)} items -> {len(after)}"]
         found = []
-        for index, (left, right) in enumerate(zip(before, after)):
+        for index, (left, right) in enumerate(zip(before, after, strict=True)):
             found += differences(left, right, f"{path}[{index}]")
         return found
     return [] if before == after else [f"{path}: {before!r} -> {after!r}"]
@@ -104,8 +129,10 @@ def answer_for(path: Path) -> dict[str, Any]:
     from geometry_service.public_answer import public_answer
 
     settings = Settings()
-    request = AnalysisRequest(model_path=settings.model_path,
-                              blocked_tiers=blocked_tiers(settings.model_path, inference_admitted=True))
+    request = AnalysisRequest(
+        model_path=settings.model_path,
+        blocked_tiers=blocked_tiers(settings.model_path, inference_admitted=True),
+    )
     answer = public_answer({**analyze_file(path, request), "cached": False})
     try:
         from geometry_service import answer_json
@@ -115,7 +142,9 @@ def answer_for(path: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=Path(".data"))
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()

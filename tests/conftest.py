@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -42,9 +42,7 @@ def postgres_schema_url(postgres_url: str) -> Iterator[str]:
         yield make_conninfo(postgres_url, options=f"-c search_path={schema}")
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema))
-            )
+            connection.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
 @pytest.fixture(scope="session")

@@ -93,7 +93,9 @@ def edges_where(shape: TopoDS_Shape, keep) -> list[TopoDS_Edge]:
 def fillet_vertical_edges(shape: TopoDS_Shape, radius: float) -> TopoDS_Shape:
     """Round every edge of ``shape`` that runs along Z (a tool body's corners)."""
     maker = BRepFilletAPI_MakeFillet(shape)
-    for edge in edges_where(shape, lambda a, b: abs(a[0] - b[0]) < 1e-9 and abs(a[1] - b[1]) < 1e-9):
+    for edge in edges_where(
+        shape, lambda a, b: abs(a[0] - b[0]) < 1e-9 and abs(a[1] - b[1]) < 1e-9
+    ):
         maker.Add(radius, edge)
     return maker.Shape()
 
@@ -271,7 +273,9 @@ def fillet_chain(corner=8.0, edge=3.0) -> TopoDS_Shape:
     maker = BRepFilletAPI_MakeFillet(rounded)
     for top_edge in edges_where(
         rounded,
-        lambda a, b: all(abs(p[2] - 30) < 1e-9 and (abs(p[1]) < 1e-9 or abs(p[0] - 100) < 1e-9) for p in (a, b)),
+        lambda a, b: all(
+            abs(p[2] - 30) < 1e-9 and (abs(p[1]) < 1e-9 or abs(p[0] - 100) < 1e-9) for p in (a, b)
+        ),
     ):
         maker.Add(edge, top_edge)
     return maker.Shape()
@@ -309,7 +313,9 @@ def oring_groove(outer: float = 30.0, inner: float = 20.0, depth: float = 4.0) -
     return cut(block(), ring)
 
 
-def v_circular_end_blind_slot(width: float = 10.0, depth: float = 8.0, length: float = 35.0) -> TopoDS_Shape:
+def v_circular_end_blind_slot(
+    width: float = 10.0, depth: float = 8.0, length: float = 35.0
+) -> TopoDS_Shape:
     """Block with a slot entering from the x=0 end along X at y 25..35, its
     floor ``depth`` down running to x=``length``, where its end rises to the top
     in a quarter circle of radius ``depth`` (a side cutter plunged across it)."""
@@ -322,7 +328,9 @@ def v_circular_end_blind_slot(width: float = 10.0, depth: float = 8.0, length: f
     )
 
 
-def h_circular_end_blind_slot(width: float = 10.0, depth: float = 8.0, length: float = 35.0) -> TopoDS_Shape:
+def h_circular_end_blind_slot(
+    width: float = 10.0, depth: float = 8.0, length: float = 35.0
+) -> TopoDS_Shape:
     """Block with a slot entering from the x=0 end along X, centred at y=30,
     ``depth`` deep, its end a half circle in plan centred at x=``length``."""
     return cut(
@@ -350,14 +358,20 @@ def holes_through_a_pocket_floor() -> TopoDS_Shape:
     hole through its floor and the block at (40, 30), and an 8 mm hole blind
     from the floor at (60, 30), 8 deep to z=12."""
     pocket = cut(block(), box_at(30, 20, 20, 40, 20, 10 + AIR))
-    return cut(pocket, cylinder(40, 30, -AIR, 3.0, 20 + 2 * AIR), cylinder(60, 30, 12, 4.0, 8 + AIR))
+    return cut(
+        pocket, cylinder(40, 30, -AIR, 3.0, 20 + 2 * AIR), cylinder(60, 30, 12, 4.0, 8 + AIR)
+    )
 
 
-def chamfered_blind_hole(diameter: float = 8.0, depth: float = 12.0, chamfer: float = 1.0) -> TopoDS_Shape:
+def chamfered_blind_hole(
+    diameter: float = 8.0, depth: float = 12.0, chamfer: float = 1.0
+) -> TopoDS_Shape:
     """part_builders.box_with_blind_hole with its rim chamfered ``chamfer`` at 45 degrees."""
     shape = cut(block(), cylinder(50, 30, 30 - depth, diameter / 2, depth + AIR))
     maker = BRepFilletAPI_MakeChamfer(shape)
-    for edge in edges_where(shape, lambda a, b: a[2] == b[2] == 30 and 40 < a[0] < 60 and 20 < a[1] < 40):
+    for edge in edges_where(
+        shape, lambda a, b: a[2] == b[2] == 30 and 40 < a[0] < 60 and 20 < a[1] < 40
+    ):
         maker.Add(chamfer, edge)
     return maker.Shape()
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Iterator, Union
 
-Route = Union[tuple[int, bytes], Callable[["FileHandler"], None]]
+Route = tuple[int, bytes] | Callable[["FileHandler"], None]
 """A canned answer (status, body), or a function that answers through the handler."""
 
 
@@ -39,7 +39,8 @@ class FileHandler(BaseHTTPRequestHandler):
 
 @contextmanager
 def serving(handler: type[FileHandler]) -> Iterator[int]:
-    """Serve ``handler`` on 127.0.0.1 and yield its port; request threads never block the shutdown."""
+    """Serve ``handler`` on 127.0.0.1 and yield its port; request threads never block
+    the shutdown."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -30,9 +30,9 @@ from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as I
 from OCP.collections import List_TopoDS_Shape as ListOfShape
 from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
 from OCP.IFSelect import IFSelect_RetDone
+from OCP.IGESControl import IGESControl_Controller, IGESControl_Writer
 from OCP.Interface import Interface_Static
 from OCP.STEPControl import STEPControl_AsIs, STEPControl_Writer
-from OCP.IGESControl import IGESControl_Controller, IGESControl_Writer
 from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_SHELL
 from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
@@ -190,7 +190,9 @@ def box_with_slot(width: float = 10.0, depth: float = 8.0) -> TopoDS_Shape:
     return _cut(box(), slot)
 
 
-def box_with_step(step_length: float = 30.0, step_depth: float = 10.0, at_start: bool = False) -> TopoDS_Shape:
+def box_with_step(
+    step_length: float = 30.0, step_depth: float = 10.0, at_start: bool = False
+) -> TopoDS_Shape:
     """The 100x60x30 block with a step milled along its +X end (the x=0 end with
     ``at_start``), across the whole width.
 
@@ -350,7 +352,9 @@ def write_step(shape: TopoDS_Shape, path: Path, unit: str = "MM") -> Path:
 
 def triangle_wire() -> TopoDS_Shape:
     """A closed triangle of edges: geometry, but no face to draw."""
-    return BRepBuilderAPI_MakePolygon(gp_Pnt(0, 0, 0), gp_Pnt(10, 0, 0), gp_Pnt(10, 10, 0), True).Wire()
+    return BRepBuilderAPI_MakePolygon(
+        gp_Pnt(0, 0, 0), gp_Pnt(10, 0, 0), gp_Pnt(10, 10, 0), True
+    ).Wire()
 
 
 def faces_only(shape: TopoDS_Shape, leave_out: int = 0) -> TopoDS_Shape:

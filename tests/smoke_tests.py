@@ -16,9 +16,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 BASE_URL = os.environ.get("GEOMETRY_SERVICE_URL", "http://localhost:8080").rstrip("/")
 ADMIN_TOKEN = os.environ.get("ADMIN_TOKEN", "")
@@ -41,9 +42,16 @@ class Reply:
         return json.loads(self.body)
 
 
-def call(method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-         token: str = "") -> Reply:
-    request = urllib.request.Request(BASE_URL + path, data=body, method=method, headers=headers or {})
+def call(
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    token: str = "",
+) -> Reply:
+    request = urllib.request.Request(
+        BASE_URL + path, data=body, method=method, headers=headers or {}
+    )
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -56,9 +64,14 @@ def call(method: str, path: str, body: bytes | None = None, headers: dict[str, s
 def multipart(file_name: str, data: bytes) -> tuple[bytes, dict[str, str]]:
     boundary = uuid.uuid4().hex
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n"
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
@@ -76,7 +89,9 @@ def check_health() -> str:
     assert reply.status == 200, reply.status
     body = reply.json()
     assert body["status"] in ("healthy", "degraded"), body
-    return f"status {body['status']}, model {body['versions']['model']}, problems {body['problems']}"
+    return (
+        f"status {body['status']}, model {body['versions']['model']}, problems {body['problems']}"
+    )
 
 
 def check_ready() -> str:
@@ -103,7 +118,10 @@ def check_analyze_real_part() -> str:
     assert abs(diameter - 4.0) < 1e-6, diameter
     assert holes[0]["family"] == "hole" and body["recommended_processes"] == ["VMC Machining"], body
     assert abs(body["volume_cm3"] * 1000 - body["metadata"]["volume_mm3"]) < 1e-6, body["metadata"]
-    return f"{body['processing_tier']} in {body['processing_time_ms']:.0f} ms, hole diameter {diameter}"
+    return (
+        f"{body['processing_tier']} in {body['processing_time_ms']:.0f} ms, "
+        f"hole diameter {diameter}"
+    )
 
 
 def check_bad_file_rejected() -> str:
@@ -128,7 +146,10 @@ def check_dlq_stats() -> str:
     stats = reply.json()
     recorded = stats["total"] + stats["pending_in_spool"]
     assert recorded >= 1, stats  # the bad file above left a record, in the store or on its way
-    return f"{stats['total']} records in the store, {stats['pending_in_spool']} pending, by code {stats['by_error_code']}"
+    return (
+        f"{stats['total']} records in the store, {stats['pending_in_spool']} pending, "
+        f"by code {stats['by_error_code']}"
+    )
 
 
 def check_circuit_breakers() -> str:

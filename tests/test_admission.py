@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -35,8 +35,11 @@ def one_slot_pool() -> Iterator[GeometryPool]:
 @pytest.fixture
 def service(one_slot_pool: GeometryPool, tmp_path: Path) -> Iterator[AnalysisService]:
     settings = Settings(
-        worker_count=1, queue_limit=0, model_path=tmp_path / "no-model.onnx",
-        dlq_spool_path=tmp_path / "spool.sqlite3", dlq_sqlite_path=tmp_path / "dlq.sqlite3",
+        worker_count=1,
+        queue_limit=0,
+        model_path=tmp_path / "no-model.onnx",
+        dlq_spool_path=tmp_path / "spool.sqlite3",
+        dlq_sqlite_path=tmp_path / "dlq.sqlite3",
     )
     _, service = ready_app(settings, one_slot_pool)
     yield service
@@ -47,7 +50,9 @@ def never_read() -> ReceivedFile:
     raise AssertionError("the upload of a request that was not admitted must not be read")
 
 
-def test_past_capacity_the_answer_is_503_at_once_and_the_body_is_never_read(service: AnalysisService) -> None:
+def test_past_capacity_the_answer_is_503_at_once_and_the_body_is_never_read(
+    service: AnalysisService,
+) -> None:
     uploading, release = threading.Event(), threading.Event()
 
     def slow_upload() -> ReceivedFile:
@@ -65,7 +70,10 @@ def test_past_capacity_the_answer_is_503_at_once_and_the_body_is_never_read(serv
     first.join()
 
     assert answer.status == 503 and waited < AT_ONCE_S
-    assert (answer.body["error"]["code"], answer.body["error"]["error_type"]) == ("overloaded", "transient")
+    assert (answer.body["error"]["code"], answer.body["error"]["error_type"]) == (
+        "overloaded",
+        "transient",
+    )
     assert answer.headers["Retry-After"] == "5"
     assert answer.body["correlation_id"] == "turned-away"
 

@@ -1,4 +1,5 @@
-"""The full answer on the NIST parts and an MFCAD sample is what it was before the speed work (issue 15).
+"""The full answer on the NIST parts and an MFCAD sample is what it was before the
+speed work (issue 15).
 
 tests/answer_fingerprints.json holds fingerprints (tests/answer_fingerprint.py:
 features with their faces and dimensions, face labels, metadata, routing, the

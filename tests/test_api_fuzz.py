@@ -30,7 +30,12 @@ from geometry_service.worker_pool import GeometryPool
 from tests.service_app import app_builder, served
 
 EXAMPLES_PER_OPERATION = 100
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator
 
 import psutil
 import pytest
@@ -67,19 +67,32 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def upload(client: FlaskClient, path: Path | None = None, data: bytes | None = None,
-           name: str = "part.step", **headers: str):
+def upload(
+    client: FlaskClient,
+    path: Path | None = None,
+    data: bytes | None = None,
+    name: str = "part.step",
+    **headers: str,
+):
     body = path.read_bytes() if path is not None else data
     from io import BytesIO
 
-    return client.post("/analyze", data={"file": (BytesIO(body), name)}, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(
+        "/analyze",
+        data={"file": (BytesIO(body), name)},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
 
 
 def dlq_records(app: Flask, correlation_id: str) -> list[dict]:
     service: AnalysisService = app.extensions["geometry_service"]
     service.dlq.drain()
-    return [r.to_dict() for r in service.dlq.list_failures(limit=500) if r.correlation_id == correlation_id]
+    return [
+        r.to_dict()
+        for r in service.dlq.list_failures(limit=500)
+        if r.correlation_id == correlation_id
+    ]
 
 
 # ------------------------------------------------------------------ analyze
@@ -106,7 +119,9 @@ def test_analyze_answers_the_contract(client: FlaskClient, part_files: dict[str,
     assert body["metadata"]["service_version"]
 
 
-def test_second_upload_is_served_from_cache(client: FlaskClient, part_files: dict[str, Path]) -> None:
+def test_second_upload_is_served_from_cache(
+    client: FlaskClient, part_files: dict[str, Path]
+) -> None:
     first = upload(client, part_files["hole"]).get_json()
     second = upload(client, part_files["hole"]).get_json()
     assert (first["cached"], second["cached"]) == (False, True)
@@ -114,11 +129,18 @@ def test_second_upload_is_served_from_cache(client: FlaskClient, part_files: dic
     assert second["correlation_id"] != first["correlation_id"]
 
 
-def test_correlation_id_from_the_form_field(client: FlaskClient, part_files: dict[str, Path]) -> None:
+def test_correlation_id_from_the_form_field(
+    client: FlaskClient, part_files: dict[str, Path]
+) -> None:
     from io import BytesIO
 
-    response = client.post("/analyze", data={
-        "file": (BytesIO(part_files["hole"].read_bytes()), "p.step"), "correlation_id": "from-form"})
+    response = client.post(
+        "/analyze",
+        data={
+            "file": (BytesIO(part_files["hole"].read_bytes()), "p.step"),
+            "correlation_id": "from-form",
+        },
+    )
     assert response.get_json()["correlation_id"] == "from-form"
 
 
@@ -127,7 +149,9 @@ def test_a_correlation_id_no_header_can_carry_is_replaced(client: FlaskClient) -
     answer never left (the server could not write the header)."""
     from io import BytesIO
 
-    response = client.post("/analyze", data={"file": (BytesIO(b"junk"), "p.step"), "correlation_id": "(╯"})
+    response = client.post(
+        "/analyze", data={"file": (BytesIO(b"junk"), "p.step"), "correlation_id": "(╯"}
+    )
     assert response.status_code == 415
     fresh = response.get_json()["correlation_id"]
     assert fresh != "(╯" and response.headers["X-Correlation-ID"] == fresh and fresh.isascii()
@@ -163,8 +187,12 @@ def bad_inputs() -> list[tuple[str, bytes, int, str]]:
         ("header-only", step_head + b"ENDSEC;\nEND-ISO-10303-21;\n", 422, "no_shape"),
         ("truncated", step_head, 422, "no_shape"),
         ("garbage-data", step_head + b"#1=FOO(;;;\n" * 20, 422, "no_shape"),
-        ("point-only", step_head + b"#1=CARTESIAN_POINT('',(0.,0.,0.));\nENDSEC;\nEND-ISO-10303-21;\n",
-         422, "no_shape"),
+        (
+            "point-only",
+            step_head + b"#1=CARTESIAN_POINT('',(0.,0.,0.));\nENDSEC;\nEND-ISO-10303-21;\n",
+            422,
+            "no_shape",
+        ),
         ("bom-text", b"\xef\xbb\xbfnot a step file", 415, "not_step"),
         ("whitespace", b"\n\n\t   \r\n", 415, "not_step"),
     ]
@@ -175,7 +203,9 @@ def test_twenty_bad_inputs_get_json_4xx_and_a_dlq_record(app: Flask) -> None:
     cases = bad_inputs()
     assert len(cases) == 20
     for name, data, status, code in cases:
-        response = upload(client, data=data, name=f"{name}.step", **{"X-Correlation-ID": f"bad-{name}"})
+        response = upload(
+            client, data=data, name=f"{name}.step", **{"X-Correlation-ID": f"bad-{name}"}
+        )
         body = response.get_json()
         assert response.status_code == status, (name, body)
         assert body["success"] is False and body["correlation_id"] == f"bad-{name}"
@@ -183,7 +213,10 @@ def test_twenty_bad_inputs_get_json_4xx_and_a_dlq_record(app: Flask) -> None:
         if code != "no_shape":
             assert body["error"]["code"] == code, (name, body)
         else:
-            assert body["error"]["code"] in ("no_geometry", "unreadable_step", "unreadable_iges"), (name, body)
+            assert body["error"]["code"] in ("no_geometry", "unreadable_step", "unreadable_iges"), (
+                name,
+                body,
+            )
     for name, *_ in cases:
         (record,) = dlq_records(app, f"bad-{name}")
         assert record["error_type"] == "permanent"
@@ -195,27 +228,41 @@ def test_missing_file_field_is_a_400(client: FlaskClient) -> None:
     response = client.post("/analyze", data={"other": "x"})
     assert response.status_code == 400
     assert response.get_json()["error"] == {
-        "code": "missing_file", "error_type": "permanent",
-        "message": 'Send the STEP file as multipart field "file".'}
+        "code": "missing_file",
+        "error_type": "permanent",
+        "message": 'Send the STEP file as multipart field "file".',
+    }
 
 
-@pytest.mark.parametrize("body", ['"str"', "123", "[1]", "[null, null]", "true", "null", "1.5e999", "{bad", "", "[" * 100_000])
+@pytest.mark.parametrize(
+    "body",
+    ['"str"', "123", "[1]", "[null, null]", "true", "null", "1.5e999", "{bad", "", "[" * 100_000],
+)
 def test_json_body_that_is_not_an_object_is_a_400(app: Flask, body: str) -> None:
     client = app.test_client()
-    response = client.post("/analyze", data=body, content_type="application/json",
-                           headers={"X-Correlation-ID": "not-an-object"})
+    response = client.post(
+        "/analyze",
+        data=body,
+        content_type="application/json",
+        headers={"X-Correlation-ID": "not-an-object"},
+    )
     answer = response.get_json()
     assert response.status_code == 400, answer
     assert answer["correlation_id"] == "not-an-object"
-    assert answer["error"]["code"] == "invalid_json" and answer["error"]["error_type"] == "permanent"
+    assert (
+        answer["error"]["code"] == "invalid_json" and answer["error"]["error_type"] == "permanent"
+    )
     assert dlq_records(app, "not-an-object")
-    assert 'geometry_requests_total{status="400",tier=""} 1.0' in client.get("/metrics").get_data(as_text=True)
+    assert 'geometry_requests_total{status="400",tier=""} 1.0' in client.get("/metrics").get_data(
+        as_text=True
+    )
 
 
 def test_too_large_upload_is_a_413(make_app: Callable[..., Flask], base_settings: Settings) -> None:
     app = make_app(replace(base_settings, max_upload_mb=0.01))
-    response = upload(app.test_client(), data=b"ISO-10303-21;" + b" " * 20_000,
-                      **{"X-Correlation-ID": "too-big"})
+    response = upload(
+        app.test_client(), data=b"ISO-10303-21;" + b" " * 20_000, **{"X-Correlation-ID": "too-big"}
+    )
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "file_too_large"
     assert dlq_records(app, "too-big")
@@ -232,10 +279,14 @@ def test_every_error_body_carries_a_correlation_id(make_app, base_settings: Sett
         "401": client.post("/analyze", headers={"X-Correlation-ID": "e-401"}),
         "404": client.get("/nope", headers={"X-Correlation-ID": "e-404"}),
         "405": client.get("/analyze", headers={"X-Correlation-ID": "e-405"}),
-        "404-result": client.get(f"/results/{'0' * 64}", headers={"X-Correlation-ID": "e-404-result",
-                                                                  "Authorization": "Bearer key"}),
-        "400-offset": client.get("/dlq/failures?offset=99999999999999999999999",
-                                 headers={"X-Correlation-ID": "e-400-offset"}),
+        "404-result": client.get(
+            f"/results/{'0' * 64}",
+            headers={"X-Correlation-ID": "e-404-result", "Authorization": "Bearer key"},
+        ),
+        "400-offset": client.get(
+            "/dlq/failures?offset=99999999999999999999999",
+            headers={"X-Correlation-ID": "e-400-offset"},
+        ),
     }
     for name, response in answers.items():
         body = response.get_json()
@@ -257,21 +308,30 @@ class _Files(FileHandler):
 
 @pytest.fixture
 def file_host(part_files: dict[str, Path]) -> Iterator[str]:
-    _Files.routes = {"/hole.step": (200, part_files["hole"].read_bytes()), "/broken.step": (503, b"busy")}
+    _Files.routes = {
+        "/hole.step": (200, part_files["hole"].read_bytes()),
+        "/broken.step": (503, b"busy"),
+    }
     _Files.hits = []
     with serving(_Files) as port:
         yield f"http://127.0.0.1:{port}"
 
 
-def test_analyze_by_url_from_an_allowed_host(make_app, base_settings: Settings, file_host: str) -> None:
-    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True))
+def test_analyze_by_url_from_an_allowed_host(
+    make_app, base_settings: Settings, file_host: str
+) -> None:
+    app = make_app(
+        replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True)
+    )
     response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/hole.step"})
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["file_name"] == "hole.step" and body["metadata"]["face_count"] == 7
 
 
-def test_url_from_another_host_is_refused(make_app, base_settings: Settings, file_host: str) -> None:
+def test_url_from_another_host_is_refused(
+    make_app, base_settings: Settings, file_host: str
+) -> None:
     app = make_app(base_settings)  # no SUPABASE_URL, no allowlist: nothing may be fetched
     response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/hole.step"})
     assert response.status_code == 400
@@ -279,12 +339,16 @@ def test_url_from_another_host_is_refused(make_app, base_settings: Settings, fil
     assert _Files.hits == []
 
 
-def test_backslash_url_cannot_reach_a_loopback_host(make_app, base_settings: Settings, file_host: str) -> None:
+def test_backslash_url_cannot_reach_a_loopback_host(
+    make_app, base_settings: Settings, file_host: str
+) -> None:
     """The red team's bypass: urlparse saw allowed.example, requests fetched from loopback."""
     app = make_app(replace(base_settings, download_allowed_hosts=("allowed.example",)))
     response = app.test_client().post(
-        "/analyze", json={"file_url": f"{file_host}\\@allowed.example/../hole.step"},
-        headers={"X-Correlation-ID": "ssrf-backslash"})
+        "/analyze",
+        json={"file_url": f"{file_host}\\@allowed.example/../hole.step"},
+        headers={"X-Correlation-ID": "ssrf-backslash"},
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_url"
     assert _Files.hits == []
@@ -292,7 +356,8 @@ def test_backslash_url_cannot_reach_a_loopback_host(make_app, base_settings: Set
 
 
 def test_allowed_loopback_host_is_refused_without_download_allow_private(
-        make_app, base_settings: Settings, file_host: str) -> None:
+    make_app, base_settings: Settings, file_host: str
+) -> None:
     app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",)))
     response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/hole.step"})
     assert response.status_code == 400
@@ -300,22 +365,36 @@ def test_allowed_loopback_host_is_refused_without_download_allow_private(
     assert _Files.hits == []
 
 
-def test_lone_surrogate_file_name_does_not_jam_the_dlq(make_app, base_settings: Settings, file_host: str) -> None:
-    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True))
+def test_lone_surrogate_file_name_does_not_jam_the_dlq(
+    make_app, base_settings: Settings, file_host: str
+) -> None:
+    app = make_app(
+        replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True)
+    )
     client = app.test_client()
     _Files.routes["/junk.step"] = (200, b"not a part")
-    response = client.post("/analyze", json={"file_url": f"{file_host}/junk.step", "file_name": "\udc80evil.step"},
-                           headers={"X-Correlation-ID": "poison"})
+    response = client.post(
+        "/analyze",
+        json={"file_url": f"{file_host}/junk.step", "file_name": "\udc80evil.step"},
+        headers={"X-Correlation-ID": "poison"},
+    )
     assert response.status_code == 415
-    assert upload(client, data=b"not a part either", **{"X-Correlation-ID": "behind"}).status_code == 415
+    assert (
+        upload(client, data=b"not a part either", **{"X-Correlation-ID": "behind"}).status_code
+        == 415
+    )
     assert [r["file_name"] for r in dlq_records(app, "poison")] == ["\ufffdevil.step"]
     assert dlq_records(app, "behind")
     stats = client.get("/dlq/stats").get_json()
     assert (stats["pending_in_spool"], stats["quarantined"]) == (0, 0)
 
 
-def test_failing_host_is_retried_then_reported(make_app, base_settings: Settings, file_host: str) -> None:
-    app = make_app(replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True))
+def test_failing_host_is_retried_then_reported(
+    make_app, base_settings: Settings, file_host: str
+) -> None:
+    app = make_app(
+        replace(base_settings, download_allowed_hosts=("127.0.0.1",), download_allow_private=True)
+    )
     response = app.test_client().post("/analyze", json={"file_url": f"{file_host}/broken.step"})
     assert response.status_code == 502
     assert response.get_json()["error"]["error_type"] == "transient"
@@ -331,7 +410,11 @@ def test_health_and_ready(client: FlaskClient) -> None:
     health = client.get("/health").get_json()
     assert health["status"] == "degraded"  # the test settings point at no model
     assert health["model_loaded"] is False
-    assert health["circuit_breakers"] == {"inference": "closed", "dlq_store": "closed", "download": "closed"}
+    assert health["circuit_breakers"] == {
+        "inference": "closed",
+        "dlq_store": "closed",
+        "download": "closed",
+    }
     assert client.get("/ready").status_code == 200
 
 
@@ -376,12 +459,18 @@ def test_circuit_breaker_reset(app: Flask) -> None:
     assert client.post("/circuit-breaker/reset?name=nope").status_code == 404
 
 
-def test_tokens_guard_analyze_and_ops(make_app, base_settings: Settings, part_files: dict[str, Path]) -> None:
-    app = make_app(replace(base_settings, admin_token="admin-secret", service_api_key="service-secret"))
+def test_tokens_guard_analyze_and_ops(
+    make_app, base_settings: Settings, part_files: dict[str, Path]
+) -> None:
+    app = make_app(
+        replace(base_settings, admin_token="admin-secret", service_api_key="service-secret")
+    )
     client = app.test_client()
     assert client.get("/dlq/stats").status_code == 401
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
-    assert client.get("/metrics", headers={"Authorization": "Bearer admin-secret"}).status_code == 200
+    assert (
+        client.get("/metrics", headers={"Authorization": "Bearer admin-secret"}).status_code == 200
+    )
     assert upload(client, part_files["hole"]).status_code == 401
     ok = upload(client, part_files["hole"], Authorization="Bearer service-secret")
     assert ok.status_code == 200
@@ -392,45 +481,90 @@ FAR = {"REMOTE_ADDR": "203.0.113.5"}
 
 
 def test_without_admin_token_ops_endpoints_answer_loopback_only(client: FlaskClient) -> None:
-    ops = [("get", "/metrics"), ("get", "/dlq/stats"), ("get", "/dlq/failures"),
-           ("get", "/circuit-breaker"), ("post", "/circuit-breaker/reset")]
+    ops = [
+        ("get", "/metrics"),
+        ("get", "/dlq/stats"),
+        ("get", "/dlq/failures"),
+        ("get", "/circuit-breaker"),
+        ("post", "/circuit-breaker/reset"),
+    ]
     for method, path in ops:
-        far = getattr(client, method)(path, environ_base=FAR, headers={"X-Correlation-ID": "far-away"})
+        far = getattr(client, method)(
+            path, environ_base=FAR, headers={"X-Correlation-ID": "far-away"}
+        )
         assert far.status_code == 403, path
-        assert far.get_json()["error"]["code"] == "forbidden" and far.get_json()["correlation_id"] == "far-away"
-        assert getattr(client, method)(path, environ_base={"REMOTE_ADDR": "::1"}).status_code == 200, path
+        assert (
+            far.get_json()["error"]["code"] == "forbidden"
+            and far.get_json()["correlation_id"] == "far-away"
+        )
+        assert (
+            getattr(client, method)(path, environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+        ), path
     assert client.get("/health", environ_base=FAR).status_code == 200
-    assert client.post("/analyze", environ_base=FAR, data={}).status_code == 400  # open: no key is set
+    assert (
+        client.post("/analyze", environ_base=FAR, data={}).status_code == 400
+    )  # open: no key is set
 
 
 def test_refused_tokens_are_logged_counted_and_carry_a_correlation_id(
-        make_app, base_settings: Settings, part_files: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
-    app = make_app(replace(base_settings, admin_token="admin-secret", service_api_key="service-secret"))
+    make_app, base_settings: Settings, part_files: dict[str, Path], capsys: pytest.CaptureFixture
+) -> None:
+    app = make_app(
+        replace(base_settings, admin_token="admin-secret", service_api_key="service-secret")
+    )
     client = app.test_client()
-    bare = client.get("/dlq/stats", headers={"Authorization": "admin-secret", "X-Correlation-ID": "bare-1"})
+    bare = client.get(
+        "/dlq/stats", headers={"Authorization": "admin-secret", "X-Correlation-ID": "bare-1"}
+    )
     assert bare.status_code == 401
-    assert bare.get_json()["correlation_id"] == "bare-1" and bare.headers["X-Correlation-ID"] == "bare-1"
+    assert (
+        bare.get_json()["correlation_id"] == "bare-1"
+        and bare.headers["X-Correlation-ID"] == "bare-1"
+    )
     assert bare.get_json()["error"]["code"] == "unauthorized"
-    assert client.get("/metrics", headers={"Authorization": "Bearer admin-secret"}, environ_base=FAR).status_code == 200
+    assert (
+        client.get(
+            "/metrics", headers={"Authorization": "Bearer admin-secret"}, environ_base=FAR
+        ).status_code
+        == 200
+    )
     assert upload(client, part_files["hole"], apikey="wrong").status_code == 401
     assert upload(client, part_files["hole"]).status_code == 401
-    logged = [json.loads(line) for line in capsys.readouterr().err.splitlines() if '"access_refused"' in line]
+    logged = [
+        json.loads(line)
+        for line in capsys.readouterr().err.splitlines()
+        if '"access_refused"' in line
+    ]
     assert [(line["scope"], line["refusal"]) for line in logged] == [
-        ("admin", "not_bearer"), ("service", "wrong_token"), ("service", "missing_token")]
+        ("admin", "not_bearer"),
+        ("service", "wrong_token"),
+        ("service", "missing_token"),
+    ]
     assert logged[0]["correlation_id"] == "bare-1" and logged[0]["path"] == "/dlq/stats"
-    text = client.get("/metrics", headers={"Authorization": "bearer admin-secret"}).get_data(as_text=True)
+    text = client.get("/metrics", headers={"Authorization": "bearer admin-secret"}).get_data(
+        as_text=True
+    )
     assert 'geometry_access_refused_total{refusal="not_bearer",scope="admin"} 1.0' in text
     assert 'geometry_access_refused_total{refusal="wrong_token",scope="service"} 1.0' in text
 
 
-def test_service_key_in_the_apikey_header(make_app, base_settings: Settings, part_files: dict[str, Path]) -> None:
-    """Supabase's customary header; an Authorization header with another token (a user JWT) does not spoil it."""
-    app = make_app(replace(base_settings, admin_token="admin-secret", service_api_key="service-secret"))
+def test_service_key_in_the_apikey_header(
+    make_app, base_settings: Settings, part_files: dict[str, Path]
+) -> None:
+    """Supabase's customary header; an Authorization header with another token (a user
+    JWT) does not spoil it."""
+    app = make_app(
+        replace(base_settings, admin_token="admin-secret", service_api_key="service-secret")
+    )
     client = app.test_client()
     assert upload(client, part_files["hole"], apikey="service-secret").status_code == 200
-    both = upload(client, part_files["hole"], apikey="service-secret", Authorization="Bearer user.jwt")
+    both = upload(
+        client, part_files["hole"], apikey="service-secret", Authorization="Bearer user.jwt"
+    )
     assert both.status_code == 200
-    assert client.get("/dlq/stats", headers={"apikey": "admin-secret"}).status_code == 401  # ops: Bearer only
+    assert (
+        client.get("/dlq/stats", headers={"apikey": "admin-secret"}).status_code == 401
+    )  # ops: Bearer only
 
 
 # ------------------------------------------------------------------ faults
@@ -442,7 +576,9 @@ def _worker_processes() -> list[psutil.Process]:
     return [p for child in me.children() for p in child.children()]
 
 
-def test_worker_killed_mid_request_is_still_answered(client: FlaskClient, part_files: dict[str, Path]) -> None:
+def test_worker_killed_mid_request_is_still_answered(
+    client: FlaskClient, part_files: dict[str, Path]
+) -> None:
     answers: list = []
     worker = threading.Thread(target=lambda: answers.append(upload(client, part_files["grid"])))
     worker.start()
@@ -467,18 +603,28 @@ def test_worker_killed_mid_request_is_still_answered(client: FlaskClient, part_f
     assert summary["workers"]["crashes"] >= 1
 
 
-def test_model_missing_is_degraded_not_failed(client: FlaskClient, part_files: dict[str, Path]) -> None:
+def test_model_missing_is_degraded_not_failed(
+    client: FlaskClient, part_files: dict[str, Path]
+) -> None:
     body = upload(client, part_files["hole"]).get_json()
     assert body["success"] is True
     assert body["degradation"][0] == {
-        "tier": "tier_1_brep_ml", "code": "model_missing", "error_type": "systemic",
-        "reason": "model not loaded: no-model.onnx not found"}
+        "tier": "tier_1_brep_ml",
+        "code": "model_missing",
+        "error_type": "systemic",
+        "reason": "model not loaded: no-model.onnx not found",
+    }
     assert client.get("/health").get_json()["status"] == "degraded"
 
 
 def test_unreachable_store_keeps_records_in_the_spool(make_app, base_settings: Settings) -> None:
-    app = make_app(replace(base_settings, database_url="postgresql://postgres@127.0.0.1:1/test",
-                           retry_max_attempts=1))
+    app = make_app(
+        replace(
+            base_settings,
+            database_url="postgresql://postgres@127.0.0.1:1/test",
+            retry_max_attempts=1,
+        )
+    )
     client = app.test_client()
     for number in range(3):
         response = upload(client, data=b"not a part", **{"X-Correlation-ID": f"spooled-{number}"})
@@ -508,7 +654,9 @@ SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "models" / "brepnet.onnx"
 def unique_copy(path: Path, folder: Path, number: int) -> Path:
     """The same part under another header name: a new file hash, so no cache hit."""
     copy = folder / f"{path.stem}-{number}.step"
-    copy.write_bytes(path.read_bytes().replace(b"FILE_NAME('", f"FILE_NAME('copy-{number}-".encode(), 1))
+    copy.write_bytes(
+        path.read_bytes().replace(b"FILE_NAME('", f"FILE_NAME('copy-{number}-".encode(), 1)
+    )
     return copy
 
 
@@ -545,29 +693,46 @@ def test_inference_breaker_opens_sheds_to_tier_2_and_closes_after_a_trial(
 
 
 @pytest.mark.skipif(not SHIPPED_MODEL.is_file(), reason="no shipped model at models/brepnet.onnx")
-def test_health_reports_the_model_a_worker_loaded(make_app, base_settings: Settings, tmp_path: Path) -> None:
-    good = make_app(replace(base_settings, model_path=SHIPPED_MODEL)).test_client().get("/health").get_json()
+def test_health_reports_the_model_a_worker_loaded(
+    make_app, base_settings: Settings, tmp_path: Path
+) -> None:
+    good = (
+        make_app(replace(base_settings, model_path=SHIPPED_MODEL))
+        .test_client()
+        .get("/health")
+        .get_json()
+    )
     assert good["status"] == "healthy" and good["model_loaded"] is True
     assert good["versions"]["model_release"].startswith("brepnet-")
     broken_model = tmp_path / "broken.onnx"
     broken_model.write_bytes(b"garbage")
-    broken = make_app(replace(base_settings, model_path=broken_model)).test_client().get("/health").get_json()
+    broken = (
+        make_app(replace(base_settings, model_path=broken_model))
+        .test_client()
+        .get("/health")
+        .get_json()
+    )
     assert broken["status"] == "degraded" and broken["model_loaded"] is False
     assert broken["problems"][0].startswith("model failed to load")
 
 
 @pytest.mark.skipif(not SHIPPED_MODEL.is_file(), reason="no shipped model at models/brepnet.onnx")
-def test_tier_1_abstains_when_the_model_is_unsure(make_app, base_settings: Settings,
-                                                  part_files: dict[str, Path]) -> None:
+def test_tier_1_abstains_when_the_model_is_unsure(
+    make_app, base_settings: Settings, part_files: dict[str, Path]
+) -> None:
     sure = make_app(replace(base_settings, model_path=SHIPPED_MODEL))
     body = upload(sure.test_client(), part_files["hole"]).get_json()
     assert body["processing_tier"] == "tier_1_brep_ml"
     assert min(face["label_probability"] for face in body["faces"]) >= 0.9
 
-    never_sure = make_app(replace(base_settings, model_path=SHIPPED_MODEL, model_min_face_probability=1.01))
+    never_sure = make_app(
+        replace(base_settings, model_path=SHIPPED_MODEL, model_min_face_probability=1.01)
+    )
     body = upload(never_sure.test_client(), part_files["hole"]).get_json()
     assert body["processing_tier"] == "tier_2_mesh_heuristics"
     assert body["degradation"][0]["code"] == "model_uncertain"
     assert body["degradation"][0]["error_type"] == "permanent"
-    inference = never_sure.extensions["geometry_service"].breakers.get("inference").stats().to_dict()
+    inference = (
+        never_sure.extensions["geometry_service"].breakers.get("inference").stats().to_dict()
+    )
     assert inference["failures"] == 0 and inference["state"] == "closed"

@@ -12,15 +12,15 @@ from __future__ import annotations
 import random
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from OCP.BRepBuilderAPI import BRepBuilderAPI_MakeFace
 
 from geometry_service.errors import ErrorType, PermanentError
-from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.file_format import UTF8_BOM, CadFormat, sniff_format
+from geometry_service.geometry.cad_reader import read_cad
 from tests import part_builders as parts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="torch is not installed (pip install -r requirements-train.txt)")
+torch = pytest.importorskip(
+    "torch", reason="torch is not installed (pip install -r requirements-train.txt)"
+)
 pytest.importorskip("onnx", reason="onnx is not installed (pip install -r requirements-train.txt)")
 
 from geometry_service.brepnet_wrapper import BRepNetModel  # noqa: E402

@@ -28,18 +28,29 @@ def part(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     generated = generate_part(SEED)
     write_part(generated, out)
     labels = json.loads((out / "labels" / f"{generated.name}.json").read_text())["faces"]
-    return out / "step" / f"{generated.name}.step", {name: entry["label"] for name, entry in labels.items()}
+    return out / "step" / f"{generated.name}.step", {
+        name: entry["label"] for name, entry in labels.items()
+    }
 
 
-@pytest.mark.skipif(not SHIPPED.is_file(), reason="models/brepnet.onnx is not shipped in this checkout")
+@pytest.mark.skipif(
+    not SHIPPED.is_file(), reason="models/brepnet.onnx is not shipped in this checkout"
+)
 def test_shipped_model_answers_tier_1_with_the_right_labels(part) -> None:
     path, truth = part
-    result = analyze_file(path, AnalysisRequest(blocked_tiers=blocked_tiers(Settings().model_path, True), include_mesh=False))
+    result = analyze_file(
+        path,
+        AnalysisRequest(
+            blocked_tiers=blocked_tiers(Settings().model_path, True), include_mesh=False
+        ),
+    )
     assert result["processing_tier"] == "tier_1_brep_ml"
     assert result["degradation"] == []
     faces = result["faces"]
     right = sum(face["label"] == truth[face["step_name"]] for face in faces)
-    assert right / len(faces) >= 0.95, [(f["step_name"], f["label"], truth[f["step_name"]]) for f in faces]
+    assert right / len(faces) >= 0.95, [
+        (f["step_name"], f["label"], truth[f["step_name"]]) for f in faces
+    ]
     assert all(0.0 < face["label_probability"] <= 1.0 for face in faces)
     assert result["features"] and {f["recognition_method"] for f in result["features"]} == {"ml"}
     for feature in result["features"]:
@@ -49,7 +60,10 @@ def test_shipped_model_answers_tier_1_with_the_right_labels(part) -> None:
 def test_missing_model_falls_to_tier_2_with_model_missing(part, tmp_path: Path) -> None:
     path, _ = part
     settings = Settings(model_path=tmp_path / "absent.onnx")
-    result = analyze_file(path, AnalysisRequest(blocked_tiers=blocked_tiers(settings.model_path, True), include_mesh=False))
+    result = analyze_file(
+        path,
+        AnalysisRequest(blocked_tiers=blocked_tiers(settings.model_path, True), include_mesh=False),
+    )
     assert result["processing_tier"] == "tier_2_mesh_heuristics"
     assert result["degradation"][0]["tier"] == "tier_1_brep_ml"
     assert result["degradation"][0]["code"] == "model_missing"
@@ -65,18 +79,29 @@ HAND_BUILT = [
 ]
 
 
-@pytest.mark.skipif(not SHIPPED.is_file(), reason="models/brepnet.onnx is not shipped in this checkout")
+@pytest.mark.skipif(
+    not SHIPPED.is_file(), reason="models/brepnet.onnx is not shipped in this checkout"
+)
 @pytest.mark.parametrize("builder, expected", HAND_BUILT, ids=[name for name, _ in HAND_BUILT])
-def test_shipped_model_is_sure_of_hand_built_parts(builder: str, expected: set[str], tmp_path: Path) -> None:
+def test_shipped_model_is_sure_of_hand_built_parts(
+    builder: str, expected: set[str], tmp_path: Path
+) -> None:
     """Parts built by hand, not by the generator (a 100 x 60 x 30 block, features on its far
     sides too): brepnet-1.2.0 took the step on the block's +X end for a V-groove."""
     path = part_builders.write_step(getattr(part_builders, builder)(), tmp_path / f"{builder}.step")
-    result = analyze_file(path, AnalysisRequest(blocked_tiers=blocked_tiers(Settings().model_path, True), include_mesh=False))
+    result = analyze_file(
+        path,
+        AnalysisRequest(
+            blocked_tiers=blocked_tiers(Settings().model_path, True), include_mesh=False
+        ),
+    )
     assert result["processing_tier"] == "tier_1_brep_ml", result["degradation"]
     assert {feature["type"] for feature in result["features"]} == expected
 
 
-@pytest.mark.skipif(not SHIPPED.is_file(), reason="models/brepnet.onnx is not shipped in this checkout")
+@pytest.mark.skipif(
+    not SHIPPED.is_file(), reason="models/brepnet.onnx is not shipped in this checkout"
+)
 def test_shipped_model_sees_a_turned_part_as_the_same_part(tmp_path: Path) -> None:
     """A step on the block's near edge and the same step on its far edge are one shape
     turned half a turn: the network's inputs carry no direction, so its answers match."""
@@ -84,7 +109,9 @@ def test_shipped_model_sees_a_turned_part_as_the_same_part(tmp_path: Path) -> No
     model = BRepNetModel(SHIPPED)
     answers = []
     for name, shape in (("near", near), ("far", far)):
-        prediction = model.predict(build_graph(read_cad(part_builders.write_step(shape, tmp_path / f"{name}.step"))))
+        prediction = model.predict(
+            build_graph(read_cad(part_builders.write_step(shape, tmp_path / f"{name}.step")))
+        )
         answers.append((sorted(prediction.labels), np.sort(prediction.probability)))
     assert answers[0][0] == answers[1][0]
     assert np.allclose(answers[0][1], answers[1][1], atol=1e-5)

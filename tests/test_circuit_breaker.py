@@ -43,7 +43,10 @@ def breaker(clock: FakeClock, transitions: list) -> CircuitBreaker:
     )
 
 
-def fail(exc: BaseException = TransientError("worker_lost", "worker died")):
+WORKER_LOST = TransientError("worker_lost", "worker died")
+
+
+def fail(exc: BaseException = WORKER_LOST):
     raise exc
 
 
@@ -77,7 +80,9 @@ def test_open_breaker_rejects_without_calling(breaker: CircuitBreaker, clock: Fa
     assert called == []
     error = raised.value
     assert (error.code, error.http_status, error.error_type) == (
-        "circuit_open", 503, ErrorType.TRANSIENT,
+        "circuit_open",
+        503,
+        ErrorType.TRANSIENT,
     )
     assert error.retry_after_s == pytest.approx(45)
     assert breaker.allow() is False

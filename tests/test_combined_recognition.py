@@ -76,7 +76,9 @@ def part(tmp_path_factory) -> Callable[[Callable], Part]:
     return build
 
 
-def combined(part: Part, labels: list[str], probability: list[float], gate: NetworkGate = GATE) -> Recognition:
+def combined(
+    part: Part, labels: list[str], probability: list[float], gate: NetworkGate = GATE
+) -> Recognition:
     topology, rules = part
     return recognize_combined(topology, rules, ScriptedNetwork(labels, probability), gate)
 
@@ -92,13 +94,21 @@ def test_agreeing_and_sure_the_network_names_every_feature(part) -> None:
     assert answer.face_labels == rules.face_labels
     pocket = only(answer, "rectangular_pocket")
     assert (pocket.recognition_method, pocket.agreement, pocket.needs_review) == ("ml", True, False)
-    assert pocket.parameters == only(rules, "rectangular_pocket").parameters  # the rules' measures kept
+    assert (
+        pocket.parameters == only(rules, "rectangular_pocket").parameters
+    )  # the rules' measures kept
     assert pocket.confidence == pytest.approx(SURE)
     summary = answer.part_parameters["recognizers"]
     assert summary["network_named_faces"] == summary["agreeing_faces"] == topology.face_count
-    assert (summary["rules_named_faces"], summary["contested_faces"], summary["features_needing_review"]) == (0, 0, 0)
+    assert (
+        summary["rules_named_faces"],
+        summary["contested_faces"],
+        summary["features_needing_review"],
+    ) == (0, 0, 0)
     assert recognition_method(Tier.BREP_ML, answer.part_parameters) == "brepnet"
-    assert answer.confidence == MAX_CONFIDENCE  # the answer claims no more than tier 1 nominally does
+    assert (
+        answer.confidence == MAX_CONFIDENCE
+    )  # the answer claims no more than tier 1 nominally does
 
 
 def test_faces_the_network_is_unsure_of_are_named_by_the_rules(part) -> None:
@@ -107,8 +117,14 @@ def test_faces_the_network_is_unsure_of_are_named_by_the_rules(part) -> None:
     probability = [UNSURE if f in pocket_faces else SURE for f in range(topology.face_count)]
     answer = combined((topology, rules), rules.face_labels, probability)
     pocket = only(answer, "rectangular_pocket")
-    assert (pocket.recognition_method, pocket.agreement, pocket.needs_review) == ("geometric", True, False)
-    assert pocket.confidence == RULES_CONFIDENCE  # the network's agreement is weaker than the rules' own
+    assert (pocket.recognition_method, pocket.agreement, pocket.needs_review) == (
+        "geometric",
+        True,
+        False,
+    )
+    assert (
+        pocket.confidence == RULES_CONFIDENCE
+    )  # the network's agreement is weaker than the rules' own
     summary = answer.part_parameters["recognizers"]
     assert summary["rules_named_faces"] == summary["unsure_faces"] == len(pocket_faces)
     assert recognition_method(Tier.BREP_ML, answer.part_parameters) == "brepnet+rules"
@@ -124,8 +140,12 @@ def test_where_the_network_is_sure_and_disagrees_its_label_is_served_for_review(
     assert answer.face_labels[chamfer] == "round"
     assert [f.type for f in answer.features].count("chamfer") == 0
     (disputed,) = [f for f in answer.features if f.face_ids == [chamfer]]
-    assert (disputed.type, disputed.recognition_method, disputed.agreement, disputed.needs_review) == (
-        "round", "ml", False, True)
+    assert (
+        disputed.type,
+        disputed.recognition_method,
+        disputed.agreement,
+        disputed.needs_review,
+    ) == ("round", "ml", False, True)
     assert disputed.confidence == pytest.approx(REVIEW_FACTOR * SURE)
     (fillet,) = [f for f in answer.features if f is not disputed]
     assert fillet.face_ids == only(rules, "round").face_ids
@@ -138,11 +158,18 @@ def test_where_the_network_is_sure_and_disagrees_its_label_is_served_for_review(
 def test_an_unsure_network_that_reads_a_feature_otherwise_flags_it(part) -> None:
     topology, rules = part(pb.box_with_pocket)
     pocket_faces = only(rules, "rectangular_pocket").face_ids
-    labels = ["rectangular_blind_slot" if f in pocket_faces else label for f, label in enumerate(rules.face_labels)]
+    labels = [
+        "rectangular_blind_slot" if f in pocket_faces else label
+        for f, label in enumerate(rules.face_labels)
+    ]
     probability = [UNSURE if f in pocket_faces else SURE for f in range(topology.face_count)]
     answer = combined((topology, rules), labels, probability)
     pocket = only(answer, "rectangular_pocket")  # the rules keep what the network is unsure of
-    assert (pocket.recognition_method, pocket.agreement, pocket.needs_review) == ("geometric", False, True)
+    assert (pocket.recognition_method, pocket.agreement, pocket.needs_review) == (
+        "geometric",
+        False,
+        True,
+    )
     assert pocket.confidence == pytest.approx(REVIEW_FACTOR * RULES_CONFIDENCE)
 
 
@@ -155,14 +182,18 @@ def test_a_sure_stock_label_takes_the_face_out_of_its_feature(part) -> None:
     answer = combined((topology, rules), labels, [SURE] * topology.face_count)
     assert answer.face_labels[floor] == STOCK and answer.face_feature[floor] is None
     regrouped = only(answer, "blind_hole")
-    assert floor not in regrouped.face_ids and regrouped.needs_review and regrouped.agreement is False
+    assert (
+        floor not in regrouped.face_ids and regrouped.needs_review and regrouped.agreement is False
+    )
 
 
 def test_a_counterbore_read_as_a_blind_hole_over_a_through_hole_agrees(part) -> None:
     topology, rules = part(fp.counterbored_hole)
     hole = only(rules, "through_hole")
     counterbore = set(hole.parameters["segments"][0]["faces"])
-    labels = ["blind_hole" if f in counterbore else label for f, label in enumerate(rules.face_labels)]
+    labels = [
+        "blind_hole" if f in counterbore else label for f, label in enumerate(rules.face_labels)
+    ]
     answer = combined((topology, rules), labels, [SURE] * topology.face_count)
     served = only(answer, "through_hole")
     assert served.subtype == "counterbore" and served.face_ids == hole.face_ids
@@ -176,7 +207,11 @@ def test_a_type_the_network_has_no_name_for_stays_the_rules_unjudged(part) -> No
     answer = combined((topology, rules), labels, [SURE] * topology.face_count)
     served = only(answer, "boss")
     assert served.face_ids == boss.face_ids
-    assert (served.recognition_method, served.agreement, served.needs_review) == ("geometric", None, False)
+    assert (served.recognition_method, served.agreement, served.needs_review) == (
+        "geometric",
+        None,
+        False,
+    )
     assert served.confidence == boss.confidence
     assert answer.face_probabilities[boss.face_ids[0]] is None  # the network has no class "boss"
 
@@ -209,7 +244,10 @@ def test_a_network_that_mostly_contradicts_the_rules_does_not_know_the_part(part
     with pytest.raises(PermanentError) as declined:
         combined((topology, rules), labels, [SURE] * topology.face_count)
     assert declined.value.code == "model_disagrees"
-    assert declined.value.details == {"network_named_faces": topology.face_count, "agreeing_faces": 0}
+    assert declined.value.details == {
+        "network_named_faces": topology.face_count,
+        "agreeing_faces": 0,
+    }
     without_gate = NetworkGate(GATE.min_probability, min_part_agreement=0.0)
     answer = combined((topology, rules), labels, [SURE] * topology.face_count, without_gate)
     assert set(answer.face_labels) == {"circular_end_pocket"}

@@ -33,7 +33,14 @@ def test_booleans_are_words_not_any_string() -> None:
 def test_out_of_range_settings_refuse_to_start_naming_each() -> None:
     """The red team's: each started a broken service that said it was ready."""
     with pytest.raises(SystemicError) as error:
-        Settings.from_env({"QUEUE_LIMIT": "-1", "REQUEST_BUDGET_S": "0", "MAX_UPLOAD_MB": "-5", "WORKER_COUNT": "0"})
+        Settings.from_env(
+            {
+                "QUEUE_LIMIT": "-1",
+                "REQUEST_BUDGET_S": "0",
+                "MAX_UPLOAD_MB": "-5",
+                "WORKER_COUNT": "0",
+            }
+        )
     assert error.value.code == "bad_configuration"
     for named in ("QUEUE_LIMIT=-1", "REQUEST_BUDGET_S=0.0", "MAX_UPLOAD_MB=-5.0", "WORKER_COUNT=0"):
         assert named in error.value.message
@@ -49,7 +56,9 @@ def test_every_numeric_setting_has_a_range() -> None:
 BAD_VALUES = {"int": ("-1",), "float": ("-1", "nan", "inf", "1e400")}
 
 
-@pytest.mark.parametrize("name, bad", [(f.name.upper(), bad) for f in NUMERIC_FIELDS for bad in BAD_VALUES[f.type]])
+@pytest.mark.parametrize(
+    "name, bad", [(f.name.upper(), bad) for f in NUMERIC_FIELDS for bad in BAD_VALUES[f.type]]
+)
 def test_each_numeric_setting_refuses_negative_and_non_finite_values(name: str, bad: str) -> None:
     with pytest.raises(SystemicError, match=f"^{name}="):
         Settings.from_env({name: bad})
@@ -74,9 +83,20 @@ def test_gunicorn_refuses_to_start_naming_the_setting() -> None:
     """The config file reads the settings: a bad value stops gunicorn before it binds."""
     env = {**os.environ, "QUEUE_LIMIT": "-1"}
     done = subprocess.run(
-        [sys.executable, "-m", "gunicorn", "--check-config", "--config", "gunicorn.conf.py",
-         "geometry_service.app:create_app()"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--check-config",
+            "--config",
+            "gunicorn.conf.py",
+            "geometry_service.app:create_app()",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode != 0
     assert "QUEUE_LIMIT=-1 must be at least 0" in done.stdout + done.stderr

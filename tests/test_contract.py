@@ -13,10 +13,10 @@ import gzip
 import json
 import re
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -41,7 +41,9 @@ NIST = Path(__file__).resolve().parents[1] / ".data" / "nist"
 def part_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("contract-parts")
     files = {
-        "hole_plate": parts.write_step(parts.hole_grid_plate(rows=2, cols=3), folder / "plate.step"),
+        "hole_plate": parts.write_step(
+            parts.hole_grid_plate(rows=2, cols=3), folder / "plate.step"
+        ),
         "turned_shaft": parts.write_step(parts.turned_shaft(), folder / "turned_shaft.step"),
         "pocket": parts.write_step(parts.box_with_pocket(), folder / "pocket.step"),
         "blind_slot": parts.write_step(feature_parts.blind_slot(), folder / "blind_slot.step"),
@@ -76,8 +78,12 @@ def client(make_app: Callable[[Settings], Flask], settings: Settings) -> FlaskCl
 
 
 def post(client: FlaskClient, path: str, data: bytes, **headers: str) -> TestResponse:
-    return client.post(path, data={"file": (BytesIO(data), "part.step")}, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(
+        path,
+        data={"file": (BytesIO(data), "part.step")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +138,9 @@ def test_measures_at_top_level_agree_with_the_metadata(answers: dict[str, dict])
     for name, body in answers.items():
         metadata = body["metadata"]
         assert body["volume_cm3"] * 1000 == pytest.approx(metadata["volume_mm3"], rel=1e-12), name
-        assert body["surface_area_cm2"] * 100 == pytest.approx(metadata["surface_area_mm2"], rel=1e-12)
+        assert body["surface_area_cm2"] * 100 == pytest.approx(
+            metadata["surface_area_mm2"], rel=1e-12
+        )
         assert 1 <= body["complexity_score"] <= 10
 
 
@@ -181,7 +189,10 @@ def test_analyze_aag_answers_from_the_rules_and_says_why(
     part_files: dict[str, Path],
     tmp_path: Path,
 ) -> None:
-    own_queue = {"dlq_sqlite_path": tmp_path / "dlq.sqlite3", "dlq_spool_path": tmp_path / "spool.sqlite3"}
+    own_queue = {
+        "dlq_sqlite_path": tmp_path / "dlq.sqlite3",
+        "dlq_spool_path": tmp_path / "spool.sqlite3",
+    }
     app = make_app(replace(settings, **own_queue))
     client = app.test_client()
     for name in ("hole_plate", "pocket"):  # tier 1 answers the pocket on /analyze
@@ -198,7 +209,9 @@ def test_analyze_aag_answers_from_the_rules_and_says_why(
     assert service.breakers.get("inference").stats().calls == 1  # only /analyze asked the model
 
 
-def test_the_binary_mesh_is_the_json_mesh_at_full_precision(client: FlaskClient, answers: dict[str, dict]) -> None:
+def test_the_binary_mesh_is_the_json_mesh_at_full_precision(
+    client: FlaskClient, answers: dict[str, dict]
+) -> None:
     """?mesh=binary (what the viewer asks for): the same mesh as base64 little-endian
     arrays; the json form's numbers are those rounded to 1 um and 4 decimals."""
     for name in ("hole_plate", "turned_shaft"):
@@ -208,25 +221,32 @@ def test_the_binary_mesh_is_the_json_mesh_at_full_precision(client: FlaskClient,
         binary = check_against_document("/results/{file_hash}", "get", response)
         mesh, listed = binary["mesh_data"], text["mesh_data"]
 
-        def array(field: str, dtype: str) -> np.ndarray:
+        def array(field: str, dtype: str, mesh: dict = mesh) -> np.ndarray:
             return np.frombuffer(base64.b64decode(mesh[field]), dtype=dtype)
 
         assert mesh["encoding"] == "base64-le"
         vertices = array("vertices", "<f4")
         assert np.abs(vertices - np.asarray(listed["vertices"])).max() <= 0.0005 + 1e-6, name
-        assert np.abs(array("normals", "<f4") - np.asarray(listed["normals"])).max() <= 0.00005 + 1e-7
+        assert (
+            np.abs(array("normals", "<f4") - np.asarray(listed["normals"])).max() <= 0.00005 + 1e-7
+        )
         assert array("indices", "<u4").tolist() == listed["indices"], name
         assert array("vertex_face_ids", "<i4").tolist() == listed["vertex_face_ids"], name
         offsets = array("face_triangle_offsets", "<u4")
         for face, triangles in listed["face_mapping"].items():
-            assert list(range(offsets[int(face)], offsets[int(face) + 1])) == triangles["triangle_indices"]
+            assert (
+                list(range(offsets[int(face)], offsets[int(face) + 1]))
+                == triangles["triangle_indices"]
+            )
         assert binary["features"] == text["features"] and binary["faces"] == text["faces"]
 
 
 # ------------------------------------------------------------------ gzip
 
 
-def test_gzip_answers_decode_to_the_same_json(client: FlaskClient, answers: dict[str, dict]) -> None:
+def test_gzip_answers_decode_to_the_same_json(
+    client: FlaskClient, answers: dict[str, dict]
+) -> None:
     file_hash = answers["hole_plate"]["file_hash"]
     plain = client.get(f"/results/{file_hash}")
     packed = client.get(f"/results/{file_hash}", headers={"Accept-Encoding": "gzip, br"})
@@ -263,10 +283,20 @@ def test_every_error_carries_the_correlation_id(
     too_big = b"ISO-10303-21;" + b" " * 20_000
     results = "/results/{file_hash}"
     cases: list[tuple[int, str, str, Callable[[dict], TestResponse]]] = [
-        (400, "/analyze", "post", lambda h: client.post("/analyze", data={"other": "x"}, headers=h)),
+        (
+            400,
+            "/analyze",
+            "post",
+            lambda h: client.post("/analyze", data={"other": "x"}, headers=h),
+        ),
         (400, results, "get", lambda h: client.get("/results/not-a-hash", headers=h)),
         (400, "/analyze", "post", lambda h: post(client, "/analyze?mesh=xml", step_head, **h)),
-        (401, "/analyze", "post", lambda h: post(keyed, "/analyze", step_head, Authorization="no", **h)),
+        (
+            401,
+            "/analyze",
+            "post",
+            lambda h: post(keyed, "/analyze", step_head, Authorization="no", **h),
+        ),
         (404, results, "get", lambda h: client.get(f"/results/{'0' * 64}", headers=h)),
         (413, "/analyze", "post", lambda h: post(small, "/analyze", too_big, **h)),
         (415, "/analyze", "post", lambda h: post(client, "/analyze", b"%PDF-1.7\n", **h)),
@@ -324,8 +354,14 @@ def test_every_route_is_documented_and_every_documented_route_exists(client: Fla
 
 
 def test_ops_answers_match_the_document(client: FlaskClient) -> None:
-    for path, query in [("/health", ""), ("/ready", ""), ("/dlq/stats", ""), ("/dlq/failures", "?limit=5"),
-                        ("/circuit-breaker", ""), ("/metrics", "?format=json")]:
+    for path, query in [
+        ("/health", ""),
+        ("/ready", ""),
+        ("/dlq/stats", ""),
+        ("/dlq/failures", "?limit=5"),
+        ("/circuit-breaker", ""),
+        ("/metrics", "?format=json"),
+    ]:
         response = client.get(path + query)
         assert response.status_code == 200, path
         check_against_document(path, "get", response)

@@ -7,10 +7,11 @@ import logging
 import sqlite3
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -39,7 +40,7 @@ from geometry_service.retry_utils import RetryPolicy, transient_retry
 from tests.fakes import FakeClock, closed_port
 
 FAST = RetryPolicy(max_attempts=2, base_delay_s=0.001, max_delay_s=0.002)
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 HASH = "ab" * 32
 
 
@@ -79,7 +80,7 @@ def test_error_type_is_strictly_one_of_three() -> None:
 
 def test_created_at_is_utc() -> None:
     naive = make_record(created_at=datetime(2024, 5, 1, 12, 0))
-    assert naive.created_at == datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    assert naive.created_at == datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     plus_two = timezone(timedelta(hours=2))
     offset = make_record(created_at=datetime(2024, 5, 1, 14, 0, tzinfo=plus_two))
     assert offset.created_at == naive.created_at
@@ -93,7 +94,9 @@ def test_from_service_error_keeps_its_classification() -> None:
             exc, correlation_id="c", file_hash=HASH, details={"tiers_tried": []}
         )
     assert (record.error_type, record.error_code, record.error_message) == (
-        "permanent", "no_solid", "the file has no solid",
+        "permanent",
+        "no_solid",
+        "the file has no solid",
     )
     assert record.details == {"entities": 12, "tiers_tried": []}
     assert "PermanentError" in record.traceback
@@ -102,7 +105,9 @@ def test_from_service_error_keeps_its_classification() -> None:
 def test_from_unclassified_exception_is_systemic() -> None:
     record = FailureRecord.from_error(RuntimeError("boom"), correlation_id="c")
     assert (record.error_type, record.error_code, record.error_message) == (
-        "systemic", "internal_error", "boom",
+        "systemic",
+        "internal_error",
+        "boom",
     )
 
 
@@ -149,8 +154,11 @@ def test_store_keeps_every_field(store) -> None:
 
 def test_store_lists_newest_first_with_filters_and_paging(store) -> None:
     records = [
-        make_record(f"cid-{i}", created_at=NOW - timedelta(hours=i),
-                    error_type="permanent" if i % 2 else "transient")
+        make_record(
+            f"cid-{i}",
+            created_at=NOW - timedelta(hours=i),
+            error_type="permanent" if i % 2 else "transient",
+        )
         for i in range(5)
     ]
     store.write(records)
@@ -159,21 +167,30 @@ def test_store_lists_newest_first_with_filters_and_paging(store) -> None:
     assert listed[0] == records[0]
     assert [r.correlation_id for r in store.list_failures(2, 1, None, None)] == ["cid-1", "cid-2"]
     assert [r.correlation_id for r in store.list_failures(50, 0, "permanent", None)] == [
-        "cid-1", "cid-3",
+        "cid-1",
+        "cid-3",
     ]
     since = NOW - timedelta(hours=2, minutes=30)
     assert [r.correlation_id for r in store.list_failures(50, 0, None, since)] == [
-        "cid-0", "cid-1", "cid-2",
+        "cid-0",
+        "cid-1",
+        "cid-2",
     ]
 
 
 def test_store_stats(store) -> None:
-    store.write([
-        make_record("a", created_at=NOW - timedelta(days=3), error_code="no_solid",
-                    error_type="permanent"),
-        make_record("b", created_at=NOW - timedelta(hours=1)),
-        make_record("c", created_at=NOW),
-    ])
+    store.write(
+        [
+            make_record(
+                "a",
+                created_at=NOW - timedelta(days=3),
+                error_code="no_solid",
+                error_type="permanent",
+            ),
+            make_record("b", created_at=NOW - timedelta(hours=1)),
+            make_record("c", created_at=NOW),
+        ]
+    )
     stats = store.stats(NOW - timedelta(hours=24))
     assert (stats.total, stats.last_24h) == (3, 2)
     assert stats.by_error_type == {"transient": 2, "permanent": 1, "systemic": 0}
@@ -320,7 +337,9 @@ def test_a_restart_drains_what_the_previous_run_spooled(
 
     def queue(database_url: str) -> DeadLetterQueue:
         return DeadLetterQueue(
-            Spool(spool_path), PostgresStore(database_url), breakers.get("dlq_store"),
+            Spool(spool_path),
+            PostgresStore(database_url),
+            breakers.get("dlq_store"),
             transient_retry(FAST, name="dlq_store"),
         )
 
@@ -343,17 +362,22 @@ def test_a_restart_drains_what_the_previous_run_spooled(
 def real_queue(store, tmp_path: Path) -> Iterator[DeadLetterQueue]:
     """A queue in front of the real SQLite or Postgres store (the ``store`` fixture's two)."""
     queue = DeadLetterQueue(
-        Spool(tmp_path / "poison-spool.sqlite3"), store, CircuitBreaker("dlq_store"),
-        transient_retry(FAST, name="dlq_store"), batch_size=10,
+        Spool(tmp_path / "poison-spool.sqlite3"),
+        store,
+        CircuitBreaker("dlq_store"),
+        transient_retry(FAST, name="dlq_store"),
+        batch_size=10,
     )
     yield queue
     queue.close(flush=False)
 
 
 def test_lone_surrogate_is_cleaned_before_it_is_spooled(real_queue: DeadLetterQueue, store) -> None:
-    """The red team's record: a JSON file name with a lone surrogate jammed every forwarding pass."""
-    assert real_queue.record(make_record("poison", file_name="\udc80evil.step",
-                                         details={"\ud800key": ["\udfff"]}))
+    """The red team's record: a JSON file name with a lone surrogate jammed every
+    forwarding pass."""
+    assert real_queue.record(
+        make_record("poison", file_name="\udc80evil.step", details={"\ud800key": ["\udfff"]})
+    )
     real_queue.record(make_record("after"))
     assert real_queue.drain() == ForwardResult(forwarded=2, pending=0)
     stored = {r.correlation_id: r for r in store.list_failures(10, 0, None, None)}
@@ -385,10 +409,14 @@ def test_rows_spooled_by_an_older_version_drain_or_are_quarantined(tmp_path: Pat
     with sqlite3.connect(spool_path) as connection:
         connection.executemany(
             "INSERT INTO spool (idempotency_key, payload, spooled_at) VALUES (?, ?, ?)",
-            [(old_row["idempotency_key"], json.dumps(old_row), "2026-01-01T00:00:00"),
-             ("k-junk", "{not json", "2026-01-01T00:00:01")],
+            [
+                (old_row["idempotency_key"], json.dumps(old_row), "2026-01-01T00:00:00"),
+                ("k-junk", "{not json", "2026-01-01T00:00:01"),
+            ],
         )
-    queue = DeadLetterQueue(spool, store, CircuitBreaker("dlq_store"), transient_retry(FAST, name="dlq_store"))
+    queue = DeadLetterQueue(
+        spool, store, CircuitBreaker("dlq_store"), transient_retry(FAST, name="dlq_store")
+    )
     assert queue.drain().forwarded == 1
     assert (spool.count(), spool.quarantined()) == (0, 1)
     assert store.list_failures(10, 0, None, None)[0].file_name == "\ufffdevil.step"
@@ -397,8 +425,12 @@ def test_rows_spooled_by_an_older_version_drain_or_are_quarantined(tmp_path: Pat
 def test_a_broken_store_quarantines_nothing(tmp_path: Path, postgres_schema_url: str) -> None:
     """A missing table fails every record alike: the store is at fault, records wait."""
     spool = Spool(tmp_path / "spool.sqlite3")
-    queue = DeadLetterQueue(spool, PostgresStore(postgres_schema_url), CircuitBreaker("dlq_store"),
-                            transient_retry(FAST, name="dlq_store"))
+    queue = DeadLetterQueue(
+        spool,
+        PostgresStore(postgres_schema_url),
+        CircuitBreaker("dlq_store"),
+        transient_retry(FAST, name="dlq_store"),
+    )
     queue.record(make_record("a"))
     queue.record(make_record("b"))
     result = queue.drain()
@@ -496,13 +528,15 @@ class FakePostgrest:
                 url = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                fake.requests.append({
-                    "method": self.command,
-                    "path": url.path,
-                    "query": {k: v[0] for k, v in parse_qs(url.query).items()},
-                    "headers": {k.lower(): v for k, v in self.headers.items()},
-                    "json": json.loads(body) if body else None,
-                })
+                fake.requests.append(
+                    {
+                        "method": self.command,
+                        "path": url.path,
+                        "query": {k: v[0] for k, v in parse_qs(url.query).items()},
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "json": json.loads(body) if body else None,
+                    }
+                )
                 status, headers, reply = fake.replies.get(
                     (self.command, url.path), (200, {}, b"[]")
                 )
@@ -568,7 +602,7 @@ def test_supabase_write_is_an_idempotent_upsert(
 def test_supabase_list_failures_query(supabase: SupabaseStore, postgrest: FakePostgrest) -> None:
     record = make_record()
     postgrest.reply("GET", TABLE_PATH, 200, [{**record.to_dict(), "id": 7}])
-    since = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    since = datetime(2024, 5, 1, tzinfo=UTC)
     assert supabase.list_failures(10, 20, "transient", since) == [record]
     [request] = postgrest.requests
     query = request["query"]
@@ -582,18 +616,33 @@ def test_supabase_list_failures_query(supabase: SupabaseStore, postgrest: FakePo
 def test_supabase_stats_read_the_summary_view(
     supabase: SupabaseStore, postgrest: FakePostgrest
 ) -> None:
-    postgrest.reply("GET", "/rest/v1/failed_cad_analyses_summary", 200, [
-        {"error_type": "permanent", "error_code": "no_solid", "count": 3,
-         "oldest": "2024-05-01T00:00:00+00:00", "newest": "2024-05-03T00:00:00+00:00"},
-        {"error_type": "transient", "error_code": "worker_lost", "count": 2,
-         "oldest": "2024-05-02T00:00:00+00:00", "newest": "2024-05-04T00:00:00+00:00"},
-    ])
+    postgrest.reply(
+        "GET",
+        "/rest/v1/failed_cad_analyses_summary",
+        200,
+        [
+            {
+                "error_type": "permanent",
+                "error_code": "no_solid",
+                "count": 3,
+                "oldest": "2024-05-01T00:00:00+00:00",
+                "newest": "2024-05-03T00:00:00+00:00",
+            },
+            {
+                "error_type": "transient",
+                "error_code": "worker_lost",
+                "count": 2,
+                "oldest": "2024-05-02T00:00:00+00:00",
+                "newest": "2024-05-04T00:00:00+00:00",
+            },
+        ],
+    )
     postgrest.reply("HEAD", TABLE_PATH, 200, None, **{"Content-Range": "*/4"})
     stats = supabase.stats(NOW - timedelta(hours=24))
     assert (stats.total, stats.last_24h) == (5, 4)
     assert stats.by_error_type == {"transient": 2, "permanent": 3, "systemic": 0}
-    assert stats.oldest == datetime(2024, 5, 1, tzinfo=timezone.utc)
-    assert stats.newest == datetime(2024, 5, 4, tzinfo=timezone.utc)
+    assert stats.oldest == datetime(2024, 5, 1, tzinfo=UTC)
+    assert stats.newest == datetime(2024, 5, 4, tzinfo=UTC)
     head = postgrest.requests[1]
     assert head["method"] == "HEAD"
     assert "count=exact" in head["headers"]["prefer"]

@@ -109,7 +109,9 @@ def close(value, expected):
 
 
 def vec_close(value, expected):
-    return len(value) == len(expected) and all(abs(a - b) < TOL for a, b in zip(value, expected))
+    return len(value) == len(expected) and all(
+        abs(a - b) < TOL for a, b in zip(value, expected, strict=True)
+    )
 
 
 def test_taxonomy_keeps_the_mfcadpp_names_in_order():
@@ -185,7 +187,7 @@ def test_turned_block_keeps_its_own_box(recognize):
     assert vec_close(part["stock_box"]["size"], [100 * c + 60 * s, 100 * s + 60 * c, 30])
     box = part["oriented_box"]
     assert sorted(box["size"]) == pytest.approx([30, 60, 100], abs=TOL)
-    along = dict(zip((round(size) for size in box["size"]), box["axes"]))
+    along = dict(zip((round(size) for size in box["size"]), box["axes"], strict=True))
     assert vec_close([abs(a) for a in along[100]], [c, s, 0])
     assert vec_close([abs(a) for a in along[30]], [0, 0, 1])
     assert close(part["stock_volume"], 180000.0) and abs(part["removed_volume"]) < 1e-6
@@ -274,7 +276,11 @@ def test_chamfered_rim_of_a_blind_hole_is_its_countersink(recognize):
     assert hole.subtype == "countersink" and len(hole.face_ids) == 3  # rim cone, bore, bottom
     assert close(p["diameter"], 8.0) and close(p["depth"], 12.0) and p["bottom"] == "flat"
     (sink,) = p["segments"]
-    assert close(sink["diameter"], 10.0) and close(sink["angle_deg"], 90.0) and close(sink["depth"], 1.0)
+    assert (
+        close(sink["diameter"], 10.0)
+        and close(sink["angle_deg"], 90.0)
+        and close(sink["depth"], 1.0)
+    )
 
 
 def test_holes_from_a_pocket_floor_through_and_blind(recognize):
@@ -284,10 +290,14 @@ def test_holes_from_a_pocket_floor_through_and_blind(recognize):
     assert close(through["diameter"], 6.0) and close(through["depth"], 20.0) and through["through"]
     assert vec_close(through["entry_point"], [40, 30, 20])
     blind = only(result, "blind_hole").parameters
-    assert close(blind["diameter"], 8.0) and close(blind["depth"], 8.0) and blind["bottom"] == "flat"
+    assert (
+        close(blind["diameter"], 8.0) and close(blind["depth"], 8.0) and blind["bottom"] == "flat"
+    )
     assert vec_close(blind["entry_point"], [60, 30, 20]) and vec_close(blind["axis"], [0, 0, -1])
     pocket = only(result, "rectangular_pocket").parameters
-    assert close(pocket["depth"], 10.0) and close(pocket["floor_area"], 800.0 - math.pi * (9.0 + 16.0))
+    assert close(pocket["depth"], 10.0) and close(
+        pocket["floor_area"], 800.0 - math.pi * (9.0 + 16.0)
+    )
 
 
 def test_partial_holes_are_flagged(recognize):
@@ -377,7 +387,9 @@ def test_chamfer_run_round_a_sharp_pocket_meets_itself_in_valleys(recognize):
     chamfer = only(result, "chamfer")
     assert chamfer.subtype == "chain" and len(chamfer.face_ids) == 4
     p = chamfer.parameters
-    assert close(p["distance_1"], 1.0) and close(p["distance_2"], 1.0) and close(p["angle_deg"], 45.0)
+    assert (
+        close(p["distance_1"], 1.0) and close(p["distance_2"], 1.0) and close(p["angle_deg"], 45.0)
+    )
     pocket = only(result, "rectangular_pocket")
     assert len(pocket.face_ids) == 5 and not set(pocket.face_ids) & set(chamfer.face_ids)
     assert close(pocket.parameters["depth"], 10.0) and close(pocket.parameters["length"], 40.0)
@@ -411,13 +423,17 @@ def test_closed_pocket_with_an_island_is_one_pocket(recognize):
     pocket, boss = only(result, "rectangular_pocket"), only(result, "boss")
     p = pocket.parameters
     assert pocket.subtype == "closed" and close(p["depth"], 10.0)
-    assert close(p["length"], 60.0) and close(p["width"], 40.0) and close(p["min_corner_radius"], 5.0)
+    assert (
+        close(p["length"], 60.0) and close(p["width"], 40.0) and close(p["min_corner_radius"], 5.0)
+    )
     assert close(p["floor_area"], 60 * 40 - (4 - math.pi) * 25 - 100)  # corners and island off
     assert sorted(p["island_faces"]) == sorted(boss.parameters["wall_faces"])
     assert len(p["island_faces"]) == 4 and len(p["wall_faces"]) == 8
     b = boss.parameters
     assert b["inside_cut"] and close(b["height"], 10.0)
-    assert close(b["length"], 10.0) and close(b["width"], 10.0) and b["floor_face"] == p["floor_face"]
+    assert (
+        close(b["length"], 10.0) and close(b["width"], 10.0) and b["floor_face"] == p["floor_face"]
+    )
 
 
 def test_floor_fillets_stay_with_the_pocket_and_its_island(recognize):

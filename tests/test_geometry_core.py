@@ -13,11 +13,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from itertools import count
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pytest
@@ -30,12 +30,12 @@ from geometry_service.geometry.brep_graph import (
     Convexity,
     build_graph,
 )
-from geometry_service.mesh_settings import MeshSettings
-from geometry_service.geometry.mesher import Mesh, mesh_model
-from geometry_service.geometry.part_metrics import PartMetrics, measure_part
-from geometry_service.geometry.outline import part_outline
-from geometry_service.geometry.topology import PartTopology
 from geometry_service.geometry.cad_reader import CadModel, read_cad
+from geometry_service.geometry.mesher import Mesh, mesh_model
+from geometry_service.geometry.outline import part_outline
+from geometry_service.geometry.part_metrics import PartMetrics, measure_part
+from geometry_service.geometry.topology import PartTopology
+from geometry_service.mesh_settings import MeshSettings
 from tests import part_builders as parts
 
 PLANE = SURFACE_TYPES.index("plane")
@@ -169,7 +169,9 @@ def analyze(path: Path) -> Analyzed:
     model = read_cad(path)
     graph = build_graph(model)
     topology = PartTopology(graph)
-    return Analyzed(model, graph, mesh_model(model), measure_part(model, topology, part_outline(topology)))
+    return Analyzed(
+        model, graph, mesh_model(model), measure_part(model, topology, part_outline(topology))
+    )
 
 
 class PartCache:
@@ -388,8 +390,10 @@ def test_pocket_floor_and_corner_edges_are_concave(part: PartCache) -> None:
     graph = part["box_with_pocket"].graph
     midpoint = graph.edge_midpoint
     inside_pocket = (
-        (midpoint[:, 0] > 30 - 1e-9) & (midpoint[:, 0] < 70 + 1e-9)
-        & (midpoint[:, 1] > 20 - 1e-9) & (midpoint[:, 1] < 40 + 1e-9)
+        (midpoint[:, 0] > 30 - 1e-9)
+        & (midpoint[:, 0] < 70 + 1e-9)
+        & (midpoint[:, 1] > 20 - 1e-9)
+        & (midpoint[:, 1] < 40 + 1e-9)
     )
     floor = np.flatnonzero(inside_pocket & np.isclose(midpoint[:, 2], 20.0))
     corners = np.flatnonzero(inside_pocket & np.isclose(midpoint[:, 2], 25.0))
@@ -564,14 +568,17 @@ def test_face_names_come_from_their_advanced_face_entities(tmp_path: Path) -> No
     names = analyzed.graph.face_names
     assert len(set(names)) == analyzed.graph.face_count == 11
     step_type = {"plane": "plane_", "cylinder": "cylindrical_surface_"}
-    for name, surface_type in zip(names, analyzed.graph.surface_type_names()):
+    for name, surface_type in zip(names, analyzed.graph.surface_type_names(), strict=True):
         assert name.startswith(step_type[surface_type])
     assert read_cad(unnamed).face_names == [None] * 11  # an empty name is no name
 
 
 def test_sewn_faces_keep_their_step_names(tmp_path: Path) -> None:
-    """A shell with no solid is sewn into one; each face keeps the name of the face it was sewn from."""
-    shell = parts.write_step(parts.shell_only(parts.box_with_through_hole()), tmp_path / "shell.step")
+    """A shell with no solid is sewn into one; each face keeps the name of the face it
+    was sewn from."""
+    shell = parts.write_step(
+        parts.shell_only(parts.box_with_through_hole()), tmp_path / "shell.step"
+    )
     named = tmp_path / "named_shell.step"
     named.write_text(name_faces_after_their_surfaces(shell.read_text()))
     model = read_cad(named)
@@ -579,7 +586,7 @@ def test_sewn_faces_keep_their_step_names(tmp_path: Path) -> None:
     graph = build_graph(model)
     step_type = {"plane": "plane_", "cylinder": "cylindrical_surface_"}
     assert len(set(model.face_names)) == 7
-    for name, surface_type in zip(model.face_names, graph.surface_type_names()):
+    for name, surface_type in zip(model.face_names, graph.surface_type_names(), strict=True):
         assert name.startswith(step_type[surface_type])
 
 
@@ -594,9 +601,13 @@ def test_a_mesh_over_its_triangle_budget_is_made_coarser(tmp_path: Path) -> None
 
 
 MFCAD_STEP = Path(__file__).resolve().parents[1] / ".data" / "mfcad" / "step"
+
+
 def _vector_entities(number: str) -> re.Pattern:
     return re.compile(
-        r"(CARTESIAN_POINT|DIRECTION)\(\s*'([^']*)'\s*,\s*\(\s*" + r"\s*,\s*".join([number] * 3) + r"\s*\)\s*\)"
+        r"(CARTESIAN_POINT|DIRECTION)\(\s*'([^']*)'\s*,\s*\(\s*"
+        + r"\s*,\s*".join([number] * 3)
+        + r"\s*\)\s*\)"
     )
 
 
@@ -609,18 +620,22 @@ QUATERNION = np.array([0.214244, 0.509361, 0.204854, -0.80789])
 
 def rotation_matrix(quaternion: np.ndarray) -> np.ndarray:
     w, x, y, z = quaternion / np.linalg.norm(quaternion)
-    return np.array([
-        [w * w + x * x - y * y - z * z, 2 * (x * y - w * z), 2 * (x * z + w * y)],
-        [2 * (x * y + w * z), w * w - x * x + y * y - z * z, 2 * (y * z - w * x)],
-        [2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z],
-    ])
+    return np.array(
+        [
+            [w * w + x * x - y * y - z * z, 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), w * w - x * x + y * y - z * z, 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z],
+        ]
+    )
 
 
 def turned_step_text(text: str, rotation: np.ndarray, vectors: re.Pattern = EVERY_VECTOR) -> str:
     """The part turned by ``rotation``: the points and directions ``vectors`` finds rewritten."""
 
     def turn(match: re.Match) -> str:
-        x, y, z = (float(v) for v in rotation @ np.array([float(match.group(k)) for k in (3, 4, 5)]))
+        x, y, z = (
+            float(v) for v in rotation @ np.array([float(match.group(k)) for k in (3, 4, 5)])
+        )
         return f"{match.group(1)}('{match.group(2)}',({x!r},{y!r},{z!r}))"
 
     return vectors.sub(turn, text)
@@ -645,7 +660,9 @@ def test_faces_split_by_healing_keep_their_step_names(tmp_path: Path) -> None:
     both pieces keep the name of the ADVANCED_FACE they came from."""
     source = MFCAD_STEP / "0-0-0-0-0-23.step"
     turned = tmp_path / "turned.step"
-    turned.write_text(turned_step_text(source.read_text(), rotation_matrix(QUATERNION), CARELESS_VECTOR))
+    turned.write_text(
+        turned_step_text(source.read_text(), rotation_matrix(QUATERNION), CARELESS_VECTOR)
+    )
     original, model = read_cad(source), read_cad(turned, full_healing=True)
     assert model.face_count > original.face_count  # healing split a face
     assert None not in model.face_names

@@ -11,9 +11,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -46,19 +46,38 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
     home = tmp_path_factory.mktemp("home")
     runtime = home / "run"
     runtime.mkdir()
-    env = {**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime), "HTTP_THREADS": "2",
-           "LOG_LEVEL": "DEBUG"}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "HTTP_THREADS": "2",
+        "LOG_LEVEL": "DEBUG",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", "127.0.0.1:0",
-         "wsgiref.simple_server:demo_app"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            "127.0.0.1:0",
+            "wsgiref.simple_server:demo_app",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     log: list[str] = []
     threading.Thread(target=lambda: log.extend(process.stderr), daemon=True).start()
     deadline = time.monotonic() + START_TIMEOUT_S
     port = None
     while port is None:
-        assert time.monotonic() < deadline and process.poll() is None, f"gunicorn did not start: {log}"
+        assert time.monotonic() < deadline and process.poll() is None, (
+            f"gunicorn did not start: {log}"
+        )
         found = [re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line) for line in list(log)]
         port = next((int(m[1]) for m in found if m), None)
         time.sleep(0.05)
@@ -67,14 +86,24 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gunicorn]:
     process.wait(timeout=30)
 
 
-@pytest.mark.parametrize("raw, status, code", [
-    (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
-    (b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: y\r\n" % n for n in range(200)) + b"\r\n",
-     431, "request_header_fields_too_large"),
-    (b"NOT A REQUEST\r\n\r\n", 400, "bad_request"),
-    (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n", 400, "bad_request"),
-])
-def test_gunicorns_own_errors_are_json(gunicorn: Gunicorn, raw: bytes, status: int, code: str) -> None:
+@pytest.mark.parametrize(
+    "raw, status, code",
+    [
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri_too_long"),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\n"
+            + b"".join(b"X-%d: y\r\n" % n for n in range(200))
+            + b"\r\n",
+            431,
+            "request_header_fields_too_large",
+        ),
+        (b"NOT A REQUEST\r\n\r\n", 400, "bad_request"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n", 400, "bad_request"),
+    ],
+)
+def test_gunicorns_own_errors_are_json(
+    gunicorn: Gunicorn, raw: bytes, status: int, code: str
+) -> None:
     answered, headers, body = gunicorn.ask(raw)
     assert answered == status
     assert headers["content-type"] == "application/json"

@@ -1,4 +1,5 @@
-"""The JSON log: what C++ code prints to stdout (OCCT's failures, in colour) ends up as JSON lines."""
+"""The JSON log: what C++ code prints to stdout (OCCT's failures, in colour) ends up as
+JSON lines."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ configure_logging("INFO")
 reader = log_stdout_as_json()
 os.write(1, b"\\x1b[31;1mwritten below Python\\x1b[0m\\n")
 print("a stray print", flush=True)
-subprocess.run([sys.executable, "-c", "from OCP.Message import Message, Message_Gravity; "
-                "Message.DefaultMessenger_s().Send('occt says no', Message_Gravity.Message_Fail)"], check=True)
+occt = ("from OCP.Message import Message, Message_Gravity; "
+        "Message.DefaultMessenger_s().Send('occt says no', Message_Gravity.Message_Fail)")
+subprocess.run([sys.executable, "-c", occt], check=True)
 sys.stdout.flush()
 os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the last writer closes: the reader ends
 reader.join(10)
@@ -24,8 +26,13 @@ reader.join(10)
 
 
 def test_stdout_of_the_process_and_its_children_becomes_json_lines() -> None:
-    done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     lines = [json.loads(line) for line in done.stderr.splitlines()]  # every line is JSON

@@ -4,8 +4,9 @@ DFM warnings on which faces, and the stock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from feature_parts import AIR, block, box_at, cut, cylinder, fillet_vertical_edges, two_sided_plate
@@ -21,7 +22,8 @@ from geometry_service.manufacturing.limits import ShopLimits
 from geometry_service.part_analysis import analyze_file
 
 RULES_ONLY = AnalysisRequest(
-    blocked_tiers=(TierFailure(Tier.BREP_ML, "rules under test", "test", "permanent"),), include_mesh=False
+    blocked_tiers=(TierFailure(Tier.BREP_ML, "rules under test", "test", "permanent"),),
+    include_mesh=False,
 )
 
 
@@ -31,7 +33,9 @@ def analyzed(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str
     folder = tmp_path_factory.mktemp("manufacturing")
     results: dict[tuple, dict[str, Any]] = {}
 
-    def analyze(name: str, build: Callable[[], TopoDS_Shape], request: AnalysisRequest = RULES_ONLY):
+    def analyze(
+        name: str, build: Callable[[], TopoDS_Shape], request: AnalysisRequest = RULES_ONLY
+    ):
         key = (name, request.shop_limits)
         if key not in results:
             results[key] = analyze_file(write_step(build(), folder / f"{name}.step"), request)
@@ -71,13 +75,19 @@ def thin_walled_pocket() -> TopoDS_Shape:
 
 def two_sided_plate_with_side_hole() -> TopoDS_Shape:
     """The two-sided plate with a Ø6 blind hole 12 deep into its x=100 end."""
-    return cut(two_sided_plate(), cylinder(88.0, 45.0, 15.0, 3.0, 12.0 + AIR, direction=(1.0, 0.0, 0.0)))
+    return cut(
+        two_sided_plate(), cylinder(88.0, 45.0, 15.0, 3.0, 12.0 + AIR, direction=(1.0, 0.0, 0.0))
+    )
 
 
 def closed_t_slot() -> TopoDS_Shape:
     """100 x 60 x 30 block, a T-slot along Y closed at both ends: a 10 wide neck
     from the top down to z=20, a 30 wide chamber from z=12 to z=20."""
-    return cut(block(), box_at(45.0, 10.0, 20.0, 10.0, 40.0, 10.0 + AIR), box_at(35.0, 10.0, 12.0, 30.0, 40.0, 8.0))
+    return cut(
+        block(),
+        box_at(45.0, 10.0, 20.0, 10.0, 40.0, 10.0 + AIR),
+        box_at(35.0, 10.0, 12.0, 30.0, 40.0, 8.0),
+    )
 
 
 # ------------------------------------------------------------------ tests
@@ -98,7 +108,11 @@ def test_r3_corners_30_deep_take_a_6_mm_tool_too_long_for_its_diameter(analyzed)
     result = analyzed("deep_r3_pocket", deep_rounded_pocket)
     pocket = feature_of(result, ("rectangular_pocket",))
     tool = next(t for t in result["manufacturing"]["tools"] if t["feature_id"] == pocket["id"])
-    assert tool["tool"] == "end_mill" and tool["diameter"] == 6.0 and tool["limited_by"] == "corner_radius"
+    assert (
+        tool["tool"] == "end_mill"
+        and tool["diameter"] == 6.0
+        and tool["limited_by"] == "corner_radius"
+    )
     assert tool["reach"] == pytest.approx(30.0, abs=1e-3)
     assert tool["reach_ratio"] == pytest.approx(5.0, abs=1e-3)
     [warning] = warnings_with(result, "internal_radius_too_small_for_depth")
@@ -115,7 +129,9 @@ def test_a_3_mm_hole_40_deep_needs_a_gun_drill(analyzed) -> None:
     assert warning["measured"] == pytest.approx(40.0 / 3.0, abs=1e-3)
     assert warning["limit"] == 10.0 and warning["severity"] == "warning"
     operations = result["machining_summary"]["operations"]
-    assert any(op["operation"] == "gun_drilling" and op["feature_ids"] == [hole["id"]] for op in operations)
+    assert any(
+        op["operation"] == "gun_drilling" and op["feature_ids"] == [hole["id"]] for op in operations
+    )
 
 
 def test_a_half_millimetre_wall_is_thin(analyzed) -> None:
@@ -124,7 +140,9 @@ def test_a_half_millimetre_wall_is_thin(analyzed) -> None:
     assert len(walls) == 1
     assert walls[0]["measured"] == pytest.approx(0.5, abs=0.01)
     assert walls[0]["limit"] == 1.0
-    pocket = feature_of(result, ("rectangular_pocket", "rectangular_blind_step", "rectangular_through_step"))
+    pocket = feature_of(
+        result, ("rectangular_pocket", "rectangular_blind_step", "rectangular_through_step")
+    )
     assert set(walls[0]["face_ids"]) & set(pocket["face_ids"])
 
 
@@ -156,9 +174,14 @@ def test_the_undercut_faces_of_a_t_slot_are_inaccessible(analyzed) -> None:
     inaccessible = access["inaccessible_face_ids"]
     assert inaccessible, "the chamber under the lips must be out of reach"
     # The chamber's ceilings (the lips' undersides, facing down at z=20) are among them.
-    areas = sorted(round(faces[f]["area"], 3) for f in inaccessible if faces[f]["surface_type"] == "plane")
+    areas = sorted(
+        round(faces[f]["area"], 3) for f in inaccessible if faces[f]["surface_type"] == "plane"
+    )
     assert areas.count(10.0 * 40.0) == 2
-    assert {w["code"] for w in result["manufacturing"]["warnings"]} >= {"inaccessible_face", "material_left_behind"}
+    assert {w["code"] for w in result["manufacturing"]["warnings"]} >= {
+        "inaccessible_face",
+        "material_left_behind",
+    }
     # The neck's walls are reached from the top.
     top = next(d for d in access["directions"] if d["name"] == "+Z")
     assert not set(top["face_ids"]) & set(inaccessible)
@@ -172,7 +195,9 @@ def test_a_turned_shaft_is_a_lathe_part_from_bar(analyzed) -> None:
     stock = manufacturing["stock"]
     assert stock["form"] == "round_bar"
     assert stock["size"] == [32.0, 92.0]  # Ø30 + 2 x 1 mm allowance, 90 + 2 x 1 mm
-    assert stock["removed_mm3"] == pytest.approx(stock["volume_mm3"] - result["metadata"]["volume_mm3"])
+    assert stock["removed_mm3"] == pytest.approx(
+        stock["volume_mm3"] - result["metadata"]["volume_mm3"]
+    )
 
 
 def test_a_prismatic_part_comes_from_the_next_plate_up(analyzed) -> None:
@@ -182,12 +207,17 @@ def test_a_prismatic_part_comes_from_the_next_plate_up(analyzed) -> None:
 
 def test_a_part_past_the_machine_envelope_is_warned(analyzed) -> None:
     small_machine = AnalysisRequest(
-        blocked_tiers=RULES_ONLY.blocked_tiers, include_mesh=False,
+        blocked_tiers=RULES_ONLY.blocked_tiers,
+        include_mesh=False,
         shop_limits=ShopLimits(machine_envelope_mm=(80.0, 80.0, 80.0)),
     )
-    [warning] = warnings_with(analyzed("two_sided", two_sided_plate, small_machine), "part_exceeds_machine_envelope")
+    [warning] = warnings_with(
+        analyzed("two_sided", two_sided_plate, small_machine), "part_exceeds_machine_envelope"
+    )
     assert warning["measured"] == pytest.approx(100.0) and warning["limit"] == 80.0
-    assert not warnings_with(analyzed("two_sided", two_sided_plate), "part_exceeds_machine_envelope")
+    assert not warnings_with(
+        analyzed("two_sided", two_sided_plate), "part_exceeds_machine_envelope"
+    )
 
 
 def test_the_section_is_timed_and_summarised_for_the_quote(analyzed) -> None:
@@ -210,12 +240,18 @@ def test_a_failure_in_the_section_is_a_warning_not_a_failed_request(
 
     monkeypatch.setattr(part_analysis, "analyze_manufacturing", broken)
     result = analyze_file(write_step(box_with_pocket(), tmp_path / "pocket.step"), RULES_ONLY)
-    assert result["features"] and result["manufacturing"] is None and result["machining_summary"] is None
+    assert (
+        result["features"]
+        and result["manufacturing"] is None
+        and result["machining_summary"] is None
+    )
     assert "manufacturing analysis failed: ZeroDivisionError: injected" in result["warnings"]
 
 
 def test_shop_limits_come_from_the_environment() -> None:
-    settings = Settings.from_env({"SHOP_MACHINE_ENVELOPE_MM": "1000, 500, 400", "SHOP_MIN_WALL_MM": "0.8"})
+    settings = Settings.from_env(
+        {"SHOP_MACHINE_ENVELOPE_MM": "1000, 500, 400", "SHOP_MIN_WALL_MM": "0.8"}
+    )
     limits = shop_limits(settings)
     assert limits.machine_envelope_mm == (1000.0, 500.0, 400.0) and limits.min_wall_mm == 0.8
     assert shop_limits(Settings.from_env({})) == ShopLimits()

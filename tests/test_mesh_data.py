@@ -7,14 +7,29 @@ import base64
 import numpy as np
 
 from geometry_service import answer_json
-from geometry_service.mesh_data import MeshArrays, mesh_for_caller, result_for_cache, result_from_cache
+from geometry_service.mesh_data import (
+    MeshArrays,
+    mesh_for_caller,
+    result_for_cache,
+    result_from_cache,
+)
 from geometry_service.result_cache import InProcessLRUCache
 
 
 def two_face_mesh() -> MeshArrays:
     """Face 0: two triangles, face 1: none, face 2: one; coordinates off the 1 um grid."""
-    vertices = np.array([[0, 0, 0], [10.0004, 0, 0], [10, 20.0006, 0], [0, 20, 0],
-                         [1.23456, 2.5, -3.1111], [4, 5, 6], [7, 8, 9.99951]], dtype=np.float32)
+    vertices = np.array(
+        [
+            [0, 0, 0],
+            [10.0004, 0, 0],
+            [10, 20.0006, 0],
+            [0, 20, 0],
+            [1.23456, 2.5, -3.1111],
+            [4, 5, 6],
+            [7, 8, 9.99951],
+        ],
+        dtype=np.float32,
+    )
     normals = np.tile(np.array([0.123456, -0.98766, 0.1], dtype=np.float32), (7, 1))
     return MeshArrays(
         vertices=vertices,
@@ -49,8 +64,21 @@ def test_the_binary_form_is_little_endian_base64_at_full_precision() -> None:
     assert form["encoding"] == "base64-le"
     vertices = np.frombuffer(base64.b64decode(form["vertices"]), dtype="<f4").reshape(-1, 3)
     assert np.array_equal(vertices, mesh.vertices)
-    assert np.frombuffer(base64.b64decode(form["face_triangle_offsets"]), dtype="<u4").tolist() == [0, 2, 2, 3]
-    assert np.frombuffer(base64.b64decode(form["vertex_face_ids"]), dtype="<i4").tolist() == [0, 0, 0, 0, 2, 2, 2]
+    assert np.frombuffer(base64.b64decode(form["face_triangle_offsets"]), dtype="<u4").tolist() == [
+        0,
+        2,
+        2,
+        3,
+    ]
+    assert np.frombuffer(base64.b64decode(form["vertex_face_ids"]), dtype="<i4").tolist() == [
+        0,
+        0,
+        0,
+        0,
+        2,
+        2,
+        2,
+    ]
     assert (form["vertex_count"], form["triangle_count"], form["face_count"]) == (7, 3, 3)
 
 

@@ -70,14 +70,26 @@ def test_table_shape_constraints_indexes_and_rls(postgres_schema_url: str) -> No
     assert columns["details"] == "jsonb"
     assert columns["created_at"] == "timestamp with time zone"
     assert columns["idempotency_key"] == "text"
-    assert {"correlation_id", "file_name", "file_hash", "file_size", "error_type", "error_code",
-            "error_message", "retry_count", "traceback"} <= set(columns)
+    assert {
+        "correlation_id",
+        "file_name",
+        "file_hash",
+        "file_size",
+        "error_type",
+        "error_code",
+        "error_message",
+        "retry_count",
+        "traceback",
+    } <= set(columns)
 
-    indexes = {row[0] for row in query(
-        postgres_schema_url,
-        "SELECT indexname FROM pg_indexes WHERE tablename = 'failed_cad_analyses' "
-        "AND schemaname = current_schema()",
-    )}
+    indexes = {
+        row[0]
+        for row in query(
+            postgres_schema_url,
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'failed_cad_analyses' "
+            "AND schemaname = current_schema()",
+        )
+    }
     assert {"failed_cad_analyses_created_at_idx", "failed_cad_analyses_error_type_idx"} <= indexes
 
     [(rls,)] = query(
@@ -101,14 +113,13 @@ def test_summary_view_groups_by_type_and_code(postgres_schema_url: str) -> None:
     migrate.apply_migrations(postgres_schema_url)
     for key in ("a", "b"):
         insert_failure(postgres_schema_url, key)
-    rows = query(postgres_schema_url, "SELECT error_type, error_code, count FROM "
-                 "failed_cad_analyses_summary")
+    rows = query(
+        postgres_schema_url, "SELECT error_type, error_code, count FROM failed_cad_analyses_summary"
+    )
     assert rows == [("transient", "code", 2)]
 
 
-def test_a_changed_file_is_reported_not_reapplied(
-    postgres_schema_url: str, tmp_path: Path
-) -> None:
+def test_a_changed_file_is_reported_not_reapplied(postgres_schema_url: str, tmp_path: Path) -> None:
     shutil.copy(migrate.MIGRATIONS_DIR / FIRST, tmp_path / FIRST)
     migrate.apply_migrations(postgres_schema_url, tmp_path)
     (tmp_path / FIRST).write_text((tmp_path / FIRST).read_text() + "\n-- edited\n")
@@ -149,7 +160,9 @@ def _migration_columns() -> list[str]:
     sql = (PROJECT_ROOT / "migrations" / "001_failed_cad_analyses.sql").read_text()
     body = sql.split("CREATE TABLE IF NOT EXISTS failed_cad_analyses (", 1)[1].split("\n);", 1)[0]
     lines = [line.split("--", 1)[0].strip() for line in body.splitlines()]
-    return [line.split()[0] for line in lines if line and not line.startswith(("CONSTRAINT", "CHECK"))]
+    return [
+        line.split()[0] for line in lines if line and not line.startswith(("CONSTRAINT", "CHECK"))
+    ]
 
 
 def test_the_embedded_sqlite_store_has_the_migrations_columns(tmp_path: Path) -> None:
@@ -158,6 +171,8 @@ def test_the_embedded_sqlite_store_has_the_migrations_columns(tmp_path: Path) ->
     path = tmp_path / "dlq.sqlite3"
     SQLiteStore(path)
     with sqlite3.connect(path) as connection:
-        sqlite_columns = [row[1] for row in connection.execute("PRAGMA table_info(failed_cad_analyses)")]
+        sqlite_columns = [
+            row[1] for row in connection.execute("PRAGMA table_info(failed_cad_analyses)")
+        ]
     assert sqlite_columns == _migration_columns()
     assert set(COLUMNS) == set(_migration_columns()) - {"id"}

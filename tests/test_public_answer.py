@@ -6,8 +6,9 @@ test_contract.py; here the worker's result goes straight through public_answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,8 @@ RULES_ONLY = AnalysisRequest(model_path=Path("no-model.onnx"))
 
 @pytest.fixture(scope="module")
 def answer(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, Any]]:
-    """The public answer for a part builder, by the rules (tier 2) unless ``request`` says otherwise."""
+    """The public answer for a part builder, by the rules (tier 2) unless ``request``
+    says otherwise."""
     folder = tmp_path_factory.mktemp("public-answer")
     answers: dict[tuple[str, AnalysisRequest], dict[str, Any]] = {}
 
@@ -120,7 +122,9 @@ def test_a_plain_block_scores_lowest_and_a_hole_plate_higher(answer) -> None:
 
 def test_complexity_counts_each_extra_tool_direction(answer) -> None:
     def access(body: dict[str, Any]) -> float:
-        return complexity_terms(body["metadata"]["face_count"], body["features"], "prismatic")["access"]
+        return complexity_terms(body["metadata"]["face_count"], body["features"], "prismatic")[
+            "access"
+        ]
 
     assert access(answer(parts.box_with_pocket)) == 0.0
     assert access(answer(feature_parts.cross_hole_block)) == 0.75  # drilled along X and from +Y

@@ -13,9 +13,9 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from flask import Flask
@@ -45,7 +45,9 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "step_open": parts.write_step(parts.faces_only(holed, leave_out=1), folder / "open.step"),
         "step_wire": parts.write_step(parts.triangle_wire(), folder / "wire.stp"),
         "grid": parts.write_step(parts.hole_grid_plate(), folder / "grid.step"),
-        "small_grid": parts.write_step(parts.hole_grid_plate(rows=2, cols=3), folder / "small_grid.step"),
+        "small_grid": parts.write_step(
+            parts.hole_grid_plate(rows=2, cols=3), folder / "small_grid.step"
+        ),
         "hole": parts.write_step(holed, folder / "hole.step"),
     }
 
@@ -76,8 +78,10 @@ def client(make_app: Callable[[Settings], Flask], settings: Settings) -> FlaskCl
 def upload(client: FlaskClient, path: Path, correlation_id: str = "real-1"):
     """POST ``path`` to /analyze; every answer, success or error, must match /openapi.json."""
     response = client.post(
-        "/analyze", data={"file": (BytesIO(path.read_bytes()), path.name)},
-        headers={"X-Correlation-ID": correlation_id}, content_type="multipart/form-data",
+        "/analyze",
+        data={"file": (BytesIO(path.read_bytes()), path.name)},
+        headers={"X-Correlation-ID": correlation_id},
+        content_type="multipart/form-data",
     )
     check_against_document("/analyze", "post", response)
     return response
@@ -101,7 +105,9 @@ def through_holes(body: dict) -> list[dict]:
 
 
 @pytest.mark.parametrize("name", ["iges_solid", "iges_faces"])
-def test_iges_gets_the_same_answer_as_step(client: FlaskClient, files: dict[str, Path], name: str) -> None:
+def test_iges_gets_the_same_answer_as_step(
+    client: FlaskClient, files: dict[str, Path], name: str
+) -> None:
     step = upload(client, files["hole"]).get_json()
     response = upload(client, files[name])
     body = response.get_json()
@@ -114,10 +120,16 @@ def test_iges_gets_the_same_answer_as_step(client: FlaskClient, files: dict[str,
     assert body["metadata"]["volume_mm3"] == pytest.approx(step["metadata"]["volume_mm3"], rel=1e-6)
     assert body["metadata"]["solid_count"] == 1
     sewn = [w for w in body["warnings"] if "sewn" in w]
-    assert sewn == ([] if name == "iges_solid" else ["the file held faces but no solid: they were sewn into 1 solid(s)"])
+    assert sewn == (
+        []
+        if name == "iges_solid"
+        else ["the file held faces but no solid: they were sewn into 1 solid(s)"]
+    )
 
 
-def test_a_closed_shell_without_a_solid_is_sewn_and_analyzed(client: FlaskClient, files: dict[str, Path]) -> None:
+def test_a_closed_shell_without_a_solid_is_sewn_and_analyzed(
+    client: FlaskClient, files: dict[str, Path]
+) -> None:
     response = upload(client, files["step_shell"])
     body = response.get_json()
     assert response.status_code == 200, body
@@ -129,13 +141,16 @@ def test_a_closed_shell_without_a_solid_is_sewn_and_analyzed(client: FlaskClient
     assert "the file held faces but no solid: they were sewn into 1 solid(s)" in body["warnings"]
 
 
-def test_an_open_sheet_gets_its_mesh_and_metrics_from_tier_4(client: FlaskClient, files: dict[str, Path]) -> None:
+def test_an_open_sheet_gets_its_mesh_and_metrics_from_tier_4(
+    client: FlaskClient, files: dict[str, Path]
+) -> None:
     response = upload(client, files["step_open"])
     body = response.get_json()
     assert response.status_code == 200, body
     assert body["processing_tier"] == "tier_4_basic"
     assert [(d["tier"], d["code"]) for d in body["degradation"]] == [
-        ("tier_1_brep_ml", "model_missing"), ("tier_2_mesh_heuristics", "no_volume"),
+        ("tier_1_brep_ml", "model_missing"),
+        ("tier_2_mesh_heuristics", "no_volume"),
         ("tier_3_point_cloud", "no_volume"),
     ]
     assert SURFACE_MODEL in body["warnings"]
@@ -166,20 +181,29 @@ def test_an_unknown_format_is_named_in_the_415(client: FlaskClient, tmp_path: Pa
     page.write_bytes(b"<!DOCTYPE html><html><body>ISO-10303-21;</body></html>")
     body = upload(client, page).get_json()
     assert body["error"]["code"] == "not_step"
-    assert body["error"]["message"] == "The file is not a STEP file nor an IGES file: it looks like an HTML page."
+    assert (
+        body["error"]["message"]
+        == "The file is not a STEP file nor an IGES file: it looks like an HTML page."
+    )
 
 
 # -------------------------------------------------------- crash containment
 
 
 def test_a_crash_in_the_graph_stage_is_answered_from_safe_mode(
-    client: FlaskClient, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    client: FlaskClient,
+    files: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setattr(analysis_service, "analyze_in_worker", pool_tasks.crash_unless_safe_mode)
     with caplog.at_level(logging.INFO):
         response = upload(client, files["hole"], "crash-once")
-    events = [json.loads(r.getMessage()) for r in caplog.records
-              if r.name in ("geometry_service.worker_pool", "geometry_service.requests")]
+    events = [
+        json.loads(r.getMessage())
+        for r in caplog.records
+        if r.name in ("geometry_service.worker_pool", "geometry_service.requests")
+    ]
     # Every line of the request, the pool's and the ladder's included, joins on its correlation id.
     assert [e["event"] for e in events] == ["worker_died", "worker_crash_safe_mode", "request"]
     assert {e["correlation_id"] for e in events} == {"crash-once"}
@@ -187,10 +211,13 @@ def test_a_crash_in_the_graph_stage_is_answered_from_safe_mode(
     assert response.status_code == 200, body
     assert body["processing_tier"] == "tier_4_basic"
     assert [(d["tier"], d["code"]) for d in body["degradation"]][1:] == [
-        ("tier_2_mesh_heuristics", "safe_mode"), ("tier_3_point_cloud", "safe_mode"),
+        ("tier_2_mesh_heuristics", "safe_mode"),
+        ("tier_3_point_cloud", "safe_mode"),
     ]
     assert body["metadata"]["face_count"] == 7
-    assert body["metadata"]["volume_mm3"] == pytest.approx(180_000 - 25 * 3.141592653589793 * 30, rel=2e-3)
+    assert body["metadata"]["volume_mm3"] == pytest.approx(
+        180_000 - 25 * 3.141592653589793 * 30, rel=2e-3
+    )
     (record,) = [r for r in failure_records(client) if r["correlation_id"] == "crash-once"]
     assert (record["error_code"], record["error_type"]) == ("degraded_safe_mode", "transient")
     assert service_of(client).pool.stats().crashes >= 1
@@ -214,7 +241,10 @@ def test_a_file_that_crashes_in_safe_mode_too_is_permanent(
 
 
 def test_a_queued_request_gets_tier_4_or_504_inside_its_budget_never_500(
-    make_app: Callable[[Settings], Flask], settings: Settings, files: dict[str, Path], pool: GeometryPool
+    make_app: Callable[[Settings], Flask],
+    settings: Settings,
+    files: dict[str, Path],
+    pool: GeometryPool,
 ) -> None:
     """The only worker is busy for 2.8 s of a 3 s budget: the queue wait spends the budget."""
     budget = 3.0
@@ -232,7 +262,10 @@ def test_a_queued_request_gets_tier_4_or_504_inside_its_budget_never_500(
         assert body["processing_tier"] == "tier_4_basic"
         assert {d["code"] for d in body["degradation"]} >= {"deadline"}
     else:
-        assert (body["error"]["code"], body["error"]["error_type"]) == ("deadline_exceeded", "transient")
+        assert (body["error"]["code"], body["error"]["error_type"]) == (
+            "deadline_exceeded",
+            "transient",
+        )
     assert waited < budget
 
 
@@ -246,7 +279,9 @@ def model_settings(settings: Settings) -> Settings:
 
 
 def test_overload_never_touches_the_inference_breaker(
-    make_app: Callable[[Settings], Flask], model_settings: Settings, files: dict[str, Path],
+    make_app: Callable[[Settings], Flask],
+    model_settings: Settings,
+    files: dict[str, Path],
     tmp_path: Path,
 ) -> None:
     small = GeometryPool(PoolSettings(workers=1, queue_limit=0))
@@ -296,7 +331,9 @@ def test_faces_the_model_is_unsure_of_are_named_by_the_rules_and_the_part_kept_f
     assert (body["processing_tier"], body["degradation"]) == ("tier_1_brep_ml", [])
     assert body["metadata"]["recognition_method"] == "brepnet+rules"
     recognizers = body["metadata"]["part_parameters"]["recognizers"]
-    assert 0 < recognizers["unsure_faces"] == recognizers["rules_named_faces"] < recognizers["faces"]
+    assert (
+        0 < recognizers["unsure_faces"] == recognizers["rules_named_faces"] < recognizers["faces"]
+    )
     assert recognizers["agreeing_faces"] == recognizers["faces"]
     holes = through_holes(body)
     assert len(holes) == 6 and all(h["agreement"] is True and not h["needs_review"] for h in holes)
@@ -304,5 +341,7 @@ def test_faces_the_model_is_unsure_of_are_named_by_the_rules_and_the_part_kept_f
     (line,) = (model_settings.training_candidates_dir / "candidates.jsonl").read_text().splitlines()
     kept = json.loads(line)
     assert kept["answered_by"] == "tier_1_brep_ml"
-    assert kept["reason"] == (f"the model is unsure of {recognizers['unsure_faces']} of {recognizers['faces']} "
-                              "faces; the rules named them")
+    assert kept["reason"] == (
+        f"the model is unsure of {recognizers['unsure_faces']} of {recognizers['faces']} "
+        "faces; the rules named them"
+    )

@@ -70,7 +70,11 @@ def test_lru_counts_hits_and_misses() -> None:
     cache.get("k")
     stats = cache.stats()
     assert (stats.backend, stats.hits, stats.misses, stats.size, stats.errors) == (
-        "memory", 2, 1, 1, 0,
+        "memory",
+        2,
+        1,
+        1,
+        0,
     )
 
 

@@ -95,7 +95,7 @@ def test_delays_grow_exponentially_with_jitter_under_the_cap() -> None:
     with pytest.raises(TransientError):
         policy(Flaky(*[transient() for _ in range(5)]))
     delays = [event.delay_s for event in events]
-    for delay, base in zip(delays, (1, 2, 4, 8)):
+    for delay, base in zip(delays, (1, 2, 4, 8), strict=True):
         assert base <= delay <= min(base + 1, 8)
 
 

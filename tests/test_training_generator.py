@@ -77,8 +77,16 @@ def test_feature_faces_lie_where_the_feature_was_cut(generated: Path) -> None:
             record = boxes[entry["instance"]]
             assert record["label"] == entry["label"]
             centroid = graph.face_centroid[face]
-            assert (centroid >= np.asarray(record["box_min"]) - TOL).all(), (labels_path.stem, name, entry)
-            assert (centroid <= np.asarray(record["box_max"]) + TOL).all(), (labels_path.stem, name, entry)
+            assert (centroid >= np.asarray(record["box_min"]) - TOL).all(), (
+                labels_path.stem,
+                name,
+                entry,
+            )
+            assert (centroid <= np.asarray(record["box_max"]) + TOL).all(), (
+                labels_path.stem,
+                name,
+                entry,
+            )
 
 
 def test_stock_planes_lie_on_the_block(generated: Path) -> None:
@@ -106,7 +114,8 @@ def _block_with_pocket() -> _PartInProgress:
 
 
 def test_a_cut_that_leaves_every_feature_its_faces_is_kept() -> None:
-    """A through hole in the pocket's floor splits the floor, but the pocket keeps all five faces."""
+    """A through hole in the pocket's floor splits the floor, but the pocket keeps all
+    five faces."""
     part = _block_with_pocket()
     assert _cut_feature(part, "through_hole", 1, _cylinder(50, 40, -1, 4, 42)) is not None
     labels = part.history.labels()[1]
@@ -148,9 +157,16 @@ def test_features_are_drawn_from_every_corner_of_every_face() -> None:
     assert len(frames) == 24
     edges = set()
     for frame in frames:
-        origin, u, normal = (np.asarray(a, dtype=float) for a in (frame.origin, frame.u, frame.normal))
+        origin, u, normal = (
+            np.asarray(a, dtype=float) for a in (frame.origin, frame.u, frame.normal)
+        )
         v = np.cross(normal, u)
-        corners = [origin, origin + frame.lu * u, origin + frame.lu * u + frame.lv * v, origin + frame.lv * v]
+        corners = [
+            origin,
+            origin + frame.lu * u,
+            origin + frame.lu * u + frame.lv * v,
+            origin + frame.lv * v,
+        ]
         assert all(((c >= -TOL) & (c <= size + TOL)).all() for c in corners)
         axis = int(np.argmax(np.abs(normal)))
         assert all(abs(c[axis] - (size[axis] if normal[axis] > 0 else 0.0)) < TOL for c in corners)

@@ -23,12 +23,29 @@ BUDGET_S = 3.0
 def service_url(tmp_path_factory: pytest.TempPathFactory):
     scratch = tmp_path_factory.mktemp("slow")
     port = closed_port()
-    env = {**os.environ, "PORT": str(port), "REQUEST_BUDGET_S": str(BUDGET_S), "WORKER_COUNT": "1",
-           "DLQ_SQLITE_PATH": str(scratch / "dlq.sqlite3"), "DLQ_SPOOL_PATH": str(scratch / "spool.sqlite3"),
-           "MODEL_PATH": str(scratch / "no-model.onnx"), "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "REQUEST_BUDGET_S": str(BUDGET_S),
+        "WORKER_COUNT": "1",
+        "DLQ_SQLITE_PATH": str(scratch / "dlq.sqlite3"),
+        "DLQ_SPOOL_PATH": str(scratch / "spool.sqlite3"),
+        "MODEL_PATH": str(scratch / "no-model.onnx"),
+        "LOG_LEVEL": "WARNING",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "geometry_service.app:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "gunicorn.conf.py",
+            "geometry_service.app:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -43,11 +60,19 @@ def service_url(tmp_path_factory: pytest.TempPathFactory):
     process.wait(30)
 
 
-def test_a_dripping_upload_is_answered_408_at_the_budget_and_health_stays_quick(service_url) -> None:
+def test_a_dripping_upload_is_answered_408_at_the_budget_and_health_stays_quick(
+    service_url,
+) -> None:
     port, url = service_url
-    body = b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.step\"\r\n\r\n" + b"x" * 1000
-    head = (f"POST /analyze HTTP/1.1\r\nHost: x\r\nX-Correlation-ID: drip\r\n"
-            f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {len(body) + 100}\r\n\r\n").encode()
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.step"\r\n\r\n'
+        + b"x" * 1000
+    )
+    head = (
+        f"POST /analyze HTTP/1.1\r\nHost: x\r\nX-Correlation-ID: drip\r\n"
+        f"Content-Type: multipart/form-data; boundary=b\r\n"
+        f"Content-Length: {len(body) + 100}\r\n\r\n"
+    ).encode()
     with socket.create_connection(("127.0.0.1", port)) as client:
         client.sendall(head)
         started = time.monotonic()
@@ -66,8 +91,13 @@ def test_a_dripping_upload_is_answered_408_at_the_budget_and_health_stays_quick(
                 break
         waited = time.monotonic() - started
         headers, _, payload = answer.partition(b"\r\n\r\n")
-        length = int(next(line.split(b":")[1] for line in headers.split(b"\r\n")
-                          if line.lower().startswith(b"content-length")))
+        length = int(
+            next(
+                line.split(b":")[1]
+                for line in headers.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            )
+        )
         client.settimeout(5)
         while len(payload) < length:
             payload += client.recv(65536)

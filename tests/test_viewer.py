@@ -12,8 +12,8 @@ import hashlib
 import io
 import re
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -43,7 +43,9 @@ LOAD_TIMEOUT_S = 90.0
 
 
 @pytest.fixture(scope="module")
-def make_app(pool: GeometryPool, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Flask]]:
+def make_app(
+    pool: GeometryPool, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Flask]]:
     """Apps around the shared pool, each with its own service; ``api_key`` sets SERVICE_API_KEY."""
     with app_builder(pool) as build_app:
 
@@ -103,14 +105,18 @@ def test_viewer_page_is_served(app: Flask) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     assert response.cache_control.no_cache
-    assert '<script type="module" src="/viewer/static/viewer.js">' in response.get_data(as_text=True)
+    assert '<script type="module" src="/viewer/static/viewer.js">' in response.get_data(
+        as_text=True
+    )
 
 
 def test_every_script_the_page_loads_is_served_as_javascript(app: Flask) -> None:
     """Follow the page's links and the modules' imports: each must resolve, scripts as JS,
     or the browser refuses to run the page (module scripts need a JavaScript MIME type)."""
     client = app.test_client()
-    pending = re.findall(r'(?:src|href)="(/viewer/static/[^"]+)"', client.get("/viewer").get_data(as_text=True))
+    pending = re.findall(
+        r'(?:src|href)="(/viewer/static/[^"]+)"', client.get("/viewer").get_data(as_text=True)
+    )
     seen: set[str] = set()
     while pending:
         url = pending.pop()
@@ -122,7 +128,9 @@ def test_every_script_the_page_loads_is_served_as_javascript(app: Flask) -> None
         if url.endswith(".js"):
             assert response.mimetype in ("text/javascript", "application/javascript"), url
             folder = url.rsplit("/", 1)[0]
-            imports = re.findall(r"""from\s*['"]\./([\w./-]+)['"]""", response.get_data(as_text=True))
+            imports = re.findall(
+                r"""from\s*['"]\./([\w./-]+)['"]""", response.get_data(as_text=True)
+            )
             pending += [f"{folder}/{name}" for name in imports]
     assert "/viewer/static/vendor/three.min.js" in seen
     assert client.get("/viewer/static/vendor/LICENSE").status_code == 200
@@ -135,12 +143,21 @@ def test_every_script_the_page_loads_is_served_as_javascript(app: Flask) -> None
 def browser() -> Iterator[WebDriver]:
     chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver_path):
-        pytest.skip("no browser: install Debian's chromium and chromium-driver (.ci/run does) to run the viewer's browser tests")
+        pytest.skip(
+            "no browser: install Debian's chromium and chromium-driver (.ci/run does) "
+            "to run the viewer's browser tests"
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                     # Software WebGL: there is no GPU here.
-                     "--use-angle=swiftshader", "--enable-unsafe-swiftshader"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        # Software WebGL: there is no GPU here.
+        "--use-angle=swiftshader",
+        "--enable-unsafe-swiftshader",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(options=options, service=Service(driver_path))
     yield driver
@@ -159,7 +176,9 @@ def test_page_draws_an_uploaded_part_and_highlights_a_hole_from_the_list(
 ) -> None:
     drawn = open_part(browser, server, hole_plate)
     assert drawn["error"] is None and drawn["featureCount"] >= 6
-    assert browser.current_url.endswith(f"/viewer?id={drawn['fileHash']}"), "the address re-opens this result"
+    assert browser.current_url.endswith(f"/viewer?id={drawn['fileHash']}"), (
+        "the address re-opens this result"
+    )
     before = canvas_image(browser)
     save_screenshot(browser, "viewer-upload.png")
     assert distinct_colours(before) >= 4, "the canvas looks blank"
@@ -200,7 +219,9 @@ def test_cached_result_reopens_by_id_and_a_click_on_the_part_selects_its_feature
     canvas = browser.find_element(By.CSS_SELECTOR, "#canvas-host canvas")
     offset_x, offset_y = int(x) - canvas.size["width"] // 2, int(y) - canvas.size["height"] // 2
     ActionChains(browser).move_to_element_with_offset(canvas, offset_x, offset_y).click().perform()
-    picked = wait_for(browser, f"s.selectedFeature === {feature_id}", "the clicked hole to be selected")
+    picked = wait_for(
+        browser, f"s.selectedFeature === {feature_id}", "the clicked hole to be selected"
+    )
     assert picked["highlightedFaces"]
     assert "selected" in hole.get_attribute("class").split()
 
@@ -215,12 +236,18 @@ def test_service_errors_are_shown_as_the_service_words_them(
     failed = wait_for(browser, "s.error", "the error to be shown")
     shown = browser.find_element(By.ID, "error").text
     assert failed["error"]["status"] == 415
-    for words in (failed["error"]["message"], failed["error"]["code"], failed["error"]["error_type"]):
+    for words in (
+        failed["error"]["message"],
+        failed["error"]["code"],
+        failed["error"]["error_type"],
+    ):
         assert words and words in shown
     assert "not a STEP file" in shown
 
 
-def test_the_page_sends_a_pasted_api_key(browser: WebDriver, keyed_server: str, hole_plate: Path) -> None:
+def test_the_page_sends_a_pasted_api_key(
+    browser: WebDriver, keyed_server: str, hole_plate: Path
+) -> None:
     browser.get(f"{keyed_server}/viewer")
     upload(browser, hole_plate)
     refused = wait_for(browser, "s.error", "the refusal to be shown")
@@ -258,37 +285,60 @@ def test_manufacturing_tab_colours_setups_and_highlights_a_warnings_faces(
     assert recoloured.sum() > 500, "the faces were not repainted by set-up"
     assert len(highlight_pixels(by_setups)) == 0
 
-    # A warning: its numbers and advice as listed, its faces highlighted on hover, selected on click.
+    # A warning: its numbers and advice as listed, its faces highlighted on hover,
+    # selected on click.
     deep = browser.find_element(By.CSS_SELECTOR, 'li.dfm-warning[data-code="deep_hole"]')
     index = int(deep.get_attribute("data-warning-index"))
     warning = warnings[index]
     assert warning["unit"] == "ratio" and warning["measured"] == pytest.approx(20 / 3, abs=0.01)
     assert f"measured {warning['measured']:g} : 1 · limit {warning['limit']:g} : 1" in deep.text
-    assert deep.find_element(By.CLASS_NAME, "severity").get_attribute("textContent") == warning["severity"] == "info"
+    assert (
+        deep.find_element(By.CLASS_NAME, "severity").get_attribute("textContent")
+        == warning["severity"]
+        == "info"
+    )
     assert warning["message"] in deep.text and warning["suggestion"] in deep.text
     ActionChains(browser).move_to_element(deep).perform()
-    hovered = wait_for(browser, f"s.highlightedFaces.length === {len(warning['face_ids'])}", "the warning's faces")
+    hovered = wait_for(
+        browser, f"s.highlightedFaces.length === {len(warning['face_ids'])}", "the warning's faces"
+    )
     assert sorted(hovered["highlightedFaces"]) == sorted(warning["face_ids"])
-    corner = browser.find_element(By.CSS_SELECTOR, 'li.dfm-warning[data-code="sharp_internal_corner"]')
+    corner = browser.find_element(
+        By.CSS_SELECTOR, 'li.dfm-warning[data-code="sharp_internal_corner"]'
+    )
     corner_index = int(corner.get_attribute("data-warning-index"))
     corner.click()
-    selected = wait_for(browser, f"s.selectedWarning === {corner_index}", "the corner warning to be selected")
+    selected = wait_for(
+        browser, f"s.selectedWarning === {corner_index}", "the corner warning to be selected"
+    )
     assert sorted(selected["highlightedFaces"]) == sorted(warnings[corner_index]["face_ids"])
     assert "selected" in corner.get_attribute("class").split()
-    assert len(highlight_pixels(canvas_image(browser))) > 50, "the pocket's walls are not highlighted"
+    assert len(highlight_pixels(canvas_image(browser))) > 50, (
+        "the pocket's walls are not highlighted"
+    )
 
     # A set-up: the faces of all its features.
-    features = {f["id"]: f["face_ids"] for f in fetch_json(f"{server}/results/{drawn['fileHash']}")["features"]}
+    features = {
+        f["id"]: f["face_ids"]
+        for f in fetch_json(f"{server}/results/{drawn['fileHash']}")["features"]
+    }
     listed[0].click()
     chosen = wait_for(browser, "s.selectedSetup === 0", "the +Z set-up to be selected")
-    assert sorted(chosen["highlightedFaces"]) == sorted({face for i in setups[0]["feature_ids"] for face in features[i]})
+    assert sorted(chosen["highlightedFaces"]) == sorted(
+        {face for i in setups[0]["feature_ids"] for face in features[i]}
+    )
     assert chosen["selectedWarning"] is None
 
     # Back on the Features tab the faces take their feature colours again, nothing selected.
     browser.find_element(By.ID, "tab-features").click()
     back = wait_for(browser, "s.tab === 'features'", "the Features tab")
     assert back["selectedSetup"] is None and back["highlightedFaces"] == []
-    assert np.abs(np.asarray(canvas_image(browser), int) - np.asarray(by_features, int)).sum(axis=2).max() < 60
+    assert (
+        np.abs(np.asarray(canvas_image(browser), int) - np.asarray(by_features, int))
+        .sum(axis=2)
+        .max()
+        < 60
+    )
 
 
 # ------------------------------------------------------------------ helpers
@@ -309,7 +359,9 @@ def wait_for(browser: WebDriver, condition: str, what: str) -> dict:
     """Wait until ``condition`` (JavaScript over ``s``, the page's viewerState) holds
     while no request is in flight; return the state."""
     script = f"const s = window.viewerState; return !!s && !s.busy && !!({condition});"
-    WebDriverWait(browser, LOAD_TIMEOUT_S).until(lambda b: b.execute_script(script), message=f"waiting for {what}")
+    WebDriverWait(browser, LOAD_TIMEOUT_S).until(
+        lambda b: b.execute_script(script), message=f"waiting for {what}"
+    )
     return browser.execute_script("return window.viewerState")
 
 
@@ -321,7 +373,11 @@ def canvas_image(browser: WebDriver) -> Image.Image:
 def distinct_colours(image: Image.Image, min_share: float = 0.002) -> int:
     """Colours (4 bits a channel) that cover at least ``min_share`` of the image."""
     quantized = np.asarray(image) >> 4
-    codes = (quantized[..., 0].astype(int) << 8) | (quantized[..., 1].astype(int) << 4) | quantized[..., 2]
+    codes = (
+        (quantized[..., 0].astype(int) << 8)
+        | (quantized[..., 1].astype(int) << 4)
+        | quantized[..., 2]
+    )
     counts = np.bincount(codes.ravel())
     return int((counts >= min_share * codes.size).sum())
 

@@ -12,21 +12,21 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
-from geometry_service.mesh_settings import MeshSettings
 from geometry_service.brepnet_wrapper import BRepNetModel
 from geometry_service.combined_recognition import recognize_combined
 from geometry_service.config import Settings
 from geometry_service.errors import PermanentError
 from geometry_service.geometric_fallback import recognize_features
 from geometry_service.geometry.brep_graph import BRepGraph, build_graph
-from geometry_service.geometry.topology import PartTopology
-from geometry_service.geometry.mesher import mesh_model
 from geometry_service.geometry.cad_reader import read_cad, silence_occt
+from geometry_service.geometry.mesher import mesh_model
+from geometry_service.geometry.topology import PartTopology
 from geometry_service.graph_features import graph_inputs
+from geometry_service.mesh_settings import MeshSettings
 
 
 @dataclass
@@ -57,8 +57,12 @@ def _tier_1(graph: BRepGraph, model: BRepNetModel) -> None:
     """Tier 1 as the service runs it; a part it declines costs the time to decline."""
     topology = PartTopology(graph)
     try:
-        recognize_combined(topology, recognize_features(graph, topology), model,
-                           Settings().model_min_face_probability)
+        recognize_combined(
+            topology,
+            recognize_features(graph, topology),
+            model,
+            Settings().model_min_face_probability,
+        )
     except PermanentError:
         pass
 

@@ -40,7 +40,9 @@ class FolderCertainty:
     lowest_face_probability_median: float
 
 
-def folder_certainty(model: BRepNetModel, folder: Path, gate: float, limit: int | None, split: str) -> FolderCertainty:
+def folder_certainty(
+    model: BRepNetModel, folder: Path, gate: float, limit: int | None, split: str
+) -> FolderCertainty:
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in STEP_SUFFIXES)
     if split != "all":
         paths = [p for p in paths if split_of(p.stem) == split]
@@ -68,19 +70,34 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=Path("models/brepnet.onnx"))
     parser.add_argument("--gate", type=float, default=0.9, help="MODEL_MIN_FACE_PROBABILITY")
     parser.add_argument("--limit", type=int, default=None, help="parts per folder")
-    parser.add_argument("--split", choices=["val", "train", "all"], default="all", help="by part name, as training splits")
+    parser.add_argument(
+        "--split",
+        choices=["val", "train", "all"],
+        default="all",
+        help="by part name, as training splits",
+    )
     args = parser.parse_args()
     silence_occt()
     model = BRepNetModel(args.model)
-    results = [folder_certainty(model, folder, args.gate, args.limit, args.split) for folder in args.folders]
+    results = [
+        folder_certainty(model, folder, args.gate, args.limit, args.split)
+        for folder in args.folders
+    ]
     for result in results:
         print(
-            f"{result.folder}: {result.parts_passing_gate}/{result.parts} parts pass the {args.gate} gate, "
-            f"{100 * result.share_of_faces_under_gate:.1f} % of {result.faces} faces under it, lowest face "
-            f"probability p05 {result.lowest_face_probability_p05:.3f}, median {result.lowest_face_probability_median:.3f}",
+            f"{result.folder}: {result.parts_passing_gate}/{result.parts} parts pass the "
+            f"{args.gate} gate, {100 * result.share_of_faces_under_gate:.1f} % of "
+            f"{result.faces} faces under it, lowest face probability p05 "
+            f"{result.lowest_face_probability_p05:.3f}, "
+            f"median {result.lowest_face_probability_median:.3f}",
             file=sys.stderr,
         )
-    print(json.dumps({"model": str(args.model), "gate": args.gate, "folders": [asdict(r) for r in results]}, indent=2))
+    print(
+        json.dumps(
+            {"model": str(args.model), "gate": args.gate, "folders": [asdict(r) for r in results]},
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -48,7 +48,8 @@ def split_of(name: str) -> str:
 
 
 def face_class_tables(root: Path) -> dict[str, dict[str, int]]:
-    """Part name -> (face STEP name -> index into MFCADPP_CLASSES), for a folder in either format."""
+    """Part name -> (face STEP name -> index into MFCADPP_CLASSES), for a folder in
+    either format."""
     mfcad = root / "labels.json"
     if mfcad.is_file():
         data = json.loads(mfcad.read_text())
@@ -135,7 +136,7 @@ def collate(parts: list[LabelledPart]) -> tuple[GraphInputs, np.ndarray]:
     def joined(name: str, offsets: np.ndarray | None) -> np.ndarray:
         arrays = [getattr(p.inputs, name) for p in parts]
         if offsets is not None:
-            arrays = [array + offset for array, offset in zip(arrays, offsets)]
+            arrays = [array + offset for array, offset in zip(arrays, offsets, strict=True)]
         return np.concatenate(arrays)
 
     inputs = GraphInputs(

@@ -3,7 +3,8 @@
 Evaluates the exported artifact (what the service runs), not the torch
 module, so the report describes the shipped model.
 
-    python -m training.evaluate --data .data/mfcad --model models/brepnet.onnx --out var/eval/brepnet
+    python -m training.evaluate --data .data/mfcad --model models/brepnet.onnx
+                                --out var/eval/brepnet
 """
 
 from __future__ import annotations
@@ -96,14 +97,16 @@ def markdown(evaluations: list[Evaluation], header: str) -> str:
         lines += [
             f"## {ev.dataset}",
             "",
-            f"{ev.parts} parts, {ev.faces} faces: face accuracy **{100 * ev.face_accuracy:.2f} %**, "
+            f"{ev.parts} parts, {ev.faces} faces: "
+            f"face accuracy **{100 * ev.face_accuracy:.2f} %**, "
             f"mean IoU {100 * ev.mean_iou:.2f} %.",
             "",
             "| class | faces | precision % | recall % | IoU % |",
             "|---|---|---|---|---|",
         ]
         lines += [
-            f"| {c.name} | {c.support} | {_percent(c.precision)} | {_percent(c.recall)} | {_percent(c.iou)} |"
+            f"| {c.name} | {c.support} | {_percent(c.precision)} | {_percent(c.recall)} "
+            f"| {_percent(c.iou)} |"
             for c in ev.per_class
             if c.support or c.predicted
         ]
@@ -112,7 +115,8 @@ def markdown(evaluations: list[Evaluation], header: str) -> str:
 
 
 def confusion_png(evaluation: Evaluation, path: Path) -> None:
-    """Row-normalised confusion matrix, log-free so that small confusions stay visible as numbers."""
+    """Row-normalised confusion matrix, log-free so that small confusions stay visible
+    as numbers."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -130,13 +134,23 @@ def confusion_png(evaluation: Evaluation, path: Path) -> None:
     axes.set_title(f"{evaluation.dataset}: face accuracy {100 * evaluation.face_accuracy:.2f} %")
     for (i, j), count in np.ndenumerate(matrix):
         if count:
-            axes.text(j, i, int(count), ha="center", va="center", fontsize=6, color="white" if share[i, j] > 0.5 else "black")
+            axes.text(
+                j,
+                i,
+                int(count),
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if share[i, j] > 0.5 else "black",
+            )
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     pyplot.close(figure)
 
 
-def write_report(evaluations: list[Evaluation], out: Path, header: str, extra: dict | None = None) -> None:
+def write_report(
+    evaluations: list[Evaluation], out: Path, header: str, extra: dict | None = None
+) -> None:
     """``report.json``, ``report.md`` and one ``confusion_<dataset>.png`` per evaluation."""
     out.mkdir(parents=True, exist_ok=True)
     payload = {**(extra or {}), "evaluations": [ev.to_json() for ev in evaluations]}
@@ -147,7 +161,9 @@ def write_report(evaluations: list[Evaluation], out: Path, header: str, extra: d
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Evaluate an ONNX model on a folder of labelled STEP files.")
+    parser = argparse.ArgumentParser(
+        description="Evaluate an ONNX model on a folder of labelled STEP files."
+    )
     parser.add_argument("--data", type=Path, required=True, help="MFCAD-style or generated folder")
     parser.add_argument("--model", type=Path, default=Path("models/brepnet.onnx"))
     parser.add_argument("--cache", type=Path, default=Path(".data/cache"))
@@ -159,7 +175,10 @@ def main() -> None:
     parts = [load_cached(f) for f in files if args.split == "all" or split_of(f.stem) == args.split]
     evaluation = evaluate(args.data.name, parts, predict(BRepNetModel(args.model), parts))
     write_report([evaluation], args.out, f"# {args.model.name} on {args.data} ({args.split})")
-    print(f"{evaluation.dataset}: {evaluation.parts} parts, face accuracy {100 * evaluation.face_accuracy:.2f} %")
+    print(
+        f"{evaluation.dataset}: {evaluation.parts} parts, "
+        f"face accuracy {100 * evaluation.face_accuracy:.2f} %"
+    )
 
 
 if __name__ == "__main__":

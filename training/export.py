@@ -12,7 +12,12 @@ from pathlib import Path
 import onnx
 import torch
 
-from geometry_service.graph_features import COEDGE_FEATURES, EDGE_FEATURES, FACE_FEATURES, INPUT_NAMES
+from geometry_service.graph_features import (
+    COEDGE_FEATURES,
+    EDGE_FEATURES,
+    FACE_FEATURES,
+    INPUT_NAMES,
+)
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
 
 from .model import BRepNet
@@ -46,7 +51,9 @@ def _example_inputs() -> tuple[torch.Tensor, ...]:
     )
 
 
-def export_onnx(model: BRepNet, path: Path, version: str, extra: dict[str, str] | None = None) -> Path:
+def export_onnx(
+    model: BRepNet, path: Path, version: str, extra: dict[str, str] | None = None
+) -> Path:
     """Write ``model`` to ``path``; returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     model.eval()
@@ -56,7 +63,10 @@ def export_onnx(model: BRepNet, path: Path, version: str, extra: dict[str, str] 
         str(path),
         input_names=list(INPUT_NAMES),
         output_names=[OUTPUT_NAME],
-        dynamic_axes={**{name: {0: axis} for name, axis in _AXIS.items()}, OUTPUT_NAME: {0: "faces"}},
+        dynamic_axes={
+            **{name: {0: axis} for name, axis in _AXIS.items()},
+            OUTPUT_NAME: {0: "faces"},
+        },
         opset_version=OPSET,
         dynamo=False,
     )

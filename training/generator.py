@@ -42,9 +42,9 @@ import multiprocessing
 import random
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from OCP.Bnd import Bnd_Box
 from OCP.BRep import BRep_Builder
@@ -92,13 +92,16 @@ class Frame:
 
     def placement(self) -> gp_Trsf:
         trsf = gp_Trsf()
-        trsf.SetTransformation(gp_Ax3(gp_Pnt(*self.origin), gp_Dir(*self.normal), gp_Dir(*self.u)), gp_Ax3())
+        trsf.SetTransformation(
+            gp_Ax3(gp_Pnt(*self.origin), gp_Dir(*self.normal), gp_Dir(*self.u)), gp_Ax3()
+        )
         return trsf
 
-    def turned(self) -> "Frame":
-        """The same face seen from its next corner: origin at local (lu, 0), ``u`` along the old ``v``."""
+    def turned(self) -> Frame:
+        """The same face seen from its next corner: origin at local (lu, 0), ``u`` along
+        the old ``v``."""
         v = _cross(self.normal, self.u)
-        origin = tuple(o + self.lu * a for o, a in zip(self.origin, self.u))
+        origin = tuple(o + self.lu * a for o, a in zip(self.origin, self.u, strict=True))
         return Frame(origin, v, self.normal, self.lv, self.lu, self.depth)
 
 
@@ -122,7 +125,9 @@ class GeneratedPart:
     features: list[FeatureRecord]
 
 
-def _cross(a: tuple[float, float, float], b: tuple[float, float, float]) -> tuple[float, float, float]:
+def _cross(
+    a: tuple[float, float, float], b: tuple[float, float, float]
+) -> tuple[float, float, float]:
     return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
 
 
@@ -162,7 +167,9 @@ def _cylinder(x: float, y: float, z0: float, radius: float, height: float, axis=
     return BRepPrimAPI_MakeCylinder(gp_Ax2(gp_Pnt(x, y, z0), gp_Dir(*axis)), radius, height).Shape()
 
 
-def _prism(points: list[tuple[float, float, float]], extrusion: tuple[float, float, float]) -> TopoDS_Shape:
+def _prism(
+    points: list[tuple[float, float, float]], extrusion: tuple[float, float, float]
+) -> TopoDS_Shape:
     polygon = BRepBuilderAPI_MakePolygon()
     for point in points:
         polygon.Add(gp_Pnt(*point))
@@ -179,7 +186,11 @@ def _fuse(a: TopoDS_Shape, b: TopoDS_Shape) -> TopoDS_Shape:
 
 def _regular_polygon(cx: float, cy: float, radius: float, sides: int, turn: float, z: float):
     return [
-        (cx + radius * math.cos(turn + 2 * math.pi * k / sides), cy + radius * math.sin(turn + 2 * math.pi * k / sides), z)
+        (
+            cx + radius * math.cos(turn + 2 * math.pi * k / sides),
+            cy + radius * math.sin(turn + 2 * math.pi * k / sides),
+            z,
+        )
         for k in range(sides)
     ]
 
@@ -189,7 +200,9 @@ def _inside_centre(rng: random.Random, frame: Frame, reach: float) -> tuple[floa
     margin = 0.05 * min(frame.lu, frame.lv)
     if 2 * (reach + margin) >= min(frame.lu, frame.lv):
         return None
-    return rng.uniform(reach + margin, frame.lu - reach - margin), rng.uniform(reach + margin, frame.lv - reach - margin)
+    return rng.uniform(reach + margin, frame.lu - reach - margin), rng.uniform(
+        reach + margin, frame.lv - reach - margin
+    )
 
 
 def _depth(rng: random.Random, frame: Frame, low: float = 0.15, high: float = 0.6) -> float:
@@ -205,7 +218,9 @@ def _hole(rng: random.Random, frame: Frame, through: bool) -> TopoDS_Shape | Non
     return _cylinder(*centre, bottom, radius, AIR - bottom)
 
 
-def _polygon_cut(rng: random.Random, frame: Frame, sides: int, through: bool) -> TopoDS_Shape | None:
+def _polygon_cut(
+    rng: random.Random, frame: Frame, sides: int, through: bool
+) -> TopoDS_Shape | None:
     radius = rng.uniform(0.1, 0.28) * min(frame.lu, frame.lv)
     centre = _inside_centre(rng, frame, radius)
     if centre is None:
@@ -242,7 +257,13 @@ def _through_slot(rng: random.Random, frame: Frame, profile: str) -> TopoDS_Shap
     if profile == "rectangular":
         return _box(x0, y0, -depth, frame.lu + AIR, y0 + width, AIR)
     if profile == "triangular":
-        points = [(x0, y0, 0.0), (x0, y0 + width / 2, -depth), (x0, y0 + width, 0.0), (x0, y0 + width, AIR), (x0, y0, AIR)]
+        points = [
+            (x0, y0, 0.0),
+            (x0, y0 + width / 2, -depth),
+            (x0, y0 + width, 0.0),
+            (x0, y0 + width, AIR),
+            (x0, y0, AIR),
+        ]
         return _prism(points, (length, 0, 0))
     return _cylinder(x0, y0 + width / 2, 0.0, width / 2, length, axis=(1.0, 0.0, 0.0))
 
@@ -316,7 +337,8 @@ def _oring(rng: random.Random, frame: Frame) -> TopoDS_Shape | None:
     depth = rng.uniform(0.05, 0.3) * frame.depth
     inner = rng.uniform(0.5, 0.8) * outer
     ring = BRepAlgoAPI_Cut(
-        _cylinder(*centre, -depth, outer, depth + AIR), _cylinder(*centre, -depth - AIR, inner, depth + 3 * AIR)
+        _cylinder(*centre, -depth, outer, depth + AIR),
+        _cylinder(*centre, -depth - AIR, inner, depth + 3 * AIR),
     )
     return ring.Shape()
 
@@ -388,10 +410,12 @@ class _History:
     def __init__(self, shape: TopoDS_Shape, entries: list[Entry] | None = None) -> None:
         self.shape = shape
         self.entries: list[Entry] = (
-            entries if entries is not None else [(face, STOCK, -1, (-1, i)) for i, face in enumerate(_face_list(_faces_of(shape)))]
+            entries
+            if entries is not None
+            else [(face, STOCK, -1, (-1, i)) for i, face in enumerate(_face_list(_faces_of(shape)))]
         )
 
-    def after(self, operation: BRepBuilderAPI_MakeShape, new_faces: list[Entry]) -> "_History":
+    def after(self, operation: BRepBuilderAPI_MakeShape, new_faces: list[Entry]) -> _History:
         """The history of ``operation``'s result, with the faces it made from its tool."""
         carried: list[Entry] = []
         for face, label, instance, origin in self.entries + new_faces:
@@ -406,7 +430,7 @@ class _History:
         present = _faces_of(shape)
         return _History(shape, [entry for entry in carried if present.Contains(entry[0])])
 
-    def footprints(self) -> dict[int, "Footprint"]:
+    def footprints(self) -> dict[int, Footprint]:
         """Per feature instance: the tool faces of which something is left, and in how many
         edge-connected patches its faces lie."""
         faces = _faces_of(self.shape)
@@ -428,7 +452,10 @@ class _History:
                 if instance_of[other] == instance_of[face]:
                     sets.union(other, face)
         patches = Counter(instance_of[group[0]] for group in sets.groups())
-        return {instance: Footprint(frozenset(origins[instance]), patches[instance]) for instance in origins}
+        return {
+            instance: Footprint(frozenset(origins[instance]), patches[instance])
+            for instance in origins
+        }
 
     def labels(self) -> tuple[IndexedMapOfShape, list[str], list[int]] | None:
         """Faces of the shape with their class and instance; None if any face has no history."""
@@ -471,12 +498,19 @@ class _PartInProgress:
         return candidate.footprints() == {**self.expected, instance: own}
 
 
-def _blend(part: _PartInProgress, rng: random.Random, kind: str, instance: int, size: float) -> FeatureRecord | None:
-    """Chamfer or round one or two edges of the plain block; the new faces come from ``Generated``."""
+def _blend(
+    part: _PartInProgress, rng: random.Random, kind: str, instance: int, size: float
+) -> FeatureRecord | None:
+    """Chamfer or round one or two edges of the plain block; the new faces come from
+    ``Generated``."""
     edges = IndexedMapOfShape()
     TopExp.MapShapes_s(part.history.shape, TopAbs_EDGE, edges)
     chosen = rng.sample(range(1, edges.Extent() + 1), rng.choice([1, 2]))
-    maker = BRepFilletAPI_MakeChamfer(part.history.shape) if kind == "chamfer" else BRepFilletAPI_MakeFillet(part.history.shape)
+    maker = (
+        BRepFilletAPI_MakeChamfer(part.history.shape)
+        if kind == "chamfer"
+        else BRepFilletAPI_MakeFillet(part.history.shape)
+    )
     for index in chosen:
         maker.Add(size, TopoDS.Edge(edges.FindKey(index)))
     maker.Build()
@@ -500,10 +534,14 @@ def _compound_of(shapes: list[TopoDS_Shape]) -> TopoDS_Shape:
     return compound
 
 
-def _cut_feature(part: _PartInProgress, label: str, instance: int, tool: TopoDS_Shape) -> FeatureRecord | None:
+def _cut_feature(
+    part: _PartInProgress, label: str, instance: int, tool: TopoDS_Shape
+) -> FeatureRecord | None:
     """Cut ``tool`` (global placement) as feature ``instance``; None, and the part unchanged,
     when the cut fails or changes what a feature is."""
-    tool_faces = [(face, label, instance, (instance, k)) for k, face in enumerate(_face_list(_faces_of(tool)))]
+    tool_faces = [
+        (face, label, instance, (instance, k)) for k, face in enumerate(_face_list(_faces_of(tool)))
+    ]
     alone = BRepAlgoAPI_Cut(part.block, tool)
     if not alone.IsDone():
         return None
@@ -550,7 +588,9 @@ def generate_part(seed: int, name: str | None = None) -> GeneratedPart:
         labelled = part.history.labels()
         if labelled is not None:
             faces, labels, instances = labelled
-            return GeneratedPart(name or f"gen_{seed:06d}", part.history.shape, faces, labels, instances, records)
+            return GeneratedPart(
+                name or f"gen_{seed:06d}", part.history.shape, faces, labels, instances, records
+            )
 
 
 def write_part(part: GeneratedPart, out: Path) -> None:
@@ -569,7 +609,9 @@ def write_part(part: GeneratedPart, out: Path) -> None:
     labels = {
         "faces": {
             str(i): {"label": label, "instance": instance}
-            for i, (label, instance) in enumerate(zip(part.face_labels, part.face_instances))
+            for i, (label, instance) in enumerate(
+                zip(part.face_labels, part.face_instances, strict=True)
+            )
         },
         "features": [asdict(record) for record in part.features],
     }
@@ -592,9 +634,18 @@ def generate(out: Path, count: int, seed: int = 0, workers: int = 2) -> None:
     """Parts ``seed`` .. ``seed + count - 1``; parts already written are kept."""
     from tqdm import tqdm
 
-    jobs = [(s, out) for s in range(seed, seed + count) if not (out / "labels" / f"gen_{s:06d}.json").is_file()]
+    jobs = [
+        (s, out)
+        for s in range(seed, seed + count)
+        if not (out / "labels" / f"gen_{s:06d}.json").is_file()
+    ]
     with multiprocessing.get_context("forkserver").Pool(workers, silence_occt) as pool:
-        for _ in tqdm(pool.imap_unordered(_generate_one, jobs, chunksize=4), total=len(jobs), desc="parts", file=sys.stderr):
+        for _ in tqdm(
+            pool.imap_unordered(_generate_one, jobs, chunksize=4),
+            total=len(jobs),
+            desc="parts",
+            file=sys.stderr,
+        ):
             pass
 
 

@@ -38,11 +38,13 @@ class ModelConfig:
         return asdict(self)
 
 
-def _mean_pool(messages: torch.Tensor, index: torch.Tensor, count: int, inverse_size: torch.Tensor) -> torch.Tensor:
+def _mean_pool(
+    messages: torch.Tensor, index: torch.Tensor, count: int, inverse_size: torch.Tensor
+) -> torch.Tensor:
     """Mean of ``messages`` rows grouped by ``index`` into ``count`` rows."""
-    summed = torch.zeros(count, messages.shape[1], dtype=messages.dtype, device=messages.device).scatter_add(
-        0, index.unsqueeze(1).expand(-1, messages.shape[1]), messages
-    )
+    summed = torch.zeros(
+        count, messages.shape[1], dtype=messages.dtype, device=messages.device
+    ).scatter_add(0, index.unsqueeze(1).expand(-1, messages.shape[1]), messages)
     return summed * inverse_size
 
 
@@ -59,15 +61,23 @@ class WingedEdgeLayer(nn.Module):
         self.face_norm = nn.LayerNorm(hidden)
         self.edge_norm = nn.LayerNorm(hidden)
 
-    def forward(self, state: tuple[torch.Tensor, torch.Tensor, torch.Tensor], kernel: "Kernel"):
+    def forward(self, state: tuple[torch.Tensor, torch.Tensor, torch.Tensor], kernel: Kernel):
         faces, edges, coedges = state
         gathered = torch.cat(
-            [coedges[kernel.coedge_slots].flatten(1), faces[kernel.face_slots].flatten(1), edges[kernel.edge_slots].flatten(1)],
+            [
+                coedges[kernel.coedge_slots].flatten(1),
+                faces[kernel.face_slots].flatten(1),
+                edges[kernel.edge_slots].flatten(1),
+            ],
             dim=1,
         )
         message = self.message(gathered)
-        faces = self.face_norm(faces + _mean_pool(message, kernel.coedge_face, faces.shape[0], kernel.face_inverse))
-        edges = self.edge_norm(edges + _mean_pool(message, kernel.coedge_edge, edges.shape[0], kernel.edge_inverse))
+        faces = self.face_norm(
+            faces + _mean_pool(message, kernel.coedge_face, faces.shape[0], kernel.face_inverse)
+        )
+        edges = self.edge_norm(
+            edges + _mean_pool(message, kernel.coedge_edge, edges.shape[0], kernel.edge_inverse)
+        )
         return faces, edges, self.coedge_norm(coedges + message)
 
 
@@ -97,11 +107,19 @@ class BRepNet(nn.Module):
         super().__init__()
         self.config = config
         hidden = config.hidden
-        self.face_in = nn.Sequential(nn.Linear(FACE_FEATURES, hidden), nn.ReLU(), nn.LayerNorm(hidden))
-        self.edge_in = nn.Sequential(nn.Linear(EDGE_FEATURES, hidden), nn.ReLU(), nn.LayerNorm(hidden))
-        self.coedge_in = nn.Sequential(nn.Linear(COEDGE_FEATURES, hidden), nn.ReLU(), nn.LayerNorm(hidden))
+        self.face_in = nn.Sequential(
+            nn.Linear(FACE_FEATURES, hidden), nn.ReLU(), nn.LayerNorm(hidden)
+        )
+        self.edge_in = nn.Sequential(
+            nn.Linear(EDGE_FEATURES, hidden), nn.ReLU(), nn.LayerNorm(hidden)
+        )
+        self.coedge_in = nn.Sequential(
+            nn.Linear(COEDGE_FEATURES, hidden), nn.ReLU(), nn.LayerNorm(hidden)
+        )
         self.layers = nn.ModuleList(WingedEdgeLayer(hidden) for _ in range(config.layers))
-        self.head = nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, config.classes))
+        self.head = nn.Sequential(
+            nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, config.classes)
+        )
 
     def forward(
         self,
@@ -117,15 +135,23 @@ class BRepNet(nn.Module):
         own = torch.arange(coedge_face.shape[0], device=coedge_face.device)
         mate_next, mate_prev = coedge_next[coedge_mate], coedge_prev[coedge_mate]
         kernel = Kernel(
-            coedge_slots=torch.stack([own, coedge_next, coedge_prev, coedge_mate, mate_next, mate_prev], dim=1),
+            coedge_slots=torch.stack(
+                [own, coedge_next, coedge_prev, coedge_mate, mate_next, mate_prev], dim=1
+            ),
             face_slots=torch.stack([coedge_face, coedge_face[coedge_mate]], dim=1),
-            edge_slots=torch.stack([coedge_edge, coedge_edge[coedge_next], coedge_edge[coedge_prev]], dim=1),
+            edge_slots=torch.stack(
+                [coedge_edge, coedge_edge[coedge_next], coedge_edge[coedge_prev]], dim=1
+            ),
             coedge_face=coedge_face,
             coedge_edge=coedge_edge,
             face_inverse=_inverse_sizes(coedge_face, face_features.shape[0]),
             edge_inverse=_inverse_sizes(coedge_edge, edge_features.shape[0]),
         )
-        state = (self.face_in(face_features), self.edge_in(edge_features), self.coedge_in(coedge_features))
+        state = (
+            self.face_in(face_features),
+            self.edge_in(edge_features),
+            self.coedge_in(coedge_features),
+        )
         for layer in self.layers:
             state = layer(state, kernel)
         return self.head(state[0])

@@ -23,9 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .dataset import LabelledPart, collate, load_cached, preprocess, split_of
 from geometry_service.brepnet_wrapper import BRepNetModel
 
+from .dataset import LabelledPart, collate, load_cached, preprocess, split_of
 from .evaluate import Evaluation, evaluate, predict, write_report
 from .export import export_onnx
 from .model import BRepNet, ModelConfig
@@ -34,7 +34,9 @@ from .model import BRepNet, ModelConfig
 @dataclass
 class TrainSettings:
     data: list[Path] = field(default_factory=lambda: [Path(".data/mfcad"), Path(".data/generated")])
-    repeat: list[int] = field(default_factory=lambda: [1, 3])  # per data folder: copies of its train parts per epoch
+    repeat: list[int] = field(
+        default_factory=lambda: [1, 3]
+    )  # per data folder: copies of its train parts per epoch
     cache: Path = Path(".data/cache")
     out: Path = Path("var/train/brepnet")
     model_out: Path = Path("models/brepnet.onnx")
@@ -46,7 +48,9 @@ class TrainSettings:
     hidden: int = 64
     layers: int = 3
     seed: int = 0
-    threads: int = field(default_factory=lambda: os.cpu_count() or 1)  # torch intra-op threads on the CPU
+    threads: int = field(
+        default_factory=lambda: os.cpu_count() or 1
+    )  # torch intra-op threads on the CPU
     workers: int = 2
     limit: int | None = None  # parts per data folder, for quick runs
     max_steps: int | None = None  # stop early, for the smoke test in CI
@@ -86,9 +90,13 @@ def _load(settings: TrainSettings) -> dict[str, dict[str, list[LabelledPart]]]:
     return sets
 
 
-def _tensors(parts: list[LabelledPart], device: torch.device) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+def _tensors(
+    parts: list[LabelledPart], device: torch.device
+) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
     inputs, labels = collate(parts)
-    return tuple(torch.from_numpy(a).to(device) for a in inputs.arrays()), torch.from_numpy(labels).to(device)
+    return tuple(torch.from_numpy(a).to(device) for a in inputs.arrays()), torch.from_numpy(
+        labels
+    ).to(device)
 
 
 def _accuracy(model: BRepNet, parts: list[LabelledPart], device: torch.device) -> float:
@@ -109,7 +117,7 @@ def train(settings: TrainSettings) -> TrainResult:
     torch.set_num_threads(settings.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     sets = _load(settings)
-    repeats = dict(zip((root.name for root in settings.data), settings.repeat))
+    repeats = dict(zip((root.name for root in settings.data), settings.repeat, strict=False))
     train_parts = [p for name, s in sets.items() for p in s["train"] * repeats.get(name, 1)]
     val_parts = [p for s in sets.values() for p in s["val"]]
     distinct_train = sum(len(s["train"]) for s in sets.values())
@@ -117,7 +125,9 @@ def train(settings: TrainSettings) -> TrainResult:
         raise SystemExit("no training parts")
 
     model = BRepNet(ModelConfig(hidden=settings.hidden, layers=settings.layers)).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+    )
     steps_per_epoch = -(-len(train_parts) // settings.parts_per_batch)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, settings.learning_rate, total_steps=settings.epochs * steps_per_epoch
@@ -138,8 +148,13 @@ def train(settings: TrainSettings) -> TrainResult:
     for epoch in range(first_epoch, settings.epochs):
         model.train()
         shuffled = np.random.default_rng(settings.seed + epoch).permutation(len(train_parts))
-        batches = [shuffled[i : i + settings.parts_per_batch] for i in range(0, len(shuffled), settings.parts_per_batch)]
-        progress = tqdm(batches, desc=f"epoch {epoch + 1}/{settings.epochs}", file=sys.stderr, mininterval=5)
+        batches = [
+            shuffled[i : i + settings.parts_per_batch]
+            for i in range(0, len(shuffled), settings.parts_per_batch)
+        ]
+        progress = tqdm(
+            batches, desc=f"epoch {epoch + 1}/{settings.epochs}", file=sys.stderr, mininterval=5
+        )
         for batch in progress:
             inputs, labels = _tensors([train_parts[i] for i in batch], device)
             loss = loss_function(model(*inputs), labels)
@@ -180,7 +195,9 @@ def train(settings: TrainSettings) -> TrainResult:
     onnx_path = export_onnx(model, settings.model_out, settings.version, summary)
     runtime = BRepNetModel(onnx_path)
     evaluations = [
-        evaluate(f"{name}_val", s["val"], predict(runtime, s["val"])) for name, s in sets.items() if s["val"]
+        evaluate(f"{name}_val", s["val"], predict(runtime, s["val"]))
+        for name, s in sets.items()
+        if s["val"]
     ]
     settings_json = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items()}
     settings_json["data"] = [str(p) for p in settings.data]
@@ -190,7 +207,9 @@ def train(settings: TrainSettings) -> TrainResult:
         f"# {settings.version}: evaluation on the validation splits",
         {"settings": settings_json, **summary},
     )
-    return TrainResult(model, onnx_path, evaluations, seconds, device.type, distinct_train, len(val_parts))
+    return TrainResult(
+        model, onnx_path, evaluations, seconds, device.type, distinct_train, len(val_parts)
+    )
 
 
 def main() -> None:
@@ -199,19 +218,46 @@ def main() -> None:
     parser.add_argument("--data", type=Path, nargs="+", default=defaults.data)
     parser.add_argument("--repeat", type=int, nargs="+", default=defaults.repeat)
     for name in ("cache", "out", "model_out"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=Path, default=getattr(defaults, name))
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=Path, default=getattr(defaults, name)
+        )
     for name in ("version",):
         parser.add_argument(f"--{name}", default=getattr(defaults, name))
-    for name in ("epochs", "parts_per_batch", "hidden", "layers", "seed", "threads", "workers", "limit", "max_steps"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
+    for name in (
+        "epochs",
+        "parts_per_batch",
+        "hidden",
+        "layers",
+        "seed",
+        "threads",
+        "workers",
+        "limit",
+        "max_steps",
+    ):
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name)
+        )
     for name in ("learning_rate", "weight_decay"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name)
+        )
     parser.add_argument("--resume", action="store_true")
     settings = TrainSettings(**vars(parser.parse_args()))
     result = train(settings)
     for evaluation in result.evaluations:
-        print(f"{evaluation.dataset}: face accuracy {100 * evaluation.face_accuracy:.3f} %, mean IoU {100 * evaluation.mean_iou:.2f} %")
-    print(json.dumps({"seconds": round(result.seconds), "device": result.device, "onnx": str(result.onnx_path)}))
+        print(
+            f"{evaluation.dataset}: face accuracy {100 * evaluation.face_accuracy:.3f} %, "
+            f"mean IoU {100 * evaluation.mean_iou:.2f} %"
+        )
+    print(
+        json.dumps(
+            {
+                "seconds": round(result.seconds),
+                "device": result.device,
+                "onnx": str(result.onnx_path),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

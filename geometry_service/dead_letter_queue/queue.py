@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
-from typing import Sequence
 
 from tenacity import Retrying
 
@@ -62,7 +62,9 @@ class DeadLetterQueue:
         try:
             self._spool.add(record)
         except Exception:
-            log_event(log, logging.ERROR, "dlq_spool_failed", exc_info=True, record=record.to_dict())
+            log_event(
+                log, logging.ERROR, "dlq_spool_failed", exc_info=True, record=record.to_dict()
+            )
             return False
         self._wake.set()
         return True
@@ -89,8 +91,12 @@ class DeadLetterQueue:
             self._spool.remove([record.idempotency_key for record in records])
             pending = self._spool.count()
         log_event(
-            log, logging.INFO, "dlq_forwarded", store=self._store.name,
-            forwarded=len(records), pending=pending,
+            log,
+            logging.INFO,
+            "dlq_forwarded",
+            store=self._store.name,
+            forwarded=len(records),
+            pending=pending,
         )
         return ForwardResult(forwarded=len(records), pending=pending)
 
@@ -112,14 +118,21 @@ class DeadLetterQueue:
                 return replace(result, forwarded=forwarded, quarantined=quarantined)
             self._spool.remove([record.idempotency_key])
             forwarded += 1
-        return ForwardResult(forwarded=forwarded, pending=self._spool.count(), quarantined=quarantined)
+        return ForwardResult(
+            forwarded=forwarded, pending=self._spool.count(), quarantined=quarantined
+        )
 
     def _forward_failed(self, batch: int, exc: Exception) -> ForwardResult:
         pending = self._spool.count()
         log_event(
-            log, logging.WARNING, "dlq_forward_failed", store=self._store.name,
-            batch=batch, pending=pending,
-            error_code=getattr(exc, "code", type(exc).__name__), error=str(exc),
+            log,
+            logging.WARNING,
+            "dlq_forward_failed",
+            store=self._store.name,
+            batch=batch,
+            pending=pending,
+            error_code=getattr(exc, "code", type(exc).__name__),
+            error=str(exc),
         )
         return ForwardResult(forwarded=0, pending=pending, error=str(exc))
 
@@ -208,7 +221,9 @@ class DeadLetterQueue:
         try:
             since_utc = as_utc(since) if since is not None else None
         except OverflowError:  # 0001-01-01T00:00+14:00 is a year-0 time in UTC
-            raise PermanentError("invalid_query", "since must lie in the years 1..9999 in UTC", 400) from None
+            raise PermanentError(
+                "invalid_query", "since must lie in the years 1..9999 in UTC", 400
+            ) from None
         return self._breaker.call(
             self._store.list_failures, limit, offset, _checked_error_type(error_type), since_utc
         )

@@ -6,9 +6,10 @@ import hashlib
 import json
 import re
 import traceback as traceback_module
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from ..clean_text import encodable
 from ..errors import ErrorType, ServiceError
@@ -31,15 +32,15 @@ ERROR_TYPE_CHECK = ", ".join(f"'{error_type.value}'" for error_type in ErrorType
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(value: datetime | str) -> datetime:
     """A timezone-aware UTC datetime; naive values are taken to be UTC already."""
     parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
     if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def iso(value: datetime) -> str:
@@ -87,8 +88,7 @@ class FailureRecord:
             error_type = ErrorType(self.error_type).value
         except ValueError:
             raise ValueError(
-                f"error_type must be one of {[t.value for t in ErrorType]}, "
-                f"not {self.error_type!r}"
+                f"error_type must be one of {[t.value for t in ErrorType]}, not {self.error_type!r}"
             ) from None
         # Frozen, so normalise through object.__setattr__: stores get one form only.
         object.__setattr__(self, "error_type", error_type)
@@ -111,7 +111,7 @@ class FailureRecord:
         file_size: int | None = None,
         details: Mapping[str, Any] | None = None,
         retry_count: int = 0,
-    ) -> "FailureRecord":
+    ) -> FailureRecord:
         """The record of ``exc``; an unclassified exception is a systemic fault."""
         if isinstance(exc, ServiceError):
             error_type, code, message = exc.error_type.value, exc.code, exc.message
@@ -134,7 +134,7 @@ class FailureRecord:
         )
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> "FailureRecord":
+    def from_row(cls, row: Mapping[str, Any]) -> FailureRecord:
         """A record from any store's row: timestamps and details as text or native."""
         values = {name: row[name] for name in COLUMNS}
         if isinstance(values["details"], str):

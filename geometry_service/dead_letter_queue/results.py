@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 from ..errors import ErrorType
 from .record import as_utc, iso
@@ -30,7 +31,7 @@ class SummaryGroup:
         count: int,
         oldest: datetime | str,
         newest: datetime | str,
-    ) -> "SummaryGroup":
+    ) -> SummaryGroup:
         return cls(error_type, error_code, int(count), as_utc(oldest), as_utc(newest))
 
 
@@ -46,7 +47,7 @@ class StoreStats:
     newest: datetime | None
 
     @classmethod
-    def from_groups(cls, groups: Sequence[SummaryGroup], last_24h: int) -> "StoreStats":
+    def from_groups(cls, groups: Sequence[SummaryGroup], last_24h: int) -> StoreStats:
         """Fold per-(type, code) groups; every error type appears, zero or not."""
         by_error_type = {error_type.value: 0 for error_type in ErrorType}
         by_error_code: dict[str, int] = {}

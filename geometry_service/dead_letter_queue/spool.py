@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ..json_logging import log_event
 from .record import FailureRecord, dumps, iso, utc_now
@@ -74,7 +74,8 @@ class Spool:
         """Move the record ``key`` from the spool to the quarantine, with why."""
         with sqlite_transaction(self._path) as connection:
             connection.execute(
-                "INSERT OR IGNORE INTO quarantine (idempotency_key, payload, reason, quarantined_at) "
+                "INSERT OR IGNORE INTO quarantine "
+                "(idempotency_key, payload, reason, quarantined_at) "
                 "SELECT idempotency_key, payload, ?, ? FROM spool WHERE idempotency_key = ?",
                 (reason, iso(utc_now()), key),
             )

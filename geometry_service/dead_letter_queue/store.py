@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Protocol
 
 from ..errors import PermanentError, ServiceError, SystemicError, TransientError
 from .record import COLUMNS, IDENTIFIER, SQLITE_BUSY_TIMEOUT_S, FailureRecord
@@ -50,7 +51,9 @@ def broken(store: str, exc: BaseException) -> SystemicError:
 def rejected(store: str, exc: BaseException) -> PermanentError:
     """The record's data is at fault (a value out of range, a constraint, an
     encoding): the same record fails every time, other records do not."""
-    return PermanentError("dlq_record_rejected", f"the {store} failure store rejected a record: {exc}")
+    return PermanentError(
+        "dlq_record_rejected", f"the {store} failure store rejected a record: {exc}"
+    )
 
 
 REJECTED_VALUES = (ValueError, OverflowError)
@@ -165,4 +168,4 @@ class SqlStore:
         with self._cursor() as cursor:
             cursor.execute(sql, (*params, limit, offset))
             rows = cursor.fetchall()
-        return [FailureRecord.from_row(dict(zip(COLUMNS, row))) for row in rows]
+        return [FailureRecord.from_row(dict(zip(COLUMNS, row, strict=True))) for row in rows]

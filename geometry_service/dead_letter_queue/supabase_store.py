@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 import httpx
 from postgrest import APIError, CountMethod, ReturnMethod
@@ -34,7 +35,10 @@ class SupabaseStore:
     name = "supabase"
 
     def __init__(
-        self, url: str, service_role_key: str, table: str = "failed_cad_analyses",
+        self,
+        url: str,
+        service_role_key: str,
+        table: str = "failed_cad_analyses",
         timeout_s: float = 10.0,
     ) -> None:
         self._table = checked_table(table)

@@ -62,13 +62,15 @@ _CURVE_CODE = {
     GeomAbs_CurveType.GeomAbs_BezierCurve: 3,
 }
 _OTHER_SURFACE = SURFACE_TYPES.index("other")
-_ELEMENTARY_SURFACES = frozenset({
-    GeomAbs_SurfaceType.GeomAbs_Plane,
-    GeomAbs_SurfaceType.GeomAbs_Cylinder,
-    GeomAbs_SurfaceType.GeomAbs_Cone,
-    GeomAbs_SurfaceType.GeomAbs_Sphere,
-    GeomAbs_SurfaceType.GeomAbs_Torus,
-})
+_ELEMENTARY_SURFACES = frozenset(
+    {
+        GeomAbs_SurfaceType.GeomAbs_Plane,
+        GeomAbs_SurfaceType.GeomAbs_Cylinder,
+        GeomAbs_SurfaceType.GeomAbs_Cone,
+        GeomAbs_SurfaceType.GeomAbs_Sphere,
+        GeomAbs_SurfaceType.GeomAbs_Torus,
+    }
+)
 FREEFORM_AREA_TOLERANCE = 1e-3
 """Relative error bound of the adaptive integration that measures a free-form face
 (B-spline, Bezier, offset, swept). OCCT's default fixed Gauss rule takes as many
@@ -276,7 +278,9 @@ class _FaceGeometry:
             self.minor_radius[i] = torus.MinorRadius()
 
         umin, umax, vmin, vmax = BRepTools.UVBounds_s(face)
-        point, normal = _outward_normal(adaptor, reversed_face, 0.5 * (umin + umax), 0.5 * (vmin + vmax))
+        point, normal = _outward_normal(
+            adaptor, reversed_face, 0.5 * (umin + umax), 0.5 * (vmin + vmax)
+        )
         self.sample_point[i] = _xyz(point)
         if normal is not None:
             self.sample_normal[i] = _xyz(normal)
@@ -305,7 +309,9 @@ class _CoedgeLists:
             start = len(self.face)
             walker = BRepTools_WireExplorer(TopoDS.Wire(wires.Current()), face)
             while walker.More():
-                edge = walker.Current()  # its Orientation(), not the walker's: that one is wrong for closed edges
+                edge = (
+                    walker.Current()
+                )  # its Orientation(), not the walker's: that one is wrong for closed edges
                 self.face.append(face_id)
                 self.edge.append(edges.FindIndex(edge) - 1)
                 self.reversed.append(edge.Orientation() == TopAbs_REVERSED)

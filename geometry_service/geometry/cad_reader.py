@@ -15,17 +15,20 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from OCP.Bnd import Bnd_Box
 from OCP.BRep import BRep_Builder, BRep_Tool
-from OCP.BRepBndLib import BRepBndLib
 from OCP.BRepAdaptor import BRepAdaptor_Surface
+from OCP.BRepBndLib import BRepBndLib
 from OCP.BRepBuilderAPI import BRepBuilderAPI_Sewing
 from OCP.BRepTools import BRepTools_Modifier
+from OCP.collections import (
+    IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as TopTools_IndexedMapOfShape,
+)
 from OCP.DE import DE_ShapeFixParameters
 from OCP.GeomAbs import GeomAbs_SurfaceType
 from OCP.IFSelect import IFSelect_RetDone
@@ -37,12 +40,11 @@ from OCP.ShapeFix import ShapeFix_Solid
 from OCP.STEPConstruct import STEPConstruct
 from OCP.STEPControl import STEPControl_Reader
 from OCP.StepShape import StepShape_FaceSurface
+from OCP.TCollection import TCollection_AsciiString
 from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_SHELL, TopAbs_SOLID, TopAbs_VERTEX
 from OCP.TopExp import TopExp, TopExp_Explorer
-from OCP.TCollection import TCollection_AsciiString
 from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
-from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as TopTools_IndexedMapOfShape
 
 from ..errors import PermanentError
 from ..file_format import SNIFF_BYTES, UTF8_BOM, CadFormat, sniff_format
@@ -133,7 +135,9 @@ def read_cad(path: Path, repair: bool = True, full_healing: bool = False) -> Cad
 
     original_faces = _map(shape, TopAbs_FACE)
     if original_faces.Extent() == 0:
-        raise PermanentError("no_geometry", f"The file holds no faces: {_what_is_there(shape)}.", 422)
+        raise PermanentError(
+            "no_geometry", f"The file holds no faces: {_what_is_there(shape)}.", 422
+        )
     faces, names = original_faces, face_names(original_faces)
     if repair and file_format is CadFormat.IGES:
         shape, faces, names = _elementary_surfaces(shape, faces, names)
@@ -161,10 +165,15 @@ def read_cad(path: Path, repair: bool = True, full_healing: bool = False) -> Cad
 
 
 def _faces_without_surface(faces: TopTools_IndexedMapOfShape) -> int:
-    return sum(not BRep_Tool.IsGeometric_s(TopoDS.Face(faces.FindKey(i))) for i in range(1, faces.Extent() + 1))
+    return sum(
+        not BRep_Tool.IsGeometric_s(TopoDS.Face(faces.FindKey(i)))
+        for i in range(1, faces.Extent() + 1)
+    )
 
 
-def _elementary_surfaces(shape: TopoDS_Shape, faces: TopTools_IndexedMapOfShape, names: list[str | None]):
+def _elementary_surfaces(
+    shape: TopoDS_Shape, faces: TopTools_IndexedMapOfShape, names: list[str | None]
+):
     """Surfaces of revolution and extrusion that are planes, cylinders, cones, spheres
     or tori, rewritten as such (ShapeCustom_SweptToElementary).
 
@@ -173,7 +182,10 @@ def _elementary_surfaces(shape: TopoDS_Shape, faces: TopTools_IndexedMapOfShape,
     rewrite; each face keeps its id. The rewrite runs before sewing: on a sewn
     solid it segfaulted.
     """
-    swept = (GeomAbs_SurfaceType.GeomAbs_SurfaceOfRevolution, GeomAbs_SurfaceType.GeomAbs_SurfaceOfExtrusion)
+    swept = (
+        GeomAbs_SurfaceType.GeomAbs_SurfaceOfRevolution,
+        GeomAbs_SurfaceType.GeomAbs_SurfaceOfExtrusion,
+    )
     if not any(
         BRep_Tool.IsGeometric_s(face) and BRepAdaptor_Surface(face, False).GetType() in swept
         for face in (TopoDS.Face(faces.FindKey(i)) for i in range(1, faces.Extent() + 1))
@@ -189,7 +201,10 @@ def _elementary_surfaces(shape: TopoDS_Shape, faces: TopTools_IndexedMapOfShape,
     new_faces = TopTools_IndexedMapOfShape()
     for index in range(1, faces.Extent() + 1):
         new_faces.Add(modifier.ModifiedShape(faces.FindKey(index)))
-    if new_faces.Extent() != faces.Extent() or _map(rewritten, TopAbs_FACE).Extent() != faces.Extent():
+    if (
+        new_faces.Extent() != faces.Extent()
+        or _map(rewritten, TopAbs_FACE).Extent() != faces.Extent()
+    ):
         return shape, faces, names
     return rewritten, new_faces, names
 
@@ -202,7 +217,9 @@ def _read_step(path: Path, head: bytes, full_healing: bool):
     if status != IFSelect_RetDone:
         raise PermanentError("unreadable_step", "The STEP file could not be parsed.", 422)
     if reader.NbRootsForTransfer() == 0:
-        raise PermanentError("no_geometry", "The STEP file holds no faces: nothing to transfer.", 422)
+        raise PermanentError(
+            "no_geometry", "The STEP file holds no faces: nothing to transfer.", 422
+        )
     if not full_healing:
         _skip_shape_fixes(reader)
     reader.TransferRoots()
@@ -220,7 +237,9 @@ def _skip_shape_fixes(reader: STEPControl_Reader) -> None:
     for name in SKIPPED_SHAPE_FIXES:
         key = TCollection_AsciiString(name)
         parameters.UnBind(key)
-        parameters.Bind(key, TCollection_AsciiString(str(DE_ShapeFixParameters.FixMode_e.NotFix.value)))
+        parameters.Bind(
+            key, TCollection_AsciiString(str(DE_ShapeFixParameters.FixMode_e.NotFix.value))
+        )
     reader.SetShapeFixParameters(parameters)
 
 
@@ -230,14 +249,18 @@ def _read_iges(path: Path):
     if reader.ReadFile(str(path)) != IFSelect_RetDone:
         raise PermanentError("unreadable_iges", "The IGES file could not be parsed.", 422)
     if reader.NbRootsForTransfer() == 0:
-        raise PermanentError("no_geometry", "The IGES file holds no faces: nothing to transfer.", 422)
+        raise PermanentError(
+            "no_geometry", "The IGES file holds no faces: nothing to transfer.", 422
+        )
     reader.TransferRoots()
     return _transferred(reader.OneShape()), lambda faces: [None] * faces.Extent()
 
 
 def _transferred(shape: TopoDS_Shape | None) -> TopoDS_Shape:
     if shape is None or shape.IsNull():
-        raise PermanentError("no_geometry", "The file holds no faces: it transferred to no shape.", 422)
+        raise PermanentError(
+            "no_geometry", "The file holds no faces: it transferred to no shape.", 422
+        )
     return shape
 
 
@@ -333,7 +356,9 @@ def _without_bom(path: Path, head: bytes) -> Iterator[Path]:
         os.unlink(copy)
 
 
-def _step_face_names(reader: STEPControl_Reader, faces: TopTools_IndexedMapOfShape) -> list[str | None]:
+def _step_face_names(
+    reader: STEPControl_Reader, faces: TopTools_IndexedMapOfShape
+) -> list[str | None]:
     """The name of each face's ADVANCED_FACE entity, found through the transfer map.
 
     One pass over the transferred entities, each face entity looked up among
@@ -356,13 +381,17 @@ def _step_face_names(reader: STEPControl_Reader, faces: TopTools_IndexedMapOfSha
         name = (entity_name.ToCString() or None) if entity_name is not None else None
         pieces = TopExp_Explorer(STEPConstruct.FindShape_s(process, entity), TopAbs_FACE)
         while pieces.More():
-            for face_index in instances.get(unplaced.FindIndex(pieces.Current().Located(TopLoc_Location())), ()):
+            for face_index in instances.get(
+                unplaced.FindIndex(pieces.Current().Located(TopLoc_Location())), ()
+            ):
                 names[face_index] = names[face_index] or name
             pieces.Next()
     return names
 
 
-def _faces_by_shape(faces: TopTools_IndexedMapOfShape) -> tuple[TopTools_IndexedMapOfShape, dict[int, list[int]]]:
+def _faces_by_shape(
+    faces: TopTools_IndexedMapOfShape,
+) -> tuple[TopTools_IndexedMapOfShape, dict[int, list[int]]]:
     """The faces with their placement taken off, and for each the ids of the part's faces
     (one per instance) that are it."""
     unplaced = TopTools_IndexedMapOfShape()

@@ -56,7 +56,10 @@ def revolution_surface(graph: BRepGraph, face_id: int) -> RevolutionSurface:
         semi_angle, ref_radius = gp.SemiAngle(), gp.RefRadius()
     position = gp.Position()
     return RevolutionSurface(
-        np.array(position.Location().Coord()), np.array(position.Direction().Coord()), ref_radius, semi_angle
+        np.array(position.Location().Coord()),
+        np.array(position.Direction().Coord()),
+        ref_radius,
+        semi_angle,
     )
 
 

@@ -12,10 +12,15 @@ import numpy as np
 def triangle_areas(vertices: np.ndarray, indices: np.ndarray) -> np.ndarray:
     """Area of every triangle, (T,) float64."""
     corners = vertices[indices].astype(np.float64)
-    return 0.5 * np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1)
+    return 0.5 * np.linalg.norm(
+        np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1
+    )
 
 
 def mesh_volume(vertices: np.ndarray, indices: np.ndarray) -> float:
     """Enclosed volume by the divergence theorem (signed tetrahedra from the origin)."""
     corners = vertices[indices].astype(np.float64)
-    return float(abs(np.einsum("ij,ij->i", corners[:, 0], np.cross(corners[:, 1], corners[:, 2])).sum()) / 6.0)
+    return float(
+        abs(np.einsum("ij,ij->i", corners[:, 0], np.cross(corners[:, 1], corners[:, 2])).sum())
+        / 6.0
+    )

@@ -24,7 +24,11 @@ from OCP.BRep import BRep_Tool
 from OCP.BRepBndLib import BRepBndLib
 from OCP.BRepMesh import BRepMesh_IncrementalMesh
 from OCP.BRepTools import BRepTools
-from OCP.IMeshTools import IMeshTools_MeshAlgoType_Delabella, IMeshTools_MeshAlgoType_Watson, IMeshTools_Parameters
+from OCP.IMeshTools import (
+    IMeshTools_MeshAlgoType_Delabella,
+    IMeshTools_MeshAlgoType_Watson,
+    IMeshTools_Parameters,
+)
 from OCP.StlAPI import StlAPI_Writer
 from OCP.TopAbs import TopAbs_FACE
 from OCP.TopExp import TopExp_Explorer
@@ -78,7 +82,11 @@ def mesh_model(model: CadModel, settings: MeshSettings = MeshSettings()) -> Mesh
     coarsenings = 0
     # Many small curved faces are bounded by the angle, not the distance: relax both, a few times.
     while counts.sum() > settings.max_triangles and coarsenings < MAX_COARSENINGS:
-        deflection, angular, coarsenings = deflection * 4.0, min(angular * 2.0, MAX_ANGULAR_DEFLECTION), coarsenings + 1
+        deflection, angular, coarsenings = (
+            deflection * 4.0,
+            min(angular * 2.0, MAX_ANGULAR_DEFLECTION),
+            coarsenings + 1,
+        )
         BRepTools.Clean_s(model.shape)
         counts = _triangulate(model, deflection, angular)
 
@@ -110,16 +118,20 @@ def _triangulate(model: CadModel, deflection: float, angular: float) -> np.ndarr
     leaves some faces empty that Watson meshes (175 of 183 such faces in 23
     files of the occt_step set), so those alone are meshed again with Watson.
     """
-    counts = _mesh_and_count(model, model.shape, deflection, angular, IMeshTools_MeshAlgoType_Delabella)
+    counts = _mesh_and_count(
+        model, model.shape, deflection, angular, IMeshTools_MeshAlgoType_Delabella
+    )
     for index in np.flatnonzero(counts == 0):
         face = TopoDS.Face(model.faces.FindKey(int(index) + 1))
-        counts[index] = _mesh_and_count(model, face, deflection, angular, IMeshTools_MeshAlgoType_Watson,
-                                        only=int(index))[index]
+        counts[index] = _mesh_and_count(
+            model, face, deflection, angular, IMeshTools_MeshAlgoType_Watson, only=int(index)
+        )[index]
     return counts
 
 
-def _mesh_and_count(model: CadModel, shape, deflection: float, angular: float, algorithm,
-                    only: int | None = None) -> np.ndarray:
+def _mesh_and_count(
+    model: CadModel, shape, deflection: float, angular: float, algorithm, only: int | None = None
+) -> np.ndarray:
     """Mesh ``shape`` (the part, or one face of it) and count the triangles of the part's faces
     (of face ``only`` when given)."""
     parameters = IMeshTools_Parameters()
@@ -131,7 +143,9 @@ def _mesh_and_count(model: CadModel, shape, deflection: float, angular: float, a
     counts = np.zeros(model.face_count, dtype=np.int64)
     location = TopLoc_Location()
     for index in range(model.face_count) if only is None else (only,):
-        triangulation = BRep_Tool.Triangulation_s(TopoDS.Face(model.faces.FindKey(index + 1)), location)
+        triangulation = BRep_Tool.Triangulation_s(
+            TopoDS.Face(model.faces.FindKey(index + 1)), location
+        )
         if triangulation is not None:
             counts[index] = triangulation.NbTriangles()
     return counts
@@ -165,7 +179,8 @@ def _read_triangles(model: CadModel, counts: np.ndarray) -> tuple[np.ndarray, np
     except OSError as exc:
         raise _scratch_failure(f"{type(exc).__name__}: {exc}") from exc
     if not written or data.size < expected_bytes:
-        # The triangles are counted already: a short or failed write is our scratch disk, not the file.
+        # The triangles are counted already: a short or failed write is our scratch disk,
+        # not the file.
         raise _scratch_failure(f"{data.size} of {expected_bytes} bytes of the mesh were written")
     triangles = np.frombuffer(data, dtype=_STL_TRIANGLE, offset=84)
     if len(triangles) != len(face_ids):
@@ -174,7 +189,10 @@ def _read_triangles(model: CadModel, counts: np.ndarray) -> tuple[np.ndarray, np
 
 
 def _scratch_failure(detail: str) -> SystemicError:
-    return SystemicError("scratch_disk_failed", f"The service could not write the mesh to its scratch disk ({detail}).")
+    return SystemicError(
+        "scratch_disk_failed",
+        f"The service could not write the mesh to its scratch disk ({detail}).",
+    )
 
 
 def _share_vertices_within_faces(corners: np.ndarray, face_ids: np.ndarray):
@@ -209,5 +227,6 @@ def _vertex_normals(vertices: np.ndarray, indices: np.ndarray) -> np.ndarray:
         axis=1,
     )
     length = np.linalg.norm(normals, axis=1, keepdims=True)
-    # A degenerate triangle has no normal (JSON has no NaN): a vertex with only such triangles gets zeros.
+    # A degenerate triangle has no normal (JSON has no NaN): a vertex with only such
+    # triangles gets zeros.
     return np.nan_to_num(normals / np.where(length > 0, length, 1.0)).astype(np.float32)

@@ -1,15 +1,15 @@
 """The smallest turned box the part fits in: the stock a shop would saw off.
 
 A machined part's tightest box nearly always lies square to one of its own
-faces or to its turning axis, so the candidates are the axis-aligned frame
-and one frame per distinct plane normal or rotation axis (largest area
-first, those holding at least 5 % of the area). Square to each candidate direction, the other two sides come from the
-minimum-area rectangle (rotating calipers) of the part's outline projected
-on the plane; the candidate with the least volume wins. Outline points are
-the edge ends and samples along curved edges; along the three chosen axes
-circular edges are then bounded exactly (a sampled circle falls short of its
-true extent) and spheres and tori add their bulges, so a block or a turned
-bar measures to the micron.
+faces or to its turning axis, so the candidates are the axis-aligned frame and
+one frame per distinct plane normal or rotation axis (largest area first,
+those holding at least 5 % of the area). Square to each candidate direction,
+the other two sides come from the minimum-area rectangle (rotating calipers)
+of the part's outline projected on the plane; the candidate with the least
+volume wins. Outline points are the edge ends and samples along curved edges;
+along the three chosen axes circular edges are then bounded exactly (a sampled
+circle falls short of its true extent) and spheres and tori add their bulges,
+so a block or a turned bar measures to the micron.
 """
 
 from __future__ import annotations

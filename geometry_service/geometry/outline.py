@@ -55,7 +55,9 @@ class Arcs:
         a, b = self.x @ direction, self.y @ direction
         peak = np.arctan2(b, a)  # angle of the highest point on the full circle
         amplitude = self.radius * np.hypot(a, b)
-        ends = [base + self.radius * (a * np.cos(t) + b * np.sin(t)) for t in (self.first, self.last)]
+        ends = [
+            base + self.radius * (a * np.cos(t) + b * np.sin(t)) for t in (self.first, self.last)
+        ]
         low, high = np.minimum(*ends), np.maximum(*ends)
         high = np.where(_angle_within(peak, self.first, self.last), base + amplitude, high)
         low = np.where(_angle_within(peak + np.pi, self.first, self.last), base - amplitude, low)
@@ -64,10 +66,8 @@ class Arcs:
     def samples(self, count: int = _ARC_SAMPLES) -> np.ndarray:
         """Points along every arc, ends included, (arcs * count, 3)."""
         t = self.first[:, None] + (self.last - self.first)[:, None] * np.linspace(0.0, 1.0, count)
-        points = (
-            self.center[:, None, :]
-            + self.radius[:, None, None]
-            * (np.cos(t)[:, :, None] * self.x[:, None, :] + np.sin(t)[:, :, None] * self.y[:, None, :])
+        points = self.center[:, None, :] + self.radius[:, None, None] * (
+            np.cos(t)[:, :, None] * self.x[:, None, :] + np.sin(t)[:, :, None] * self.y[:, None, :]
         )
         return points.reshape(-1, 3)
 
@@ -132,7 +132,9 @@ def part_outline(topology: PartTopology) -> PartOutline:
     return PartOutline(np.concatenate(parts), arcs, others)
 
 
-def exact_other_curves_box(graph: BRepGraph, edges: list[int]) -> tuple[np.ndarray, np.ndarray] | None:
+def exact_other_curves_box(
+    graph: BRepGraph, edges: list[int]
+) -> tuple[np.ndarray, np.ndarray] | None:
     """OCCT's optimal box of the edges that are neither lines nor circles."""
     if not edges:
         return None
@@ -180,7 +182,9 @@ def bulge_points(graph: BRepGraph, directions: np.ndarray, reach: np.ndarray) ->
         surface = BRepAdaptor_Surface(face, True)
         gp = surface.Sphere() if kinds[face_id] == SPHERE else surface.Torus()
         frame = gp.Position()
-        x, y, z = (np.array(d.Coord()) for d in (frame.XDirection(), frame.YDirection(), frame.Direction()))
+        x, y, z = (
+            np.array(d.Coord()) for d in (frame.XDirection(), frame.YDirection(), frame.Direction())
+        )
         bounds = BRepTools.UVBounds_s(face)
         for direction in np.concatenate([directions, -directions]):
             dx, dy, dz = float(direction @ x), float(direction @ y), float(direction @ z)
@@ -215,5 +219,3 @@ def _into_box(
 def _on_face(face: TopoDS_Face, u: float, v: float) -> bool:
     state = BRepClass_FaceClassifier(face, gp_Pnt2d(u, v), 1e-7).State()
     return state in (TopAbs_IN, TopAbs_ON)
-
-

@@ -15,17 +15,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 from OCP.TopAbs import TopAbs_EDGE
 from OCP.TopExp import TopExp
-from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 
+from .cad_reader import CadModel
+from .mesh_measures import mesh_volume, triangle_areas
+from .mesher import Mesh
 from .outline import PartOutline
 from .stock import stock_box
 from .topology import PartTopology
 from .volume import part_volume
-from .cad_reader import CadModel
-from .mesh_measures import mesh_volume, triangle_areas
-from .mesher import Mesh
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,11 @@ def measure_part(model: CadModel, topology: PartTopology, outline: PartOutline) 
     graph = topology.graph
     box = stock_box(topology, outline)
     return PartMetrics(
-        bounding_box={"min": box.lower.tolist(), "max": box.upper.tolist(), "size": box.size.tolist()},
+        bounding_box={
+            "min": box.lower.tolist(),
+            "max": box.upper.tolist(),
+            "size": box.size.tolist(),
+        },
         volume_mm3=abs(part_volume(topology, outline)),
         surface_area_mm2=float(graph.face_area.sum()),
         face_count=graph.face_count,
@@ -63,14 +67,23 @@ def measure_mesh(model: CadModel, mesh: Mesh) -> PartMetrics:
     for a surface model, which encloses none.
     """
     if len(mesh.vertices):
-        lower, upper = mesh.vertices.min(axis=0).astype(np.float64), mesh.vertices.max(axis=0).astype(np.float64)
+        lower, upper = (
+            mesh.vertices.min(axis=0).astype(np.float64),
+            mesh.vertices.max(axis=0).astype(np.float64),
+        )
     else:
         lower = upper = np.zeros(3)
     edges = IndexedMapOfShape()
     TopExp.MapShapes_s(model.shape, TopAbs_EDGE, edges)
     return PartMetrics(
-        bounding_box={"min": lower.tolist(), "max": upper.tolist(), "size": (upper - lower).tolist()},
-        volume_mm3=mesh_volume(mesh.vertices, mesh.indices) if model.closed and len(mesh.indices) else None,
+        bounding_box={
+            "min": lower.tolist(),
+            "max": upper.tolist(),
+            "size": (upper - lower).tolist(),
+        },
+        volume_mm3=mesh_volume(mesh.vertices, mesh.indices)
+        if model.closed and len(mesh.indices)
+        else None,
         surface_area_mm2=float(triangle_areas(mesh.vertices, mesh.indices).sum()),
         face_count=model.face_count,
         edge_count=edges.Extent(),

@@ -51,7 +51,7 @@ class PartTopology:
         self.face_count = graph.face_count
         pairs, edge_ids = graph.face_adjacency()
         self.neighbours: list[list[Neighbour]] = [[] for _ in range(self.face_count)]
-        for (a, b), edge in zip(pairs.tolist(), edge_ids.tolist()):
+        for (a, b), edge in zip(pairs.tolist(), edge_ids.tolist(), strict=True):
             convexity = int(graph.edge_convexity[edge])
             self.neighbours[a].append(Neighbour(b, edge, convexity))
             self.neighbours[b].append(Neighbour(a, edge, convexity))

@@ -26,10 +26,10 @@ from __future__ import annotations
 import numpy as np
 from OCP.BRepAdaptor import BRepAdaptor_Curve
 from OCP.BRepGProp import BRepGProp_Domain, BRepGProp_Face, BRepGProp_Vinert
+from OCP.collections import Array1_double
 from OCP.GeomAbs import GeomAbs_Shape
 from OCP.gp import gp_Pnt, gp_Vec
 from OCP.TopoDS import TopoDS_Edge
-from OCP.collections import Array1_double
 
 from .outline import PartOutline
 from .topology import CONE, CYLINDER, LINE, PLANE, SPHERE, PartTopology
@@ -65,7 +65,11 @@ def part_volume(topology: PartTopology, outline: PartOutline) -> float:
         vector_area = _vector_areas(topology, outline)
         total += float(np.einsum("ij,ij->i", _apexes(topology, cones), vector_area[cones]).sum())
         total += float(
-            np.sum(_outward_sign(topology, spheres) * graph.face_radius[spheres] * graph.face_area[spheres])
+            np.sum(
+                _outward_sign(topology, spheres)
+                * graph.face_radius[spheres]
+                * graph.face_area[spheres]
+            )
             + np.einsum("ij,ij->i", graph.face_axis_point[spheres], vector_area[spheres]).sum()
         )
     origin = gp_Pnt(0.0, 0.0, 0.0)
@@ -113,9 +117,10 @@ def _vector_areas(topology: PartTopology, outline: PartOutline) -> np.ndarray:
     ends = topology.edge_ends[lines]
     integral[lines] = _cross(ends[:, 0], ends[:, 1])
     arcs = outline.arcs
-    chord = arcs.x * (np.cos(arcs.last) - np.cos(arcs.first))[:, None] + arcs.y * (
-        np.sin(arcs.last) - np.sin(arcs.first)
-    )[:, None]
+    chord = (
+        arcs.x * (np.cos(arcs.last) - np.cos(arcs.first))[:, None]
+        + arcs.y * (np.sin(arcs.last) - np.sin(arcs.first))[:, None]
+    )
     integral[arcs.edges] = arcs.radius[:, None] * _cross(arcs.center, chord) + (
         arcs.radius**2 * (arcs.last - arcs.first)
     )[:, None] * _cross(arcs.x, arcs.y)

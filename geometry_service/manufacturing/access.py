@@ -19,7 +19,9 @@ from .directions import Directions
 from .ray_scene import RayScene
 from .samples import FaceSamples
 
-FACING_TOLERANCE = 0.01  # cosine: a wall drafted under 0.6 degrees into the part still counts as parallel
+FACING_TOLERANCE = (
+    0.01  # cosine: a wall drafted under 0.6 degrees into the part still counts as parallel
+)
 FULL_SHARE = 0.95  # of a face's samples reached: the face is reached from that direction
 RAY_OFFSET = 1e-5  # of the part's size: rays start this far off the face, out of it and along d
 
@@ -53,10 +55,14 @@ class FaceAccess:
 
     def partly_reached_faces(self) -> np.ndarray:
         """Faces reached in part, with samples that no direction reaches: material left behind."""
-        return np.flatnonzero(self.sampled & self.partial.any(axis=1) & (np.nan_to_num(self.unreached) > 0.0))
+        return np.flatnonzero(
+            self.sampled & self.partial.any(axis=1) & (np.nan_to_num(self.unreached) > 0.0)
+        )
 
 
-def face_access(scene: RayScene, samples: FaceSamples, directions: Directions, size: float) -> FaceAccess:
+def face_access(
+    scene: RayScene, samples: FaceSamples, directions: Directions, size: float
+) -> FaceAccess:
     """Cast every (sample, direction) ray that faces its direction, in one batch."""
     vectors = directions.vectors
     facing = samples.normals @ vectors.T > -FACING_TOLERANCE  # (S, D)
@@ -77,5 +83,10 @@ def face_access(scene: RayScene, samples: FaceSamples, directions: Directions, s
     np.add.at(counts, samples.face, reached)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(per_face[:, None] > 0, counts / per_face[:, None], np.nan)
-        unreached = np.bincount(samples.face, weights=(~reached.any(axis=1)).astype(float), minlength=face_count) / per_face
+        unreached = (
+            np.bincount(
+                samples.face, weights=(~reached.any(axis=1)).astype(float), minlength=face_count
+            )
+            / per_face
+        )
     return FaceAccess(share, unreached, directions, len(origins))

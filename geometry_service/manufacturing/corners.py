@@ -28,14 +28,21 @@ class SharpCorner:
     along_tool: bool  # the edge runs along a direction that reaches both faces (a vertical corner)
 
 
-def sharp_internal_corners(pairs: np.ndarray, pair_edges: np.ndarray, edge_convexity: np.ndarray,
-                           edge_curve_type: np.ndarray, edge_ends: np.ndarray,
-                           access: FaceAccess) -> list[SharpCorner]:
+def sharp_internal_corners(
+    pairs: np.ndarray,
+    pair_edges: np.ndarray,
+    edge_convexity: np.ndarray,
+    edge_curve_type: np.ndarray,
+    edge_ends: np.ndarray,
+    access: FaceAccess,
+) -> list[SharpCorner]:
     """Sharp concave straight edges that no shared tool direction cuts square.
 
     ``pairs`` (K, 2) and ``pair_edges`` (K,) are the graph's face adjacency.
     """
-    keep = (edge_convexity[pair_edges] == int(Convexity.CONCAVE)) & (edge_curve_type[pair_edges] == LINE)
+    keep = (edge_convexity[pair_edges] == int(Convexity.CONCAVE)) & (
+        edge_curve_type[pair_edges] == LINE
+    )
     pairs, edges = pairs[keep], pair_edges[keep]
     if not len(edges):
         return []
@@ -49,5 +56,5 @@ def sharp_internal_corners(pairs: np.ndarray, pair_edges: np.ndarray, edge_conve
     sharp = shared.any(axis=1) & ~square & (length > 0.0)
     return [
         SharpCorner(int(e), (int(a), int(b)), bool(p))
-        for e, (a, b), p in zip(edges[sharp], pairs[sharp].tolist(), parallel[sharp])
+        for e, (a, b), p in zip(edges[sharp], pairs[sharp].tolist(), parallel[sharp], strict=True)
     ]

@@ -9,8 +9,9 @@ end). Directions within ``SAME_DIRECTION`` of each other are one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -39,8 +40,9 @@ class Directions:
         return "[" + ", ".join(f"{c:.3f}" for c in self.vectors[index]) + "]"
 
 
-def candidate_directions(frame: np.ndarray, features: Iterable[dict[str, Any]],
-                         turning_axis: np.ndarray | None = None) -> Directions:
+def candidate_directions(
+    frame: np.ndarray, features: Iterable[dict[str, Any]], turning_axis: np.ndarray | None = None
+) -> Directions:
     """The frame's six directions, then each distinct feature (and turning) axis, both senses."""
     frame = np.asarray(frame, dtype=float)
     principal = np.stack([sign * frame[k] for k in range(3) for sign in (1.0, -1.0)])

@@ -47,9 +47,16 @@ class Operation:
         return asdict(self)
 
 
-def operations(features: list[dict[str, Any]], tools: list[ToolChoice], feature_setup: dict[int, int],
-               removal: dict[int, float | None], face_area: np.ndarray, stock_faces: np.ndarray,
-               outside_removal: float, limits: ShopLimits) -> list[Operation]:
+def operations(
+    features: list[dict[str, Any]],
+    tools: list[ToolChoice],
+    feature_setup: dict[int, int],
+    removal: dict[int, float | None],
+    face_area: np.ndarray,
+    stock_faces: np.ndarray,
+    outside_removal: float,
+    limits: ShopLimits,
+) -> list[Operation]:
     """Features grouped into operations, then the facing of the outside in the first set-up."""
     tool_of = {tool.feature_id: tool for tool in tools}
     grouped: dict[tuple, Operation] = {}
@@ -66,8 +73,16 @@ def operations(features: list[dict[str, Any]], tools: list[ToolChoice], feature_
         operation.finish_area_mm2 += float(face_area[feature["face_ids"]].sum())
     found = sorted(grouped.values(), key=lambda op: (op.setup is None, op.setup or 0, op.operation))
     first_setup = min((s for s in feature_setup.values()), default=None)
-    facing = Operation(first_setup, FACING, "face_mill", None, [], 0, max(outside_removal, 0.0),
-                       float(face_area[stock_faces].sum()))
+    facing = Operation(
+        first_setup,
+        FACING,
+        "face_mill",
+        None,
+        [],
+        0,
+        max(outside_removal, 0.0),
+        float(face_area[stock_faces].sum()),
+    )
     return [facing, *found]
 
 

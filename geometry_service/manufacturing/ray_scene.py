@@ -35,8 +35,11 @@ class RayScene:
 
     def __init__(self, vertices: np.ndarray, indices: np.ndarray) -> None:
         self._scene = rtcore_scene.EmbreeScene()
-        TriangleMesh(self._scene, np.ascontiguousarray(vertices, dtype=np.float32),
-                     np.ascontiguousarray(indices, dtype=np.int32))
+        TriangleMesh(
+            self._scene,
+            np.ascontiguousarray(vertices, dtype=np.float32),
+            np.ascontiguousarray(indices, dtype=np.int32),
+        )
 
     def first_hits(self, origins: np.ndarray, directions: np.ndarray) -> RayHits:
         """Trace rays from ``origins`` (R, 3) along unit ``directions`` (R, 3)."""

@@ -22,7 +22,14 @@ from ..geometry.stock import stock_block, stock_box
 from ..geometry.topology import PartTopology
 from .access import FaceAccess, face_access
 from .corners import sharp_internal_corners
-from .dfm import DfmWarning, access_warnings, corner_warnings, envelope_warnings, tool_warnings, wall_warnings
+from .dfm import (
+    DfmWarning,
+    access_warnings,
+    corner_warnings,
+    envelope_warnings,
+    tool_warnings,
+    wall_warnings,
+)
 from .directions import candidate_directions
 from .limits import ShopLimits
 from .operations import Operation, operations
@@ -55,9 +62,14 @@ class ManufacturingReport:
             "access": self._access_json(),
             "tools": [tool.to_json() for tool in self.tools],
             "warnings": [warning.to_json() for warning in self.warnings],
-            "stock": {**self.stock.to_json(), "removal_by_feature": [
-                {"feature_id": fid, "volume_mm3": volume} for fid, volume in self.removal.items() if volume
-            ]},
+            "stock": {
+                **self.stock.to_json(),
+                "removal_by_feature": [
+                    {"feature_id": fid, "volume_mm3": volume}
+                    for fid, volume in self.removal.items()
+                    if volume
+                ],
+            },
             "limits": self.limits.to_json(),
         }
 
@@ -104,8 +116,14 @@ class ManufacturingReport:
         }
 
 
-def analyze_manufacturing(topology: PartTopology, outline: PartOutline, mesh: Mesh, recognition: Recognition,
-                          part_volume: float, limits: ShopLimits) -> ManufacturingReport:
+def analyze_manufacturing(
+    topology: PartTopology,
+    outline: PartOutline,
+    mesh: Mesh,
+    recognition: Recognition,
+    part_volume: float,
+    limits: ShopLimits,
+) -> ManufacturingReport:
     """The manufacturing section for a part with recognized features."""
     graph = topology.graph
     features = [feature.to_json() for feature in recognition.features]
@@ -114,7 +132,10 @@ def analyze_manufacturing(topology: PartTopology, outline: PartOutline, mesh: Me
     parameters = recognition.part_parameters
     turning = None
     if recognition.part_type != "prismatic" and "turning_axis" in parameters:
-        turning = (np.asarray(parameters["turning_axis"]), np.asarray(parameters["turning_axis_point"]))
+        turning = (
+            np.asarray(parameters["turning_axis"]),
+            np.asarray(parameters["turning_axis_point"]),
+        )
 
     block = stock_block(stock_box(topology, outline), minimal_box(topology, outline))
     size = float(np.linalg.norm(block.size))
@@ -124,13 +145,16 @@ def analyze_manufacturing(topology: PartTopology, outline: PartOutline, mesh: Me
     access = face_access(scene, samples, directions, size)
     plan = plan_setups(features, access, recognition.part_type, turning)
 
-    setup_directions = {setup.index: np.asarray(setup.direction) for setup in plan.setups if setup.kind == "milling"}
+    setup_directions = {
+        setup.index: np.asarray(setup.direction) for setup in plan.setups if setup.kind == "milling"
+    }
     top = TopAlong(mesh.vertices, mesh.indices, mesh.face_ids, graph.face_count)
     tools = choose_tools(features, plan.feature_setup, setup_directions, top)
 
     pairs, pair_edges = graph.face_adjacency()
-    corners = sharp_internal_corners(pairs, pair_edges, graph.edge_convexity, graph.edge_curve_type,
-                                     topology.edge_ends, access)
+    corners = sharp_internal_corners(
+        pairs, pair_edges, graph.edge_convexity, graph.edge_curve_type, topology.edge_ends, access
+    )
     normals, _ = triangle_normals(mesh.vertices, mesh.indices)
     walls = thin_walls(scene, samples, normals, mesh.face_ids, size, limits.min_wall_mm)
     warnings = [
@@ -149,14 +173,25 @@ def analyze_manufacturing(topology: PartTopology, outline: PartOutline, mesh: Me
     stock_faces = np.asarray([label == STOCK for label in recognition.face_labels], dtype=bool)
     if len(stock_faces) != graph.face_count:
         stock_faces = np.zeros(graph.face_count, dtype=bool)
-    ops = operations(features, tools, plan.feature_setup, removal, graph.face_area, stock_faces, outside, limits)
+    ops = operations(
+        features, tools, plan.feature_setup, removal, graph.face_area, stock_faces, outside, limits
+    )
     ray_count = access.ray_count + len(samples.points)  # access rays, then one wall ray per sample
-    return ManufacturingReport(access, ray_count, plan, tools, warnings, stock, removal, ops, limits)
+    return ManufacturingReport(
+        access, ray_count, plan, tools, warnings, stock, removal, ops, limits
+    )
 
 
-def _stock(block: OrientedBox, recognition: Recognition, part_volume: float, limits: ShopLimits) -> Stock:
+def _stock(
+    block: OrientedBox, recognition: Recognition, part_volume: float, limits: ShopLimits
+) -> Stock:
     parameters = recognition.part_parameters
     if recognition.part_type != "prismatic" and "bar_diameter" in parameters:
-        return bar_stock(parameters["bar_diameter"], parameters["bar_length"], parameters["turning_axis"],
-                         part_volume, limits.stock_allowance_mm)
+        return bar_stock(
+            parameters["bar_diameter"],
+            parameters["bar_length"],
+            parameters["turning_axis"],
+            part_volume,
+            limits.stock_allowance_mm,
+        )
     return plate_stock(block.axes, block.size, part_volume, limits.stock_allowance_mm)

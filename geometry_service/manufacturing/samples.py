@@ -43,7 +43,9 @@ def triangle_normals(vertices: np.ndarray, indices: np.ndarray) -> tuple[np.ndar
     return cross / np.where(length > 0.0, length, 1.0)[:, None], 0.5 * length
 
 
-def sample_faces(vertices: np.ndarray, indices: np.ndarray, face_ids: np.ndarray, face_count: int) -> FaceSamples:
+def sample_faces(
+    vertices: np.ndarray, indices: np.ndarray, face_ids: np.ndarray, face_count: int
+) -> FaceSamples:
     """Samples on the ``TRIANGLES_PER_FACE`` largest triangles of every meshed face."""
     normals, areas = triangle_normals(vertices, indices)
     usable = np.flatnonzero(areas > 0.0)

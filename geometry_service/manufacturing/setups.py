@@ -53,8 +53,12 @@ class SetupPlan:
     feature_directions: dict[int, list[int]]  # feature id -> direction indices that reach it
     feature_setup: dict[int, int]  # feature id -> index of the set-up that makes it
     unreached_features: list[int] = field(default_factory=list)
-    split_features: list[int] = field(default_factory=list)  # no one direction reaches all their faces
-    sculptured_features: list[int] = field(default_factory=list)  # a face only directions together reach
+    split_features: list[int] = field(
+        default_factory=list
+    )  # no one direction reaches all their faces
+    sculptured_features: list[int] = field(
+        default_factory=list
+    )  # a face only directions together reach
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,8 +72,12 @@ class SetupPlan:
         }
 
 
-def plan_setups(features: list[dict[str, Any]], access: FaceAccess, part_type: str,
-                turning: tuple[np.ndarray, np.ndarray] | None) -> SetupPlan:
+def plan_setups(
+    features: list[dict[str, Any]],
+    access: FaceAccess,
+    part_type: str,
+    turning: tuple[np.ndarray, np.ndarray] | None,
+) -> SetupPlan:
     """Set-ups for ``features`` (worker shape: id, type, face_ids, parameters);
     ``turning`` is the turning axis and a point on it, for a turned part."""
     turned = []
@@ -83,19 +91,34 @@ def plan_setups(features: list[dict[str, Any]], access: FaceAccess, part_type: s
         reach[feature["id"]] = directions
         if directions and not single:
             split.append(feature["id"])
-    sculptured_faces = access.sampled & ~access.full.any(axis=1) & (np.nan_to_num(access.unreached, nan=1.0) == 0.0)
+    sculptured_faces = (
+        access.sampled
+        & ~access.full.any(axis=1)
+        & (np.nan_to_num(access.unreached, nan=1.0) == 0.0)
+    )
     sculptured = [f["id"] for f in milled if sculptured_faces[f["face_ids"]].any()]
 
     setups: list[Setup] = []
     feature_setup: dict[int, int] = {}
     if turned:
-        setups.append(Setup(0, "turning", np.asarray(turning[0], dtype=float).tolist(), "turning axis", turned))
+        setups.append(
+            Setup(
+                0, "turning", np.asarray(turning[0], dtype=float).tolist(), "turning axis", turned
+            )
+        )
         feature_setup.update({feature_id: 0 for feature_id in turned})
     for direction, covered in _greedy_cover(reach, access):
         index = len(setups)
         vector = access.directions.vectors[direction]
         setups.append(
-            Setup(index, "milling", vector.tolist(), access.directions.name(direction), covered, direction)
+            Setup(
+                index,
+                "milling",
+                vector.tolist(),
+                access.directions.name(direction),
+                covered,
+                direction,
+            )
         )
         feature_setup.update({feature_id: index for feature_id in covered})
     unreached = [feature_id for feature_id, directions in reach.items() if not directions]
@@ -149,7 +172,9 @@ def _greedy_cover(reach: dict[int, list[int]], access: FaceAccess) -> list[tuple
     return chosen
 
 
-def _machine_class(setups: list[Setup], access: FaceAccess, sculptured: list[int], turned: bool) -> str:
+def _machine_class(
+    setups: list[Setup], access: FaceAccess, sculptured: list[int], turned: bool
+) -> str:
     """5-axis where a face is reached only by several directions together (the
     tool must tilt along it); 3+2 where a set-up comes from a slanted direction."""
     milling = [s for s in setups if s.kind == "milling"]
@@ -172,4 +197,7 @@ def _turned(feature: dict[str, Any], axis: np.ndarray, point: np.ndarray) -> boo
     hole_axis = np.asarray(parameters["axis"], dtype=float)
     offset = np.asarray(parameters["entry_point"], dtype=float) - point
     off_axis = offset - (offset @ axis) * axis
-    return abs(float(hole_axis @ axis)) > SAME_DIRECTION and float(np.linalg.norm(off_axis)) < ON_AXIS_MM
+    return (
+        abs(float(hole_axis @ axis)) > SAME_DIRECTION
+        and float(np.linalg.norm(off_axis)) < ON_AXIS_MM
+    )

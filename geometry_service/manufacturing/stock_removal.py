@@ -28,14 +28,90 @@ import numpy as np
 
 from ..recognition.taxonomy import FAMILY_BY_TYPE, OTHER_FAMILY
 
-PLATE_THICKNESSES = np.array([
-    3, 4, 5, 6, 8, 10, 12, 15, 16, 20, 25, 30, 35, 40, 45, 50, 60, 70, 80, 90, 100,
-    110, 120, 130, 140, 150, 160, 180, 200, 250, 300,
-], dtype=float)
-BAR_DIAMETERS = np.array([
-    3, 4, 5, 6, 8, 10, 12, 14, 15, 16, 18, 20, 22, 25, 28, 30, 32, 35, 36, 40, 45, 50, 55, 60,
-    63, 65, 70, 75, 80, 85, 90, 100, 110, 120, 125, 130, 140, 150, 160, 180, 200, 250, 300,
-], dtype=float)
+PLATE_THICKNESSES = np.array(
+    [
+        3,
+        4,
+        5,
+        6,
+        8,
+        10,
+        12,
+        15,
+        16,
+        20,
+        25,
+        30,
+        35,
+        40,
+        45,
+        50,
+        60,
+        70,
+        80,
+        90,
+        100,
+        110,
+        120,
+        130,
+        140,
+        150,
+        160,
+        180,
+        200,
+        250,
+        300,
+    ],
+    dtype=float,
+)
+BAR_DIAMETERS = np.array(
+    [
+        3,
+        4,
+        5,
+        6,
+        8,
+        10,
+        12,
+        14,
+        15,
+        16,
+        18,
+        20,
+        22,
+        25,
+        28,
+        30,
+        32,
+        35,
+        36,
+        40,
+        45,
+        50,
+        55,
+        60,
+        63,
+        65,
+        70,
+        75,
+        80,
+        85,
+        90,
+        100,
+        110,
+        120,
+        125,
+        130,
+        140,
+        150,
+        160,
+        180,
+        200,
+        250,
+        300,
+    ],
+    dtype=float,
+)
 PAST_TABLE_STEP = 10.0
 PRISM_FAMILIES = ("pocket", "slot", "step")
 
@@ -56,28 +132,55 @@ class Stock:
         return asdict(self)
 
 
-def plate_stock(block_axes: np.ndarray, block_size: np.ndarray, part_volume: float, allowance: float) -> Stock:
+def plate_stock(
+    block_axes: np.ndarray, block_size: np.ndarray, part_volume: float, allowance: float
+) -> Stock:
     """The plate for a prismatic part: its thinnest side is the plate's thickness."""
     order = np.argsort(block_size)[::-1]  # length, width, thickness
     length, width, thickness = (float(block_size[k]) + 2.0 * allowance for k in order)
-    size = [float(math.ceil(length)), float(math.ceil(width)), _stocked(thickness, PLATE_THICKNESSES)]
+    size = [
+        float(math.ceil(length)),
+        float(math.ceil(width)),
+        _stocked(thickness, PLATE_THICKNESSES),
+    ]
     volume = float(np.prod(size))
     axes = [np.asarray(block_axes[k], dtype=float).tolist() for k in order]
     return _stock("plate", size, volume, part_volume, allowance, axes, "plate thickness")
 
 
-def bar_stock(diameter: float, length: float, axis: list[float], part_volume: float, allowance: float) -> Stock:
+def bar_stock(
+    diameter: float, length: float, axis: list[float], part_volume: float, allowance: float
+) -> Stock:
     """The round bar for a turned part."""
-    size = [_stocked(diameter + 2.0 * allowance, BAR_DIAMETERS), float(math.ceil(length + 2.0 * allowance))]
+    size = [
+        _stocked(diameter + 2.0 * allowance, BAR_DIAMETERS),
+        float(math.ceil(length + 2.0 * allowance)),
+    ]
     volume = math.pi / 4.0 * size[0] ** 2 * size[1]
     return _stock("round_bar", size, volume, part_volume, allowance, [list(axis)], "bar diameter")
 
 
-def _stock(form: str, size: list[float], volume: float, part_volume: float, allowance: float,
-           axes: list[list[float]], sized: str) -> Stock:
+def _stock(
+    form: str,
+    size: list[float],
+    volume: float,
+    part_volume: float,
+    allowance: float,
+    axes: list[list[float]],
+    sized: str,
+) -> Stock:
     removed = max(volume - part_volume, 0.0)
-    return Stock(form, size, volume, part_volume, removed, removed / volume if volume else 0.0, allowance, axes,
-                 f"{sized} from a common metric stockist range (stock_removal.py)")
+    return Stock(
+        form,
+        size,
+        volume,
+        part_volume,
+        removed,
+        removed / volume if volume else 0.0,
+        allowance,
+        axes,
+        f"{sized} from a common metric stockist range (stock_removal.py)",
+    )
 
 
 def _stocked(size: float, table: np.ndarray) -> float:
@@ -89,15 +192,23 @@ def _stocked(size: float, table: np.ndarray) -> float:
 
 
 def feature_removal(feature: dict[str, Any], bar_diameter: float | None) -> float | None:
-    """Material a feature takes off, from its measured dimensions; None where it has none to measure."""
+    """Material a feature takes off, from its measured dimensions; None where it has
+    none to measure."""
     family = FAMILY_BY_TYPE.get(feature["type"], OTHER_FAMILY)
     p = feature["parameters"]
     if family == "hole" and p.get("diameter") and p.get("depth"):
         return math.pi / 4.0 * float(p["diameter"]) ** 2 * float(p["depth"])
     if family in PRISM_FAMILIES and all(p.get(k) for k in ("length", "width", "depth")):
         corner = float(p.get("min_corner_radius") or 0.0)
-        return float(p["length"]) * float(p["width"]) * float(p["depth"]) - (4.0 - math.pi) * corner**2 * float(p["depth"])
-    if feature["type"] == "turned_diameter" and bar_diameter and p.get("diameter") and p.get("length"):
+        return float(p["length"]) * float(p["width"]) * float(p["depth"]) - (
+            4.0 - math.pi
+        ) * corner**2 * float(p["depth"])
+    if (
+        feature["type"] == "turned_diameter"
+        and bar_diameter
+        and p.get("diameter")
+        and p.get("length")
+    ):
         return math.pi / 4.0 * (bar_diameter**2 - float(p["diameter"]) ** 2) * float(p["length"])
     if feature["type"] == "groove" and p.get("diameter") and p.get("width") and p.get("depth"):
         outer = float(p["diameter"]) + 2.0 * float(p["depth"])

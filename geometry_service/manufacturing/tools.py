@@ -21,7 +21,9 @@ from ..recognition.taxonomy import FAMILY_BY_TYPE, OTHER_FAMILY
 
 # Diameters of DIN 6527 solid carbide end mills as stocked by the tool makers'
 # catalogues, mm; a cut with no corner or width limit gets the largest.
-END_MILLS = np.array([1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0, 25.0])
+END_MILLS = np.array(
+    [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0, 25.0]
+)
 MILLED_FAMILIES = ("pocket", "slot", "step", "boss")
 WIDTH_LIMITED_FAMILIES = ("pocket", "slot")
 EDGE_TOOLS = {"chamfer": "chamfer_mill", "fillet": "corner_rounding_mill"}
@@ -34,7 +36,9 @@ class ToolChoice:
 
     feature_id: int
     setup: int | None
-    tool: str  # end_mill, drill, chamfer_mill, corner_rounding_mill, turning_insert, grooving_insert, boring
+    # end_mill, drill, chamfer_mill, corner_rounding_mill, turning_insert, grooving_insert,
+    # boring
+    tool: str
     diameter: float | None
     limited_by: str | None  # corner_radius, width, drill_series, largest_stocked
     limit_mm: float | None  # the corner radius or width that sets the diameter
@@ -49,7 +53,9 @@ class ToolChoice:
 class TopAlong:
     """How far below the part's top, along a direction, each face's lowest point lies."""
 
-    def __init__(self, vertices: np.ndarray, indices: np.ndarray, face_ids: np.ndarray, face_count: int):
+    def __init__(
+        self, vertices: np.ndarray, indices: np.ndarray, face_ids: np.ndarray, face_count: int
+    ):
         self._vertices = vertices.astype(np.float64)
         self._indices = indices
         self._bounds = np.searchsorted(face_ids, np.arange(face_count + 1))
@@ -57,7 +63,8 @@ class TopAlong:
 
     def reach(self, face_ids: list[int], direction: np.ndarray) -> float | None:
         triangles = np.concatenate(
-            [np.arange(self._bounds[f], self._bounds[f + 1]) for f in face_ids] or [np.zeros(0, int)]
+            [np.arange(self._bounds[f], self._bounds[f + 1]) for f in face_ids]
+            or [np.zeros(0, int)]
         )
         if not len(triangles):
             return None
@@ -68,8 +75,12 @@ class TopAlong:
         return float(heights.max() - heights[self._indices[triangles]].min())
 
 
-def choose_tools(features: list[dict[str, Any]], feature_setup: dict[int, int],
-                 setup_directions: dict[int, np.ndarray], top: TopAlong) -> list[ToolChoice]:
+def choose_tools(
+    features: list[dict[str, Any]],
+    feature_setup: dict[int, int],
+    setup_directions: dict[int, np.ndarray],
+    top: TopAlong,
+) -> list[ToolChoice]:
     """One choice per feature that a set-up makes."""
     choices = []
     for feature in features:
@@ -85,14 +96,18 @@ def choose_tools(features: list[dict[str, Any]], feature_setup: dict[int, int],
     return choices
 
 
-def _choose(feature: dict[str, Any], family: str, setup: int, reach: float | None) -> ToolChoice | None:
+def _choose(
+    feature: dict[str, Any], family: str, setup: int, reach: float | None
+) -> ToolChoice | None:
     parameters = feature["parameters"]
     fid = feature["id"]
     if family == "hole":
         return _hole_tool(fid, setup, parameters, reach)
     if family in MILLED_FAMILIES:
         diameter, limited_by, limit = _end_mill(family, parameters)
-        return ToolChoice(fid, setup, "end_mill", diameter, limited_by, limit, reach, _ratio(reach, diameter))
+        return ToolChoice(
+            fid, setup, "end_mill", diameter, limited_by, limit, reach, _ratio(reach, diameter)
+        )
     if family in EDGE_TOOLS:
         return ToolChoice(fid, setup, EDGE_TOOLS[family], None, None, None, reach, None)
     if family in TURNED_TOOLS:
@@ -105,9 +120,13 @@ def _hole_tool(fid: int, setup: int, parameters: dict[str, Any], reach: float | 
     drill = parameters.get("iso_drill")
     depth_ratio = _ratio(parameters.get("depth"), diameter)
     if drill is None:  # past the drill series: bored or helically milled
-        return ToolChoice(fid, setup, "boring", diameter, None, None, reach, _ratio(reach, diameter), depth_ratio)
+        return ToolChoice(
+            fid, setup, "boring", diameter, None, None, reach, _ratio(reach, diameter), depth_ratio
+        )
     size = float(drill["size"])
-    return ToolChoice(fid, setup, "drill", size, "drill_series", diameter, reach, _ratio(reach, size), depth_ratio)
+    return ToolChoice(
+        fid, setup, "drill", size, "drill_series", diameter, reach, _ratio(reach, size), depth_ratio
+    )
 
 
 def _end_mill(family: str, parameters: dict[str, Any]) -> tuple[float, str, float | None]:

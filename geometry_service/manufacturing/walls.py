@@ -27,20 +27,30 @@ class ThinWall:
     thickness: float  # thinnest measured, mm
 
 
-def thin_walls(scene: RayScene, samples: FaceSamples, triangle_normals: np.ndarray,
-               triangle_face: np.ndarray, size: float, min_wall: float) -> list[ThinWall]:
+def thin_walls(
+    scene: RayScene,
+    samples: FaceSamples,
+    triangle_normals: np.ndarray,
+    triangle_face: np.ndarray,
+    size: float,
+    min_wall: float,
+) -> list[ThinWall]:
     """Walls thinner than ``min_wall``, one per pair of faces, thinnest first."""
     offset = RAY_OFFSET * max(size, 1.0)
     inward = -samples.normals
     hits = scene.first_hits(samples.points + offset * inward, inward)
     hit = ~hits.missed
     opposing = np.zeros(len(hit), dtype=bool)
-    opposing[hit] = np.einsum("ij,ij->i", triangle_normals[hits.triangle[hit]], samples.normals[hit]) < OPPOSING
+    opposing[hit] = (
+        np.einsum("ij,ij->i", triangle_normals[hits.triangle[hit]], samples.normals[hit]) < OPPOSING
+    )
     thickness = hits.distance + offset
     thin = np.flatnonzero(opposing & (thickness < min_wall))
     if not len(thin):
         return []
-    pairs = np.sort(np.stack([samples.face[thin], triangle_face[hits.triangle[thin]]], axis=1), axis=1)
+    pairs = np.sort(
+        np.stack([samples.face[thin], triangle_face[hits.triangle[thin]]], axis=1), axis=1
+    )
     keys, group = np.unique(pairs, axis=0, return_inverse=True)
     least = np.full(len(keys), np.inf)
     np.minimum.at(least, group.ravel(), thickness[thin])

@@ -14,7 +14,6 @@ import math
 
 import numpy as np
 
-from .candidate import Candidate
 from ..geometry.measure import edge_v_ranges, unit
 from ..geometry.topology import (
     BSPLINE,
@@ -28,6 +27,7 @@ from ..geometry.topology import (
     TORUS,
     PartTopology,
 )
+from .candidate import Candidate
 
 OBLIQUE_LIMIT = math.radians(89.9)  # a dihedral below this is not a square corner
 
@@ -98,7 +98,9 @@ def _inside_corner_pieces(topology: PartTopology, free: np.ndarray) -> set[int]:
 
     def oblique_only(face: int) -> bool:
         convex = [n for n in topology.neighbours[face] if n.convexity == CONVEX]
-        return len(convex) >= 2 and all(abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT for n in convex)
+        return len(convex) >= 2 and all(
+            abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT for n in convex
+        )
 
     pieces = {
         int(f)
@@ -201,9 +203,7 @@ def _blend_chains(topology: PartTopology, free: np.ndarray, convex: bool) -> lis
     chain takes in the free free-form faces tangent to it: where fillets
     meet, CAD systems and OCCT close the corner with a B-spline patch."""
     graph = topology.graph
-    patches = {
-        int(f) for f in np.flatnonzero(free & (graph.face_surface_type == BSPLINE))
-    }
+    patches = {int(f) for f in np.flatnonzero(free & (graph.face_surface_type == BSPLINE))}
     blends = set()
     for face in np.flatnonzero(free):
         face = int(face)

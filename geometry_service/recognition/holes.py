@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..disjoint_sets import DisjointSets
-from .candidate import Candidate
-from .iso_sizes import DrillMatch, TapMatch, nearest_drill, nearest_tap
 from ..geometry.measure import edge_v_ranges, revolution_surface, unit, uv_bounds
 from ..geometry.topology import (
     CONCAVE,
@@ -33,6 +31,8 @@ from ..geometry.topology import (
     TORUS,
     PartTopology,
 )
+from .candidate import Candidate
+from .iso_sizes import DrillMatch, TapMatch, nearest_drill, nearest_tap
 
 FULL_TURN = 2.0 * math.pi
 
@@ -127,7 +127,11 @@ def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:
         if any(n.face not in stacks and n.convexity != CONVEX for n in topology.neighbours[face]):
             continue
         widest = max(
-            (float(graph.face_radius[n.face]) for n in rim if graph.face_surface_type[n.face] == CYLINDER),
+            (
+                float(graph.face_radius[n.face])
+                for n in rim
+                if graph.face_surface_type[n.face] == CYLINDER
+            ),
             default=math.inf,
         )
         if graph.face_area[face] > math.pi * widest**2 * (1.0 + 1e-6):

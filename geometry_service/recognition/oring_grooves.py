@@ -27,7 +27,10 @@ def recognize_orings(topology: PartTopology, free: np.ndarray) -> list[Candidate
         if not all(free[w] and graph.face_surface_type[w] == CYLINDER for w in walls):
             continue
         normal = graph.face_axis[floor]
-        if not all(topology.parallel(normal, graph.face_axis[w]) and topology.coaxial(walls[0], w) for w in walls):
+        if not all(
+            topology.parallel(normal, graph.face_axis[w]) and topology.coaxial(walls[0], w)
+            for w in walls
+        ):
             continue
         outer = [w for w in walls if topology.inward(w)]
         inner = [w for w in walls if not topology.inward(w)]

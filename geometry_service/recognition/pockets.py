@@ -24,9 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..disjoint_sets import DisjointSets
-from .candidate import Candidate
-from ..geometry.measure import extent_along, face_outline, face_vertices, oriented_extent, unit, uv_bounds
-from .taxonomy import PASSAGE_BY_SIDES, POCKET_BY_SIDES
+from ..geometry.measure import (
+    extent_along,
+    face_outline,
+    face_vertices,
+    oriented_extent,
+    unit,
+    uv_bounds,
+)
 from ..geometry.topology import (
     ANGLE_TOL,
     CONCAVE,
@@ -39,7 +44,8 @@ from ..geometry.topology import (
     TORUS,
     PartTopology,
 )
-
+from .candidate import Candidate
+from .taxonomy import PASSAGE_BY_SIDES, POCKET_BY_SIDES
 
 MAX_DRAFT = math.sin(math.radians(3.0))  # a wall may lean open this much
 
@@ -126,7 +132,9 @@ def _find_floor(
             for n in topology.neighbours[f]
         )
         if not all(
-            _stands_on(topology, f, normal, inside, closed, drafts) for f in faces if f not in inside
+            _stands_on(topology, f, normal, inside, closed, drafts)
+            for f in faces
+            if f not in inside
         ):
             continue
         touching = set().union(*(topology.neighbour_faces(f) for f in group)) & (members - inside)
@@ -209,7 +217,9 @@ def _split_by_floors(topology: PartTopology, faces: list[int], setting: Setting)
         normal = graph.face_axis[seed]
         floor = {
             f
-            for group in _distinct_planes(topology, [f for f in remaining if graph.face_surface_type[f] == PLANE])
+            for group in _distinct_planes(
+                topology, [f for f in remaining if graph.face_surface_type[f] == PLANE]
+            )
             if seed in group
             for f in group
         }
@@ -476,7 +486,9 @@ def _floor_parameters(
     base = float(np.dot(normal, graph.face_sample_point[floor_faces[0]]))
     depth = 0.0
     if walls:
-        _, top = extent_along(face_vertices(topology, walls + _rim_blends(topology, walls, normal)), normal)
+        _, top = extent_along(
+            face_vertices(topology, walls + _rim_blends(topology, walls, normal)), normal
+        )
         depth = top - base
     outline = np.concatenate([face_outline(topology, f) for f in floor_faces])
     length, width, direction = oriented_extent(outline, normal)
@@ -596,8 +608,8 @@ def _common_axis(topology: PartTopology, faces: list[int]) -> np.ndarray | None:
     one: square to every plane's normal, along every cylinder's axis."""
     graph = topology.graph
     kinds = graph.face_surface_type[faces]
-    normals = graph.face_axis[[f for f, k in zip(faces, kinds) if k == PLANE]]
-    axes = graph.face_axis[[f for f, k in zip(faces, kinds) if k == CYLINDER]]
+    normals = graph.face_axis[[f for f, k in zip(faces, kinds, strict=True) if k == PLANE]]
+    axes = graph.face_axis[[f for f, k in zip(faces, kinds, strict=True) if k == CYLINDER]]
     axis = None
     if len(axes):
         axis = axes[0]

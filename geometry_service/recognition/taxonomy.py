@@ -60,7 +60,16 @@ POCKET_BY_SIDES = {3: "triangular_pocket", 4: "rectangular_pocket", 6: "6sides_p
 # the types above keep their meaning, each belongs to one family. A passage is a
 # pocket through the part; an O-ring seat is a groove.
 FAMILIES: tuple[str, ...] = (
-    "hole", "pocket", "slot", "step", "fillet", "chamfer", "groove", "turned", "boss", "other",
+    "hole",
+    "pocket",
+    "slot",
+    "step",
+    "fillet",
+    "chamfer",
+    "groove",
+    "turned",
+    "boss",
+    "other",
 )
 OTHER_FAMILY = "other"
 FAMILY_BY_TYPE: dict[str, str] = {

@@ -23,7 +23,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .candidate import Candidate
 from ..geometry.measure import face_vertices, revolution_surface, unit, uv_bounds
 from ..geometry.topology import (
     ANGLE_TOL,
@@ -37,6 +36,7 @@ from ..geometry.topology import (
     TORUS,
     PartTopology,
 )
+from .candidate import Candidate
 
 # A level of the outside profile that neither reaches the bar's end nor is
 # walled on both sides is a groove beside a step when it lies less than this
@@ -106,7 +106,9 @@ class TurningAnalysis:
                 "shoulder_faces": sorted(walls),
             }
             if face in grooves:
-                outer = [self._outer_radius(w) for w in walls] or [self._rim_radius(start, end, radius)]
+                outer = [self._outer_radius(w) for w in walls] or [
+                    self._rim_radius(start, end, radius)
+                ]
                 width = self._width(walls) if len(walls) >= 2 else end - start
                 params.update(width=width, depth=min(outer) - radius)
                 if not all(self._rises(start, end, radius)):
@@ -125,8 +127,7 @@ class TurningAnalysis:
             neighbours = topology.neighbours[face]
             if kind == CONE and not topology.inward(face):
                 if all(
-                    n.convexity == CONVEX or topology.same_surface(face, n.face)
-                    for n in neighbours
+                    n.convexity == CONVEX or topology.same_surface(face, n.face) for n in neighbours
                 ):
                     continue  # a chamfer: the chamfer rule measures it
                 found.append(Candidate("taper", [face], self._taper(face), "external"))
@@ -171,7 +172,10 @@ class TurningAnalysis:
 
     def area_shares(self) -> dict[str, float]:
         """The measured shares that decide the part type, for the answer's routing."""
-        return {"revolution_area_share": self.revolution_share, "turned_outside_share": self.outside_share}
+        return {
+            "revolution_area_share": self.revolution_share,
+            "turned_outside_share": self.outside_share,
+        }
 
     def part_parameters(self, part_volume: float | None = None) -> dict:
         """The bar the part is turned from, and (given the part's volume) the
