@@ -130,7 +130,7 @@ def combine(
     rules: Recognition,
     prediction: FacePrediction,
     verdicts: FaceVerdicts,
-    model_version: str,
+    model_release: str,
 ) -> Recognition:
     """The served answer: the network's labels where it is sure, the rules' elsewhere."""
     agree = verdicts.agree
@@ -158,7 +158,7 @@ def combine(
             owner[face] = feature.id
     face_confidence = _face_confidence(numbered, owner, verdicts, prediction, labels)
     summary = {
-        "model_version": model_version,
+        "model_release": model_release,
         "min_probability": verdicts.min_probability,
         "faces": topology.face_count,
         "network_named_faces": int(verdicts.network_named.sum()),
@@ -179,7 +179,7 @@ def combine(
         ],
         part_parameters={
             **rules.part_parameters,
-            "model_version": model_version,
+            "model_release": model_release,
             "recognizers": summary,
         },
         confidence=min(MAX_CONFIDENCE, float(np.mean(face_confidence)))

@@ -36,6 +36,7 @@ VOLATILE = {
     "build_ms",
     "worker_total_ms",
     "model_version",
+    "model_release",
     "service_version",
     "linear_deflection",
 }

@@ -50,6 +50,12 @@ class Segment:
     span: float = 0.0  # angle covered, radians (cylinders and cones)
     bores: list[BoreFace] = field(default_factory=list)
 
+    @property
+    def included_angle_deg(self) -> float:
+        """A cone's included angle (a countersink's 90, a drill point's 118)."""
+        slope = math.atan2(self.radius_end - self.radius_start, self.end - self.start)
+        return 2.0 * math.degrees(abs(slope))
+
 
 @dataclass
 class BoreFace:
@@ -268,9 +274,7 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
             )
             subtype_parts.append("counterbore")
         elif seg.kind == "cone" and near < tol:
-            angle = 2.0 * math.degrees(
-                abs(math.atan2(seg.radius_end - seg.radius_start, seg.end - seg.start))
-            )
+            angle = seg.included_angle_deg
             stack_parts.append(
                 {
                     "kind": "countersink",
@@ -286,10 +290,7 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
                 {
                     "kind": "exit_countersink",
                     "diameter": 2.0 * max(seg.radius_start, seg.radius_end),
-                    "angle_deg": 2.0
-                    * math.degrees(
-                        abs(math.atan2(seg.radius_end - seg.radius_start, seg.end - seg.start))
-                    ),
+                    "angle_deg": seg.included_angle_deg,
                     "depth": far - near,
                     "faces": seg.faces,
                 }
@@ -334,9 +335,7 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
                 or (tip == "low" and abs(s.start - low) < tol)
             )
         )
-        params["drill_point_angle_deg"] = 2.0 * math.degrees(
-            abs(math.atan2(cone.radius_end - cone.radius_start, cone.end - cone.start))
-        )
+        params["drill_point_angle_deg"] = cone.included_angle_deg
         params["tip_depth"] = high - low
         params["bottom_faces"] = sorted(cone.faces)  # a drill point closes the hole
     kind = "through_hole" if through else "blind_hole"
