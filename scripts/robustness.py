@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -109,8 +110,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_service(scratch: Path) -> tuple[subprocess.Popen, str]:
-    """gunicorn on the embedded defaults, its failure records and logs in ``scratch``."""
+def start_service(
+    scratch: Path, settings: Mapping[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """gunicorn on the embedded defaults (or ``settings`` over them), its failure records
+    and log in ``scratch``; the process and its URL once it is ready."""
     port = free_port()
     env = {
         **os.environ,
@@ -118,6 +122,7 @@ def start_service(scratch: Path) -> tuple[subprocess.Popen, str]:
         "DLQ_SQLITE_PATH": str(scratch / "dlq.sqlite3"),
         "DLQ_SPOOL_PATH": str(scratch / "dlq_spool.sqlite3"),
         "LOG_LEVEL": "WARNING",
+        **(settings or {}),
     }
     log = open(scratch / "service.log", "wb")
     process = subprocess.Popen(

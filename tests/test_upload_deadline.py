@@ -3,59 +3,26 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 import requests
 
-from tests.fakes import closed_port
+from scripts.robustness import start_service
 
-ROOT = Path(__file__).resolve().parents[1]
 BUDGET_S = 3.0
 
 
 @pytest.fixture(scope="module")
-def service_url(tmp_path_factory: pytest.TempPathFactory):
+def service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
     scratch = tmp_path_factory.mktemp("slow")
-    port = closed_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "REQUEST_BUDGET_S": str(BUDGET_S),
-        "WORKER_COUNT": "1",
-        "DLQ_SQLITE_PATH": str(scratch / "dlq.sqlite3"),
-        "DLQ_SPOOL_PATH": str(scratch / "spool.sqlite3"),
-        "MODEL_PATH": str(scratch / "no-model.onnx"),
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "gunicorn.conf.py",
-            "geometry_service.app:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    settings = {"REQUEST_BUDGET_S": str(BUDGET_S), "WORKER_COUNT": "1"}
+    process, url = start_service(
+        scratch, {**settings, "MODEL_PATH": str(scratch / "no-model.onnx")}
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{url}/ready", timeout=1).status_code == 200:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
-    yield port, url
+    yield int(url.rsplit(":", 1)[1]), url
     process.terminate()
     process.wait(30)
 
