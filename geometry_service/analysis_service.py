@@ -152,7 +152,8 @@ class AnalysisService:
         self._model_error: str | None = None
         metrics.bind(
             breaker_state=lambda name: breakers.get(name).state,
-            spool_depth=self._spool_depth,
+            spool_depth=lambda: self._spool_reading(dlq.pending),
+            quarantined=lambda: self._spool_reading(dlq.quarantined),
             worker_restarts=lambda: pool.stats().worker_restarts,
             queue_depth=lambda: pool.stats().in_flight,
         )
@@ -525,9 +526,10 @@ class AnalysisService:
             **fields,
         )
 
-    def _spool_depth(self) -> int:
+    @staticmethod
+    def _spool_reading(read: Callable[[], int]) -> int:
         try:
-            return self.dlq.pending()
+            return read()
         except Exception:  # a scrape must not fail because the spool is busy
             return -1
 
@@ -562,7 +564,7 @@ class AnalysisService:
             **self.metrics.summary(),
             "cache_backend": self.cache.stats().to_dict(),
             "workers": asdict(self.pool.stats()),
-            "dlq_pending_in_spool": self._spool_depth(),
+            "dlq_pending_in_spool": self._spool_reading(self.dlq.pending),
             "circuit_breakers": {n: s["state"] for n, s in self.breakers.all_stats().items()},
         }
 

@@ -96,6 +96,11 @@ class ServiceMetrics:
             "Failure records waiting in the local spool.",
             registry=r,
         )
+        self._quarantined = Gauge(
+            "geometry_dlq_quarantined",
+            "Failure records no store accepts, kept in the spool's quarantine for a person.",
+            registry=r,
+        )
         self._worker_restarts = Gauge(
             "geometry_worker_restarts",
             "Worker processes lost to timeouts or crashes.",
@@ -111,6 +116,7 @@ class ServiceMetrics:
         self,
         breaker_state: Callable[[str], BreakerState],
         spool_depth: Callable[[], int],
+        quarantined: Callable[[], int],
         worker_restarts: Callable[[], int],
         queue_depth: Callable[[], int],
     ) -> None:
@@ -120,6 +126,7 @@ class ServiceMetrics:
                 lambda name=name: BREAKER_STATE_VALUE[breaker_state(name)]
             )
         self._spool_depth.set_function(spool_depth)
+        self._quarantined.set_function(quarantined)
         self._worker_restarts.set_function(worker_restarts)
         self._queue_depth.set_function(queue_depth)
 

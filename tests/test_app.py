@@ -387,6 +387,11 @@ def test_lone_surrogate_file_name_does_not_jam_the_dlq(
     assert dlq_records(app, "behind")
     stats = client.get("/dlq/stats").get_json()
     assert (stats["pending_in_spool"], stats["quarantined"]) == (0, 0)
+    exposition = client.get("/metrics").get_data(as_text=True)
+    assert (
+        "geometry_dlq_quarantined 0.0" in exposition
+        and "geometry_dlq_spool_depth 0.0" in exposition
+    )
 
 
 def test_failing_host_is_retried_then_reported(

@@ -194,6 +194,10 @@ class DeadLetterQueue:
         """Records in the local spool not yet confirmed by the store."""
         return self._spool.count()
 
+    def quarantined(self) -> int:
+        """Records no store accepts, kept for a person to look at."""
+        return self._spool.quarantined()
+
     def stats(self) -> DLQStats:
         """Store aggregates plus the spool backlog and quarantine; TransientError if
         the store is unreachable, its details holding what the spool knows."""
