@@ -307,13 +307,18 @@ def _sew_into_solids(shape: TopoDS_Shape) -> tuple[TopoDS_Shape, BRepBuilderAPI_
     return result, sewing
 
 
-def _sewing_tolerance(shape: TopoDS_Shape) -> float:
+def bounding_diagonal(shape: TopoDS_Shape) -> float:
+    """The diagonal of OCCT's box around ``shape`` (0 for a shape with no extent)."""
     box = Bnd_Box()
     BRepBndLib.Add_s(shape, box)
-    diagonal = 0.0
-    if not box.IsVoid():
-        low, high = box.CornerMin(), box.CornerMax()
-        diagonal = math.dist((low.X(), low.Y(), low.Z()), (high.X(), high.Y(), high.Z()))
+    if box.IsVoid():
+        return 0.0
+    low, high = box.CornerMin(), box.CornerMax()
+    return math.dist((low.X(), low.Y(), low.Z()), (high.X(), high.Y(), high.Z()))
+
+
+def _sewing_tolerance(shape: TopoDS_Shape) -> float:
+    diagonal = bounding_diagonal(shape)
     largest_gap = max(BRep_Tool.MaxTolerance_s(shape, TopAbs_VERTEX), SEWING_MIN_TOLERANCE_MM)
     return min(largest_gap, max(SEWING_MAX_TOLERANCE_RATIO * diagonal, SEWING_MIN_TOLERANCE_MM))
 

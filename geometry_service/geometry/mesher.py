@@ -12,16 +12,13 @@ one face) and each gets the area-weighted normal of its triangles.
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 import time
 from dataclasses import dataclass
 
 import numpy as np
-from OCP.Bnd import Bnd_Box
 from OCP.BRep import BRep_Tool
-from OCP.BRepBndLib import BRepBndLib
 from OCP.BRepMesh import BRepMesh_IncrementalMesh
 from OCP.BRepTools import BRepTools
 from OCP.IMeshTools import (
@@ -38,7 +35,7 @@ from OCP.TopoDS import TopoDS
 from ..errors import PermanentError, SystemicError
 from ..mesh_data import MeshArrays
 from ..mesh_settings import MeshSettings
-from .cad_reader import CadModel
+from .cad_reader import CadModel, bounding_diagonal
 
 MAX_COARSENINGS = 4
 MAX_ANGULAR_DEFLECTION = 1.0
@@ -59,15 +56,6 @@ class Mesh(MeshArrays):
     def to_arrays(self) -> MeshArrays:
         """What crosses to the HTTP process: the arrays and the face map, nothing of OCCT."""
         return MeshArrays(self.vertices, self.normals, self.indices, self.face_ids, self.face_count)
-
-
-def bounding_diagonal(shape) -> float:
-    box = Bnd_Box()
-    BRepBndLib.Add_s(shape, box)
-    if box.IsVoid():
-        return 0.0
-    low, high = box.CornerMin(), box.CornerMax()
-    return math.dist((low.X(), low.Y(), low.Z()), (high.X(), high.Y(), high.Z()))
 
 
 def mesh_model(model: CadModel, settings: MeshSettings = MeshSettings()) -> Mesh:
