@@ -113,14 +113,16 @@ def free_port() -> int:
 def start_service(
     scratch: Path, settings: Mapping[str, str] | None = None
 ) -> tuple[subprocess.Popen, str]:
-    """gunicorn on the embedded defaults (or ``settings`` over them), its failure records
-    and log in ``scratch``; the process and its URL once it is ready."""
+    """gunicorn on the embedded defaults (or ``settings`` over them), every file it writes
+    (failure records, training candidates, its log) in ``scratch``; the process and its
+    URL once it is ready."""
     port = free_port()
     env = {
         **os.environ,
         "PORT": str(port),
         "DLQ_SQLITE_PATH": str(scratch / "dlq.sqlite3"),
         "DLQ_SPOOL_PATH": str(scratch / "dlq_spool.sqlite3"),
+        "TRAINING_CANDIDATES_DIR": str(scratch / "training_candidates"),
         "LOG_LEVEL": "WARNING",
         **(settings or {}),
     }

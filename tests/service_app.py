@@ -10,6 +10,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -21,6 +23,20 @@ from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
 
 READY_TIMEOUT_S = 30.0
+
+
+def isolated_settings(folder: Path, **overrides: Any) -> Settings:
+    """Settings for one test's service: one worker, no model (tier 1 blocked, so the
+    rules answer the same every run), and every file it writes (failure spool and
+    store, training candidates) inside ``folder``, never in the project's var/."""
+    defaults = {
+        "worker_count": 1,
+        "model_path": folder / "no-model.onnx",
+        "dlq_spool_path": folder / "spool.sqlite3",
+        "dlq_sqlite_path": folder / "dlq.sqlite3",
+        "training_candidates_dir": folder / "training_candidates",
+    }
+    return Settings(**{**defaults, **overrides})
 
 
 def ready_app(settings: Settings, pool: GeometryPool) -> tuple[Flask, AnalysisService]:

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 
 from geometry_service.analysis_service import AnalysisService
-from geometry_service.config import Settings
 from geometry_service.errors import PermanentError
 from geometry_service.received_file import ReceivedFile
 from geometry_service.worker_pool import GeometryPool, PoolSettings
-from tests.service_app import ready_app
+from tests.service_app import isolated_settings, ready_app
 
 AT_ONCE_S = 0.5
 
@@ -34,14 +33,7 @@ def one_slot_pool() -> Iterator[GeometryPool]:
 
 @pytest.fixture
 def service(one_slot_pool: GeometryPool, tmp_path: Path) -> Iterator[AnalysisService]:
-    settings = Settings(
-        worker_count=1,
-        queue_limit=0,
-        model_path=tmp_path / "no-model.onnx",
-        dlq_spool_path=tmp_path / "spool.sqlite3",
-        dlq_sqlite_path=tmp_path / "dlq.sqlite3",
-    )
-    _, service = ready_app(settings, one_slot_pool)
+    _, service = ready_app(isolated_settings(tmp_path, queue_limit=0), one_slot_pool)
     yield service
     service.dlq.close(flush=False)
 

@@ -25,9 +25,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from geometry_service.app import OPENAPI_DOCUMENT
-from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
-from tests.service_app import app_builder, served
+from tests.service_app import app_builder, isolated_settings, served
 
 EXAMPLES_PER_OPERATION = 100
 CHECKS = [
@@ -43,13 +42,7 @@ def service_url(pool: GeometryPool, tmp_path_factory: pytest.TempPathFactory) ->
     """The app as `make serve` runs it (no tokens, no download hosts), around one real
     worker, over real HTTP: the client decodes compressed answers as any client would."""
     folder = tmp_path_factory.mktemp("fuzzed-service")
-    service_settings = Settings(
-        worker_count=1,
-        model_path=folder / "no-model.onnx",
-        dlq_spool_path=folder / "spool.sqlite3",
-        dlq_sqlite_path=folder / "dlq.sqlite3",
-    )
-    with app_builder(pool) as build, served(build(service_settings)) as url:
+    with app_builder(pool) as build, served(build(isolated_settings(folder))) as url:
         yield url
 
 

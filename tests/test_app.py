@@ -25,7 +25,7 @@ from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
 from tests.file_host import FileHandler, Route, serving
-from tests.service_app import app_builder
+from tests.service_app import app_builder, isolated_settings
 
 CORRELATION_ID = "test-correlation-1"
 
@@ -41,11 +41,8 @@ def part_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture
 def base_settings(tmp_path: Path) -> Settings:
-    return Settings(
-        worker_count=1,
-        model_path=tmp_path / "no-model.onnx",
-        dlq_spool_path=tmp_path / "spool.sqlite3",
-        dlq_sqlite_path=tmp_path / "dlq.sqlite3",
+    return isolated_settings(
+        tmp_path,
         retry_base_delay_s=0.01,
         retry_max_delay_s=0.05,
     )

@@ -31,7 +31,7 @@ from geometry_service.worker_pool import GeometryPool
 from tests import feature_parts, pool_tasks
 from tests import part_builders as parts
 from tests.openapi_check import DOCUMENT, check_against_document
-from tests.service_app import app_builder
+from tests.service_app import app_builder, isolated_settings
 
 NIST = Path(__file__).resolve().parents[1] / ".data" / "nist"
 # ------------------------------------------------------------------ service
@@ -57,10 +57,9 @@ def part_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     folder = tmp_path_factory.mktemp("contract-service")
-    return Settings(  # the shipped model: tier 1 answers what it is sure of
-        worker_count=1,
-        dlq_spool_path=folder / "spool.sqlite3",
-        dlq_sqlite_path=folder / "dlq.sqlite3",
+    return isolated_settings(  # the shipped model: tier 1 answers what it is sure of
+        folder,
+        model_path=Settings().model_path,
         retry_base_delay_s=0.01,
         retry_max_delay_s=0.05,
     )

@@ -28,7 +28,7 @@ from geometry_service.worker_pool import GeometryPool, PoolSettings
 from tests import part_builders as parts
 from tests import pool_tasks
 from tests.openapi_check import check_against_document
-from tests.service_app import app_builder
+from tests.service_app import app_builder, isolated_settings
 
 HOLE_DIAMETER = 10.0
 SURFACE_MODEL = "surface model: no closed volume, so no machining features"
@@ -55,13 +55,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """No model: tier 1 is blocked, so the rules answer and every run is the same."""
-    return Settings(
-        worker_count=1,
-        model_path=tmp_path / "no-model.onnx",
-        dlq_spool_path=tmp_path / "spool.sqlite3",
-        dlq_sqlite_path=tmp_path / "dlq.sqlite3",
-        training_candidates_dir=tmp_path / "candidates",
-    )
+    return isolated_settings(tmp_path)
 
 
 @pytest.fixture

@@ -27,11 +27,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from geometry_service.config import Settings
 from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
 from tests.feature_parts import AIR, cut, cylinder, two_sided_plate
-from tests.service_app import app_builder, served
+from tests.service_app import app_builder, isolated_settings, served
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
 API_KEY = "viewer-test-key"
@@ -51,15 +50,7 @@ def make_app(
 
         def build(api_key: str = "") -> Flask:
             folder = tmp_path_factory.mktemp("viewer-service")
-            return build_app(
-                Settings(
-                    worker_count=1,
-                    model_path=folder / "no-model.onnx",
-                    dlq_spool_path=folder / "spool.sqlite3",
-                    dlq_sqlite_path=folder / "dlq.sqlite3",
-                    service_api_key=api_key,
-                )
-            )
+            return build_app(isolated_settings(folder, service_api_key=api_key))
 
         yield build
 
