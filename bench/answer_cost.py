@@ -19,7 +19,7 @@ from pathlib import Path
 from geometry_service import answer_json
 from geometry_service.analysis_request import AnalysisRequest
 from geometry_service.part_analysis import analyze_file
-from geometry_service.public_answer import public_answer
+from geometry_service.public_answer import Upload, Versions, public_answer
 
 GZIP_LEVEL = 5  # the answers' gzip level (geometry_service.app.COMPRESSION)
 
@@ -45,24 +45,20 @@ def measure_answer(path: Path, request: AnalysisRequest) -> AnswerCost:
     ends.append(time.process_time())
     result = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     ends.append(time.process_time())
-    fields = {
-        "success": True,
-        "correlation_id": "bench",
-        "file_hash": "0" * 64,
-        "file_name": path.name,
-        "file_size": path.stat().st_size,
-        **result,
-        "cached": False,
-        "processing_time_ms": 0.0,
-    }
-    encoded = answer_json.dumps(public_answer(fields))
+    upload = Upload("bench", path.name, path.stat().st_size, 0.0)
+    versions = Versions("bench", "bench")
+
+    def answer(mesh_format: str) -> dict:
+        return public_answer(result, "0" * 64, False, versions, upload, mesh_format)
+
+    encoded = answer_json.dumps(answer("json"))
     ends.append(time.process_time())
     compressed = gzip.compress(encoded, GZIP_LEVEL)
     ends.append(time.process_time())
     worker, crossing, serialise, packing = (
         1000.0 * (b - a) for a, b in zip(ends, ends[1:], strict=False)
     )
-    binary = answer_json.dumps(public_answer(fields, "binary"))
+    binary = answer_json.dumps(answer("binary"))
     return AnswerCost(
         server_ms=worker + crossing + serialise + packing,
         worker_ms=worker,

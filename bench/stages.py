@@ -35,8 +35,7 @@ from geometry_service.geometric_fallback import recognize_features
 from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.geometry.mesher import mesh_model
-from geometry_service.geometry.outline import part_outline
-from geometry_service.geometry.topology import PartTopology
+from geometry_service.geometry.part import Part
 from geometry_service.graph_features import graph_inputs
 from geometry_service.manufacturing.limits import ShopLimits
 from geometry_service.manufacturing.report import analyze_manufacturing
@@ -133,13 +132,11 @@ def run_pipeline(
     ends.append(time.process_time())
     mesh = mesh_model(model_read)
     ends.append(time.process_time())
-    topology = PartTopology(graph)
-    outline = part_outline(topology)
-    recognition = recognize_features(graph, topology, outline)
+    solid = Part.from_graph(graph)
+    recognition = recognize_features(solid)
     ends.append(time.process_time())
     if recognition.features:
-        volume = recognition.part_parameters["volume"]
-        analyze_manufacturing(topology, outline, mesh, recognition, volume, ShopLimits())
+        analyze_manufacturing(solid, mesh, recognition, ShopLimits())
     ends.append(time.process_time())
     wall_ms = (time.perf_counter() - wall_started) * 1000.0
     stages = STAGES

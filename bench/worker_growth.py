@@ -63,7 +63,7 @@ def analyze(path: str) -> int:
     from geometry_service.analysis_request import AnalysisRequest
     from geometry_service.part_analysis import analyze_file
 
-    return analyze_file(Path(path), AnalysisRequest())["metadata"]["face_count"]
+    return analyze_file(Path(path), AnalysisRequest()).metadata["face_count"]
 
 
 def measure_growth(

@@ -29,8 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from .analysis_request import AnalysisRequest, blocked_tiers
     from .composition import mesh_settings, shop_limits
     from .geometry.cad_reader import silence_occt
-    from .part_analysis import analyze_file
-    from .public_answer import public_answer
+    from .local_answer import local_answer
 
     silence_occt()
     settings = Settings.from_env()
@@ -44,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         shop_limits=shop_limits(settings),
     )
     try:
-        result = public_answer(analyze_file(args.path, request))
+        result = local_answer(args.path, request)
     except ServiceError as exc:
         print(f"error [{exc.error_type.value}/{exc.code}]: {exc.message}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ from .graceful_degradation import Tier, TierFailure
 from .json_logging import correlation_scope
 from .manufacturing.limits import ShopLimits
 from .mesh_settings import MeshSettings
+from .worker_result import WorkerResult
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def blocked_tiers(
     return ()
 
 
-def analyze_in_worker(path: str, request: AnalysisRequest) -> dict:
+def analyze_in_worker(path: str, request: AnalysisRequest) -> WorkerResult:
     """The task a worker runs; imports the geometry code there, never in the caller."""
     from .part_analysis import analyze_file
 

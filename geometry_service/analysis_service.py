@@ -10,7 +10,6 @@ and one JSON log line, so no request fails without trace.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -36,30 +35,29 @@ from .file_download import check_url_allowed, download_file
 from .graceful_degradation import Tier
 from .json_logging import correlation_scope, log_event
 from .manufacturing.limits import ShopLimits
-from .mesh_data import result_for_cache, result_from_cache
 from .mesh_settings import MeshSettings
 from .metrics import ServiceMetrics
-from .public_answer import public_answer
+from .model_file import ModelFile
+from .public_answer import Upload, Versions, public_answer
 from .received_file import ReceivedFile
 from .result_cache import ResultCache, cache_key
 from .retry_utils import RetryEvent, RetryPolicy, transient_retry
 from .training_candidates import TrainingCandidates
 from .worker_pool import GeometryPool, PoolOverloaded, WorkerLost, WorkerTimeout
+from .worker_result import WorkerResult
 
 log = logging.getLogger("geometry_service.requests")
 
 CORRELATION_ID_MAX = 128
-NO_MODEL_VERSION = "none"
 ANSWER_MARGIN_S = 0.3
 """Of the request's budget, kept for sending the answer once the worker is done."""
 WORKER_MARGIN_S = 0.5
 WORKER_MARGIN_SHARE = 0.05
 """The worker's ladder stops starting tiers this long before the answer is due
 (the larger of the two), to leave it time to measure, serialise and return."""
-FAILURE_TYPES = {ErrorType.TRANSIENT.value, ErrorType.SYSTEMIC.value}
-"""Degradations that are failures (a crash, a timeout, an open breaker, a bug) and
-leave a dead-letter record; a permanent one (an unsure model, a surface model) is the
-part itself, and is not."""
+RESULT_FORM = 2
+"""The form of a cached result (worker_result.WorkerResult.to_cache); part of the cache
+key, so results cached in another form are never read."""
 UNLEARNT_CODES = ("model_uncertain", "model_disagrees")
 """Tier 1 declined because the network does not know parts like this one: kept for training."""
 
@@ -79,37 +77,6 @@ def correlation_id_from(value: str | None) -> str:
     if value and len(value) <= CORRELATION_ID_MAX and value.isascii() and value.isprintable():
         return value
     return str(uuid.uuid4())
-
-
-class ModelFile:
-    """The model on disk and its version, re-hashed only when the file changes.
-
-    The version (a content hash) keys the result cache, so a new model never
-    serves an old model's answers. The HTTP process never loads the model;
-    the workers do.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
-        self._version = NO_MODEL_VERSION
-
-    @property
-    def present(self) -> bool:
-        return self.path.is_file()
-
-    def version(self) -> str:
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return NO_MODEL_VERSION
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        with self._lock:
-            if stamp != self._stamp:
-                digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
-                self._version, self._stamp = f"{self.path.stem}-{digest[:12]}", stamp
-            return self._version
 
 
 class AnalysisService:
@@ -251,8 +218,8 @@ class AnalysisService:
             received = receive()
             received.sniff_format()
             due = started + self.settings.request_budget_s
-            body = self._analyze_received(received, correlation_id, due, rules_first)
-            return self._answered(body, correlation_id, received, started, mesh_format)
+            result, cached = self._analyze_received(received, correlation_id, due, rules_first)
+            return self._answered(result, cached, correlation_id, received, started, mesh_format)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
             return self._failed(exc, correlation_id, received, started)
         finally:
@@ -271,7 +238,11 @@ class AnalysisService:
                 "result_not_found", "No cached result for this file; upload it again.", 404
             )
         return public_answer(
-            {**result_from_cache(cached), "file_hash": file_hash, "cached": True}, mesh_format
+            WorkerResult.from_cache(cached),
+            file_hash,
+            cached=True,
+            versions=self._versions(),
+            mesh_format=mesh_format,
         )
 
     def _cache_key(self, file_hash: str, model_version: str, rules_first: bool = False) -> str:
@@ -280,20 +251,22 @@ class AnalysisService:
             "rules_first": rules_first,
             "shop_limits": self._shop_limits.to_json(),
             "full_healing": self.settings.step_full_healing,
+            "result_form": RESULT_FORM,
         }
         return cache_key(file_hash, options, model_version)
 
     def _analyze_received(
         self, received: ReceivedFile, correlation_id: str, due: float, rules_first: bool
-    ) -> dict[str, Any]:
-        """The worker's answer for ``received``, due by ``due`` (monotonic): the one
-        deadline of the request, which its time in the queue spends too."""
+    ) -> tuple[WorkerResult, bool]:
+        """The worker's result for ``received`` and whether it came from the cache, due
+        by ``due`` (monotonic): the one deadline of the request, which its time in the
+        queue spends too."""
         model_version = self.model.version()
         key = self._cache_key(received.sha256, model_version, rules_first)
         cached = self.cache.get(key)
         self.metrics.cache_lookups.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
-            return {**result_from_cache(cached), "cached": True}
+            return WorkerResult.from_cache(cached), True
 
         inference = self.breakers.get("inference")
         admitted = not rules_first and self.model.present and inference.allow()
@@ -315,18 +288,14 @@ class AnalysisService:
             raise
         if admitted:
             _report_inference(inference, result)
-        result["metadata"]["model_version"] = model_version
-        result["metadata"]["service_version"] = __version__
-        self._count_skips(result, received)
-        if not any(
-            item["error_type"] == ErrorType.TRANSIENT.value for item in result["degradation"]
-        ):
-            self.cache.set(key, result_for_cache(result))
-        return {**result, "cached": False}
+        self._count_skips(result, received, model_version)
+        if result.cacheable:
+            self.cache.set(key, result.to_cache())
+        return result, False
 
     def _run_in_worker(
         self, path: Path, request: AnalysisRequest, answer_by: float
-    ) -> dict[str, Any]:
+    ) -> WorkerResult:
         """Run the analysis; a file that kills its worker is tried once more in safe mode.
 
         Safe mode reads and meshes only, so a crash in a later stage still gets the
@@ -354,7 +323,7 @@ class AnalysisService:
                     {"exit_code": again.details.get("exit_code")},
                 ) from again
 
-    def _run_until(self, path: Path, request: AnalysisRequest, answer_by: float) -> dict[str, Any]:
+    def _run_until(self, path: Path, request: AnalysisRequest, answer_by: float) -> WorkerResult:
         left = answer_by - time.monotonic()
         if left <= 0:
             raise WorkerTimeout("deadline_exceeded", "The request ran out of its time budget.", 504)
@@ -374,15 +343,15 @@ class AnalysisService:
                 "deadline_exceeded", "The request ran out of its time budget.", 504, exc.details
             ) from exc
 
-    def _count_skips(self, result: dict[str, Any], received: ReceivedFile) -> None:
+    def _count_skips(
+        self, result: WorkerResult, received: ReceivedFile, model_version: str
+    ) -> None:
         """Every tier that did not answer, in /metrics; a part the network was unsure
         of (of every face, or of some that the rules then named) is kept for training."""
-        unsure = [
-            item["reason"] for item in result["degradation"] if item["code"] in UNLEARNT_CODES
-        ]
-        for item in result["degradation"]:
-            self.metrics.tier_skips.labels(item["tier"], item["code"]).inc()
-        recognizers = (result["metadata"].get("part_parameters") or {}).get("recognizers") or {}
+        unsure = [item.reason for item in result.degradation if item.code in UNLEARNT_CODES]
+        for item in result.degradation:
+            self.metrics.tier_skips.labels(item.tier.label, item.code).inc()
+        recognizers = (result.metadata.get("part_parameters") or {}).get("recognizers") or {}
         if recognizers.get("unsure_faces"):
             unsure.append(
                 f"the model is unsure of {recognizers['unsure_faces']} of {recognizers['faces']} "
@@ -392,51 +361,43 @@ class AnalysisService:
             self.training_candidates.keep(
                 received.path,
                 received.sha256,
-                result["metadata"]["file_format"],
+                result.metadata["file_format"],
                 {
                     "file_name": received.file_name,
                     "reason": unsure[0],
-                    "model_version": result["metadata"]["model_version"],
-                    "answered_by": result["processing_tier"],
+                    "model_version": model_version,
+                    "answered_by": result.tier.label,
                 },
             )
 
     def _answered(
         self,
-        body: dict[str, Any],
+        result: WorkerResult,
+        cached: bool,
         correlation_id: str,
         received: ReceivedFile,
         started: float,
         mesh_format: str,
     ) -> Answer:
-        total_ms = (time.monotonic() - started) * 1000.0
-        body = public_answer(
-            {
-                "success": True,
-                "correlation_id": correlation_id,
-                "file_hash": received.sha256,
-                "file_name": received.file_name,
-                "file_size": received.size,
-                **body,
-                "processing_time_ms": round(total_ms, 1),
-            },
-            mesh_format,
+        upload = Upload(
+            correlation_id=correlation_id,
+            file_name=received.file_name,
+            file_size=received.size,
+            total_ms=(time.monotonic() - started) * 1000.0,
         )
-        body["timings"] = {**body["timings"], "total_ms": total_ms}
-        tier = body["processing_tier"]
+        body = public_answer(result, received.sha256, cached, self._versions(), upload, mesh_format)
+        tier = result.tier.label
         self.metrics.requests.labels("200", tier).inc()
-        if not body["cached"]:
+        if not cached:
             self.metrics.observe_timings(body["timings"])
-        if not body["cached"] and any(
-            d["error_type"] in FAILURE_TYPES for d in body["degradation"]
-        ):
-            self._record_degradation(body, correlation_id, received)
+            if result.failures:
+                self._record_degradation(result, body["timings"], correlation_id, received)
         self._log_request(
             correlation_id,
             received,
             200,
             tier=tier,
-            cached=body["cached"],
+            cached=cached,
             timings=_rounded(body["timings"]),
         )
         return Answer(200, body, {"X-Correlation-ID": correlation_id})
@@ -461,7 +422,7 @@ class AnalysisService:
             file_name=received.file_name if received else None,
             file_hash=received.sha256 if received else None,
             file_size=received.size if received else None,
-            details={"elapsed_ms": round(elapsed_ms, 1), **self._versions()},
+            details={"elapsed_ms": round(elapsed_ms, 1), **asdict(self._versions())},
         )
         self._record(record)
         self.metrics.requests.labels(str(error.http_status), "").inc()
@@ -481,26 +442,29 @@ class AnalysisService:
         return Answer(error.http_status, body, headers)
 
     def _record_degradation(
-        self, body: dict[str, Any], correlation_id: str, received: ReceivedFile
+        self,
+        result: WorkerResult,
+        timings: dict[str, Any],
+        correlation_id: str,
+        received: ReceivedFile,
     ) -> None:
         """An answer degraded by a failure is a success for the caller and a
         failure for us to look at."""
-        first = next(d for d in body["degradation"] if d["error_type"] in FAILURE_TYPES)
-        error_type = first["error_type"]
+        first = result.failures[0]
         self._record(
             FailureRecord(
                 correlation_id=correlation_id,
                 file_name=received.file_name,
                 file_hash=received.sha256,
                 file_size=received.size,
-                error_type=error_type,
-                error_code=f"degraded_{first['code']}",
-                error_message=f"answered by {body['processing_tier']}: {first['reason']}",
+                error_type=first.error_type,
+                error_code=f"degraded_{first.code}",
+                error_message=f"answered by {result.tier.label}: {first.reason}",
                 details={
-                    "answered_by": body["processing_tier"],
-                    "tiers_tried": body["degradation"],
-                    "timings": _rounded(body["timings"]),
-                    **self._versions(),
+                    "answered_by": result.tier.label,
+                    "tiers_tried": [item.to_json() for item in result.degradation],
+                    "timings": _rounded(timings),
+                    **asdict(self._versions()),
                 },
             )
         )
@@ -509,8 +473,8 @@ class AnalysisService:
         self.metrics.dlq_records.labels(record.error_type).inc()
         self.dlq.record(record)
 
-    def _versions(self) -> dict[str, str]:
-        return {"service_version": __version__, "model_version": self.model.version()}
+    def _versions(self) -> Versions:
+        return Versions(model_version=self.model.version(), service_version=__version__)
 
     def _log_request(
         self, correlation_id: str, received: ReceivedFile | None, status: int, **fields: Any
@@ -607,25 +571,25 @@ class AnalysisService:
         }
 
 
-def _report_inference(breaker: CircuitBreaker, result: dict[str, Any]) -> None:
+def _report_inference(breaker: CircuitBreaker, result: WorkerResult) -> None:
     """Tell the inference breaker how tier 1 fared in the worker: exactly one report,
     and only about tier 1. A tier 1 that never ran (blocked, no graph, safe mode, no
     time left) releases its admission and counts nothing."""
-    ran_ms = result["timings"]["tiers_ms"].get(Tier.BREP_ML.label)
+    ran_ms = result.tier_ms(Tier.BREP_ML)
     if ran_ms is None:
         breaker.release()
         return
-    if result["tier_number"] == Tier.BREP_ML:
+    if result.tier is Tier.BREP_ML:
         breaker.record_success(ran_ms / 1000.0)
         return
-    failure = next(f for f in result["degradation"] if f["tier"] == Tier.BREP_ML.label)
+    failure = result.failure_of(Tier.BREP_ML)  # it ran and did not answer: it says why
     error = {
         ErrorType.PERMANENT.value: PermanentError,
         ErrorType.TRANSIENT.value: TransientError,
-    }.get(failure["error_type"], SystemicError)
+    }.get(failure.error_type, SystemicError)
     # A permanent failure (an unsure model, odd geometry) is not the model's fault:
     # it counts nothing.
-    breaker.record_failure(error(failure["code"], "tier 1 failed in the worker"))
+    breaker.record_failure(error(failure.code, "tier 1 failed in the worker"))
 
 
 def count_retry(metrics: ServiceMetrics) -> Callable[[RetryEvent], None]:

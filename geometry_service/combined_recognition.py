@@ -41,7 +41,7 @@ import numpy as np
 from .brepnet_wrapper import METHOD as NETWORK_METHOD
 from .brepnet_wrapper import BRepNetModel, FacePrediction, label_instances, measured_instance
 from .errors import PermanentError
-from .features import STOCK, Feature, Recognition
+from .features import STOCK, Feature, Recognition, face_owners, numbered
 from .geometric_fallback import METHOD as RULES_METHOD
 from .geometry.topology import PartTopology
 from .graceful_degradation import Tier
@@ -151,12 +151,9 @@ def combine(
     for label, faces in label_instances(topology.graph, labels, disputed):
         features.append(_regrouped(topology, label, faces, verdicts))
 
-    owner: list[int | None] = [None] * topology.face_count
-    numbered = [replace(feature, id=number) for number, feature in enumerate(features)]
-    for feature in numbered:
-        for face in feature.face_ids:
-            owner[face] = feature.id
-    face_confidence = _face_confidence(numbered, owner, verdicts, prediction, labels)
+    features = numbered(features)
+    owner = face_owners(features, topology.face_count)
+    face_confidence = _face_confidence(features, owner, verdicts, prediction, labels)
     summary = {
         "model_release": model_release,
         "min_probability": verdicts.min_probability,
@@ -167,10 +164,10 @@ def combine(
         "agreeing_faces": sum(a is True for a in agree),
         "contested_faces": int(contested.sum()),
         "unsure_faces": int((~verdicts.sure).sum()),
-        "features_needing_review": sum(f.needs_review for f in numbered),
+        "features_needing_review": sum(f.needs_review for f in features),
     }
     return Recognition(
-        features=numbered,
+        features=features,
         face_labels=labels,
         face_feature=owner,
         part_type=rules.part_type,
@@ -247,7 +244,7 @@ def _regrouped(
     by_network = all(verdicts.sure[f] and verdicts.network_label[f] == label for f in faces)
     namer = float(verdicts.probability[faces].mean()) if by_network else RULES_CONFIDENCE
     candidate = measured_instance(topology, label, faces, REVIEW_FACTOR * namer)
-    feature = candidate.numbered(0, NETWORK_METHOD if by_network else RULES_METHOD)
+    feature = candidate.feature(NETWORK_METHOD if by_network else RULES_METHOD)
     feature.agreement, feature.needs_review = False, True
     return feature
 

@@ -7,10 +7,12 @@ confidence.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 STOCK = "stock"
+UNNUMBERED = -1  # a feature's id until the answer's features are numbered
 
 
 @dataclass
@@ -53,3 +55,17 @@ class Recognition:
     face_probabilities: list[float | None] | None = None  # the network's, for each face's label
     part_parameters: dict[str, Any] = field(default_factory=dict)
     confidence: float | None = None  # the answer's own; None: the answering tier's nominal one
+
+
+def numbered(features: Sequence[Feature]) -> list[Feature]:
+    """The features with ids 0, 1, ... in their order: the one numbering of every recognizer."""
+    return [replace(feature, id=number) for number, feature in enumerate(features)]
+
+
+def face_owners(features: Sequence[Feature], face_count: int) -> list[int | None]:
+    """The id of the feature holding each face; None for a face no feature holds."""
+    owner: list[int | None] = [None] * face_count
+    for feature in features:
+        for face in feature.face_ids:
+            owner[face] = feature.id
+    return owner

@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import STOCK, Feature, Recognition
-from .geometry.brep_graph import BRepGraph
-from .geometry.oriented_box import minimal_box
-from .geometry.outline import PartOutline, part_outline
-from .geometry.stock import box_plane_faces, stock_block, stock_box
-from .geometry.topology import PartTopology
-from .geometry.volume import part_volume
+from .features import STOCK, Recognition, face_owners, numbered
+from .geometry.part import Part
+from .geometry.stock import box_plane_faces
 from .recognition.candidate import Candidate
 from .recognition.edges_blends import (
     recognize_chamfers,
@@ -34,21 +30,14 @@ from .recognition.turning import analyze_turning
 METHOD = "geometric"
 
 
-def recognize_features(
-    graph: BRepGraph, topology: PartTopology | None = None, outline: PartOutline | None = None
-) -> Recognition:
+def recognize_features(part: Part) -> Recognition:
     """Features and a label per face for one part, with part-level stock figures.
 
     The stock is the axis-aligned block, or the minimal box where the part
-    sits turned in the model; on a turned part also the bar. A caller that
-    already built the part's topology and outline passes them in.
+    sits turned in the model; on a turned part also the bar.
     """
-    topology = topology or PartTopology(graph)
-    outline = outline or part_outline(topology)
-    box = stock_box(topology, outline)
-    minimal = minimal_box(topology, outline)
-    block = stock_block(box, minimal)
-    volume = part_volume(topology, outline)
+    graph, topology = part.graph, part.topology
+    box, block, volume = part.box, part.block, part.volume
     turning = analyze_turning(topology)
 
     if turning.part_type != "prismatic":
@@ -78,23 +67,18 @@ def recognize_features(
     if turning.part_type != "prismatic":
         turning.mark_cross_features(candidates)
 
-    features: list[Feature] = []
-    labels = [STOCK] * graph.face_count
-    owner: list[int | None] = [None] * graph.face_count
-    for number, candidate in enumerate(candidates):
-        features.append(candidate.numbered(number, METHOD))
-        for face in candidate.face_ids:
-            labels[face] = candidate.type
-            owner[face] = number
+    features = numbered([candidate.feature(METHOD) for candidate in candidates])
+    owner = face_owners(features, graph.face_count)
+    labels = [STOCK if number is None else features[number].type for number in owner]
 
-    part = {
+    parameters = {
         "part_type": turning.part_type,
         "stock_box": {
             "min": box.lower.tolist(),
             "max": box.upper.tolist(),
             "size": box.size.tolist(),
         },
-        "oriented_box": minimal.to_json(),
+        "oriented_box": part.minimal_box.to_json(),
         "stock_axis_aligned": bool(np.array_equal(block.axes, np.eye(3))),
         "volume": volume,
         "stock_volume": block.volume,
@@ -102,11 +86,11 @@ def recognize_features(
         **turning.area_shares(),
     }
     if turning.part_type != "prismatic":
-        part.update(turning.part_parameters(volume))
+        parameters.update(turning.part_parameters(volume))
     return Recognition(
         features=features,
         face_labels=labels,
         face_feature=owner,
         part_type=turning.part_type,
-        part_parameters=part,
+        part_parameters=parameters,
     )

@@ -8,11 +8,12 @@
 | 4 | tier_4_basic | 0.40 | the mesh, shown as is |
 
 The ladder knows nothing of OCCT or of the model: each tier is a function
-from a :class:`PartContext` to a :class:`~geometry_service.features.Recognition`,
-plugged in by the caller. A tier that is not allowed (its breaker is open, its
-model is missing), that would start after the deadline, or that raises is
-skipped, and the reason is kept: every answer says why higher tiers did not.
-The last tier always runs, deadline or not: an answer from it beats no answer.
+from the caller's context (part_analysis.PartContext in the worker) to a
+:class:`~geometry_service.features.Recognition`, plugged in by the caller. A
+tier that is not allowed (its breaker is open, its model is missing), that
+would start after the deadline, or that raises is skipped, and the reason is
+kept: every answer says why higher tiers did not. The last tier always runs,
+deadline or not: an answer from it beats no answer.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any
+from typing import Generic, TypeVar
 
 from .errors import ServiceError
 from .features import Recognition
@@ -41,6 +42,10 @@ class Tier(IntEnum):
     def confidence(self) -> float:
         return TIER_CONFIDENCE[self]
 
+    @classmethod
+    def from_label(cls, label: str) -> Tier:
+        return TIER_BY_LABEL[label]
+
 
 TIER_LABELS = {
     Tier.BREP_ML: "tier_1_brep_ml",
@@ -48,6 +53,7 @@ TIER_LABELS = {
     Tier.POINT_CLOUD: "tier_3_point_cloud",
     Tier.BASIC: "tier_4_basic",
 }
+TIER_BY_LABEL = {label: tier for tier, label in TIER_LABELS.items()}
 TIER_CONFIDENCE = {
     Tier.BREP_ML: 0.95,
     Tier.MESH_HEURISTICS: 0.75,
@@ -56,21 +62,7 @@ TIER_CONFIDENCE = {
 }
 
 
-@dataclass
-class PartContext:
-    """What the tiers may use; ``graph`` is None when the B-Rep graph failed."""
-
-    model: Any
-    graph: Any
-    mesh: Any
-    topology: Any = None  # built once from the graph, shared by the tiers and the metrics
-    outline: Any = None
-    rules: Recognition | None = (
-        None  # the rules' answer once run: tier 1 compares with it, tier 2 serves it
-    )
-
-
-TierFunction = Callable[[PartContext], Recognition]
+Context = TypeVar("Context")  # what every tier reads: the caller's, the ladder never looks in
 
 
 @dataclass
@@ -87,6 +79,12 @@ class TierFailure:
             "code": self.code,
             "error_type": self.error_type,
         }
+
+    @classmethod
+    def from_json(cls, stored: dict[str, str]) -> TierFailure:
+        return cls(
+            Tier.from_label(stored["tier"]), stored["reason"], stored["code"], stored["error_type"]
+        )
 
 
 @dataclass
@@ -108,18 +106,18 @@ LAST_TIER = max(Tier)
 
 
 @dataclass
-class Ladder:
+class Ladder(Generic[Context]):
     """Tier functions plus, per tier, why it may not run.
 
     ``clock`` is the wall clock the deadline is read against (epoch seconds:
     the deadline crosses from the HTTP process into a worker); tests inject one.
     """
 
-    tiers: dict[Tier, TierFunction]
+    tiers: dict[Tier, Callable[[Context], Recognition]]
     unavailable: dict[Tier, TierFailure] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
 
-    def run(self, context: PartContext, deadline: float | None = None) -> LadderResult:
+    def run(self, context: Context, deadline: float | None = None) -> LadderResult:
         """Try tiers from the top; the last tier always runs, and must not fail (tier 4 cannot)."""
         degradation: list[TierFailure] = []
         tier_ms: dict[str, float] = {}
@@ -138,7 +136,7 @@ class Ladder:
             LAST_TIER, self._timed(LAST_TIER, context, tier_ms), degradation, tier_ms
         )
 
-    def _timed(self, tier: Tier, context: PartContext, tier_ms: dict[str, float]) -> Recognition:
+    def _timed(self, tier: Tier, context: Context, tier_ms: dict[str, float]) -> Recognition:
         started = time.perf_counter()
         try:
             return self.tiers[tier](context)

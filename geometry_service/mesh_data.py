@@ -142,15 +142,3 @@ def mesh_for_caller(mesh: MeshArrays | None, mesh_format: str) -> dict[str, Any]
     if mesh is None:
         return None
     return mesh.binary_form() if mesh_format == "binary" else mesh.json_form()
-
-
-def result_for_cache(result: dict[str, Any]) -> dict[str, Any]:
-    """A worker's result as the cache stores it: the mesh in its binary form."""
-    mesh = result.get("mesh_data")
-    return {**result, "mesh_data": mesh.binary_form() if mesh is not None else None}
-
-
-def result_from_cache(cached: dict[str, Any]) -> dict[str, Any]:
-    """A worker's result back from the cache, the mesh as arrays again."""
-    mesh = cached.get("mesh_data")
-    return {**cached, "mesh_data": MeshArrays.from_binary_form(mesh) if mesh is not None else None}

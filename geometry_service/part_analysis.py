@@ -1,11 +1,11 @@
 """The work of one request, as run inside a geometry worker process.
 
-read STEP or IGES (sewn where it holds no solid) -> B-Rep graph -> mesh with
-face map -> part metrics -> the highest tier of the ladder that answers.
-Returns a JSON-ready dict (the parts of the /analyze answer that depend on the
-file), but for the mesh, which crosses to the HTTP process as arrays
-(mesh_data.MeshArrays) and is written there; the HTTP process adds the
-request's own fields (correlation id, hash, cache flag, total time).
+read STEP or IGES (sewn where it holds no solid) -> the part (B-Rep graph,
+topology, outline) -> mesh with face map -> the highest tier of the ladder
+that answers -> part metrics and the manufacturing section. Returns a
+:class:`~geometry_service.worker_result.WorkerResult`: what the answer holds
+that depends on the file alone; the HTTP process builds the answer from it
+(public_answer.py).
 
 This module is what the worker forkserver preloads, so OCP is imported once.
 """
@@ -25,32 +25,38 @@ from .errors import ErrorType
 from .features import Recognition
 from .finite_json import finite_json
 from .geometric_fallback import recognize_features
-from .geometry.brep_graph import SURFACE_TYPES, build_graph
+from .geometry.brep_graph import SURFACE_TYPES, BRepGraph
 from .geometry.cad_reader import CadModel, read_cad
 from .geometry.mesher import Mesh, mesh_model
-from .geometry.outline import part_outline
+from .geometry.part import Part
 from .geometry.part_metrics import measure_mesh, measure_part
-from .geometry.topology import PartTopology
-from .graceful_degradation import Ladder, PartContext, Tier, TierFailure
+from .graceful_degradation import Ladder, Tier, TierFailure
 from .manufacturing.report import analyze_manufacturing
 from .point_cloud import summarize_point_cloud
+from .worker_result import WorkerResult
 
 
-def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest()) -> dict[str, Any]:
+@dataclass
+class PartContext:
+    """What the tiers read: the file, its part (None where the B-Rep graph was not
+    built) and its mesh (None where the caller needs no mesh tier)."""
+
+    model: CadModel
+    part: Part | None
+    mesh: Mesh | None
+    rules: Recognition | None = None  # the rules' answer once run: tier 1 compares with it
+
+
+def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest()) -> WorkerResult:
     """Analyze one STEP or IGES file; raises PermanentError for input that holds no face."""
     started = time.perf_counter()
     model = read_cad(Path(path), repair=not request.safe_mode, full_healing=request.full_healing)
     no_graph = _why_no_graph(model, request)
-    graph, topology, outline, topology_ms = None, None, None, None
+    part = None
     if no_graph is None:
         try:
-            graph = build_graph(model)
-            topology_started = time.perf_counter()
-            topology = PartTopology(graph)
-            outline = part_outline(topology)
-            topology_ms = (time.perf_counter() - topology_started) * 1000.0
+            part = Part.from_model(model)
         except Exception as exc:  # a bug on a real file; the mesh tiers still answer
-            graph, topology, outline = None, None, None
             no_graph = _GraphMissing(
                 f"B-Rep graph could not be built: {type(exc).__name__}: {exc}",
                 "graph_failed",
@@ -59,9 +65,8 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
             )
     mesh = mesh_model(model, request.mesh)
 
-    ladder = build_ladder(request, no_graph)
-    context = PartContext(model=model, graph=graph, mesh=mesh, topology=topology, outline=outline)
-    result = ladder.run(context, request.deadline)
+    context = PartContext(model=model, part=part, mesh=mesh)
+    result = build_ladder(request, no_graph).run(context, request.deadline)
     recognition = result.recognition
 
     warnings = _model_warnings(model, request)
@@ -77,23 +82,21 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
             f"{len(mesh.unmeshed_faces)} face(s) have no triangles: {mesh.unmeshed_faces[:20]}"
         )
 
+    metrics = measure_part(model, part) if part is not None else measure_mesh(model, mesh)
     metadata: dict[str, Any] = {
         "part_type": recognition.part_type,
         "file_format": model.file_format.value,
+        **metrics.to_json(),
+        "part_parameters": recognition.part_parameters,
     }
-    if topology is not None:
-        metadata.update(measure_part(model, topology, outline).to_json())
-    else:
-        metadata.update(measure_mesh(model, mesh).to_json())
-    metadata["part_parameters"] = recognition.part_parameters
     manufacturing, machining_summary, manufacturing_ms = _manufacturing(
-        context, recognition, metadata.get("volume_mm3"), request, warnings
+        context, recognition, request, warnings
     )
 
     timings = {
         "read_ms": model.read_ms,
-        "graph_ms": graph.build_ms if graph is not None else None,
-        "topology_ms": topology_ms,
+        "graph_ms": part.graph.build_ms if part is not None else None,
+        "topology_ms": part.topology_ms if part is not None else None,
         "mesh_ms": mesh.mesh_ms,
         "recognize_ms": sum(result.tier_ms.values()),
         "tiers_ms": result.tier_ms,
@@ -104,50 +107,42 @@ def analyze_file(path: str | Path, request: AnalysisRequest = AnalysisRequest())
     features = finite_json(
         [feature.to_json() for feature in recognition.features], "features", non_finite
     )
+    graph = part.graph if part is not None else None
     faces = finite_json(_faces_json(model, graph, recognition), "faces", non_finite)
     metadata = finite_json(metadata, "metadata", non_finite)
     manufacturing = finite_json(manufacturing, "manufacturing", non_finite)
     machining_summary = finite_json(machining_summary, "machining_summary", non_finite)
     if non_finite:
         warnings.append(f"non-finite values sent as null at: {', '.join(non_finite[:20])}")
-    return {
-        "processing_tier": result.tier.label,
-        "tier_number": int(result.tier),
-        "confidence": result.confidence,
-        "timings": timings,
-        "degradation": [failure.to_json() for failure in result.degradation],
-        "mesh_data": mesh.to_arrays() if request.include_mesh else None,
-        "faces": faces,
-        "features": features,
-        "metadata": metadata,
-        "manufacturing": manufacturing,
-        "machining_summary": machining_summary,
-        "warnings": warnings,
-    }
+    return WorkerResult(
+        tier=result.tier,
+        confidence=result.confidence,
+        degradation=tuple(result.degradation),
+        timings=timings,
+        mesh=mesh.to_arrays() if request.include_mesh else None,
+        faces=faces,
+        features=features,
+        metadata=metadata,
+        manufacturing=manufacturing,
+        machining_summary=machining_summary,
+        warnings=warnings,
+    )
 
 
 def _manufacturing(
     context: PartContext,
     recognition: Recognition,
-    volume: float | None,
     request: AnalysisRequest,
     warnings: list[str],
 ):
     """The manufacturing section, its machining summary and its time, for a part
     with recognized features; (None, None, None) for any other. A failure here
     is a warning: the recognized features still answer."""
-    if context.topology is None or not recognition.features:
+    if context.part is None or not recognition.features:
         return None, None, None
     started = time.perf_counter()
     try:
-        report = analyze_manufacturing(
-            context.topology,
-            context.outline,
-            context.mesh,
-            recognition,
-            volume or 0.0,
-            request.shop_limits,
-        )
+        report = analyze_manufacturing(context.part, context.mesh, recognition, request.shop_limits)
         section, summary = report.to_json(), report.machining_summary()
     except Exception as exc:  # a bug on a real file must not cost the answer
         warnings.append(f"manufacturing analysis failed: {type(exc).__name__}: {exc}")
@@ -219,7 +214,7 @@ def _model_warnings(model: CadModel, request: AnalysisRequest) -> list[str]:
     return warnings
 
 
-def build_ladder(request: AnalysisRequest, no_graph: _GraphMissing | None) -> Ladder:
+def build_ladder(request: AnalysisRequest, no_graph: _GraphMissing | None) -> Ladder[PartContext]:
     """Plug the tiers in; a tier whose inputs are missing is blocked with the reason."""
     blocked = {failure.tier: failure for failure in request.blocked_tiers}
     if no_graph is not None:
@@ -244,18 +239,18 @@ def _brep_ml(context: PartContext, model_path: Path, gate: NetworkGate) -> Recog
     """Tier 1: the network's labels where it is sure of a face, the rules' elsewhere
     (combined_recognition.py); it declines a part the network does not know."""
     model = model_at(model_path)
-    return recognize_combined(context.topology, _rule_based(context), model, gate)
+    return recognize_combined(context.part.topology, _rule_based(context), model, gate)
 
 
 def _rule_based(context: PartContext) -> Recognition:
     """Tier 2, run once per part: tier 1 compares with it first."""
     if context.rules is None:
-        context.rules = recognize_features(context.graph, context.topology, context.outline)
+        context.rules = recognize_features(context.part)
     return context.rules
 
 
 def _point_cloud(context: PartContext) -> Recognition:
-    mesh: Mesh = context.mesh
+    mesh = context.mesh
     summary = summarize_point_cloud(mesh.vertices, mesh.indices)
     return Recognition(
         features=[],
@@ -270,7 +265,9 @@ def _mesh_only(context: PartContext) -> Recognition:
     return Recognition(features=[], face_labels=[], face_feature=[], part_type="unknown")
 
 
-def _faces_json(model, graph, recognition: Recognition) -> list[dict[str, Any]]:
+def _faces_json(
+    model: CadModel, graph: BRepGraph | None, recognition: Recognition
+) -> list[dict[str, Any]]:
     labelled = len(recognition.face_labels) == model.face_count
     probabilities = recognition.face_probabilities
     faces = []

@@ -1,19 +1,20 @@
-"""The /analyze answer as the quote site reads it, built from a worker's result.
+"""The /analyze answer as the quote site reads it, built once, here.
 
-The worker measures the part (mesh, faces, features, metadata). This module
-adds what the quote site's edge function and UI read (DESIGN.md, "The /analyze
-answer"): the part's measures at top level in cm³ and cm², its complexity
-score, the processes that make it and why, the machining summary with the
-terms of the complexity score, the recognition method in the words the site
-shows, and each feature's family, bottom faces and review flags (``agreement``
-null and ``needs_review`` false where the rules answered alone); and it keeps
-the worker's internal fields out. It runs in the HTTP process on fresh and
-cached results alike, so a new wording or formula never waits for the cache to
-expire. No Flask, no OCP.
-"""
+The worker measures the part (worker_result.WorkerResult: mesh, faces,
+features, metadata); the HTTP process knows the request (:class:`Upload`) and
+what answered (:class:`Versions`). This module builds the answer from both and
+adds what the quote site's edge function and UI read (DESIGN.md, "The
+/analyze answer"): the part's measures at top level in cm³ and cm², its
+complexity score, the processes that make it and why, the machining summary
+with the terms of the complexity score, the recognition method in the words
+the site shows, and each feature's family, bottom faces and review flags
+(``agreement`` null and ``needs_review`` false where the rules answered
+alone). It runs in the HTTP process on fresh and cached results alike, so a
+new wording or formula never waits for the cache to expire. No Flask, no OCP."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from .complexity import complexity_score, complexity_terms
@@ -21,8 +22,8 @@ from .graceful_degradation import Tier
 from .mesh_data import mesh_for_caller
 from .process_routing import route
 from .recognition.taxonomy import FAMILY_BY_TYPE, OTHER_FAMILY
+from .worker_result import WorkerResult
 
-INTERNAL_FIELDS = ("tier_number",)
 RECOGNITION_METHODS = {
     Tier.BREP_ML: "brepnet",
     Tier.MESH_HEURISTICS: "rules",
@@ -35,38 +36,83 @@ MM3_PER_CM3 = 1000.0
 MM2_PER_CM2 = 100.0
 
 
-def public_answer(result: dict[str, Any], mesh_format: str = "json") -> dict[str, Any]:
-    """The answer for the caller: ``result`` (a worker's, with the request's own
-    fields) plus the quote fields, less the internal ones; the mesh, which comes
-    as arrays, in ``mesh_format`` (mesh_data.py: ``json`` or ``binary``)."""
-    method = recognition_method(
-        Tier(result["tier_number"]), result["metadata"].get("part_parameters") or {}
-    )
-    metadata = {**result["metadata"], "recognition_method": method}
+@dataclass(frozen=True)
+class Upload:
+    """The request's own facts, for an answer to an upload (a cached answer fetched
+    by its hash has none)."""
+
+    correlation_id: str
+    file_name: str
+    file_size: int
+    total_ms: float  # from the request's arrival to the answer
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What answered: ``model_version`` is the model file's content hash (it keys the
+    cache), ``service_version`` the package's; the model's own release name is
+    ``part_parameters.recognizers.model_release``."""
+
+    model_version: str
+    service_version: str
+
+
+def public_answer(
+    result: WorkerResult,
+    file_hash: str,
+    cached: bool,
+    versions: Versions,
+    upload: Upload | None = None,
+    mesh_format: str = "json",
+) -> dict[str, Any]:
+    """The answer for the caller, built from ``result`` (fresh or cached) and the
+    request's facts; the mesh in ``mesh_format`` (mesh_data.py: ``json`` or ``binary``)."""
+    part_parameters = result.metadata.get("part_parameters") or {}
+    metadata = {
+        **result.metadata,
+        "model_version": versions.model_version,
+        "service_version": versions.service_version,
+        "recognition_method": recognition_method(result.tier, part_parameters),
+    }
     part_type = metadata.get("part_type", "unknown")
-    features = [public_feature(feature) for feature in result["features"]]
-    routing = route(part_type, metadata.get("part_parameters") or {})
-    mesh = result.get("mesh_data")
-    summary = result.get("machining_summary")
+    features = [public_feature(feature) for feature in result.features]
+    routing = route(part_type, part_parameters)
+    summary = result.machining_summary
     if summary is not None:
         summary = {
             **summary,
             "complexity_terms": complexity_terms(metadata.get("face_count"), features, part_type),
         }
-    answer = {key: value for key, value in result.items() if key not in INTERNAL_FIELDS}
+    timings = dict(result.timings)
+    answer: dict[str, Any] = {}
+    if upload is not None:
+        timings["total_ms"] = upload.total_ms
+        answer.update(
+            success=True,
+            correlation_id=upload.correlation_id,
+            file_name=upload.file_name,
+            file_size=upload.file_size,
+            processing_time_ms=round(upload.total_ms, 1),
+        )
     answer.update(
+        file_hash=file_hash,
+        cached=cached,
+        processing_tier=result.tier.label,
+        confidence=result.confidence,
+        timings=timings,
+        degradation=[item.to_json() for item in result.degradation],
+        mesh_data=mesh_for_caller(result.mesh, mesh_format),
+        faces=result.faces,
         features=features,
         metadata=metadata,
-        mesh_data=mesh_for_caller(mesh, mesh_format),
+        warnings=result.warnings,
         volume_cm3=_scaled(metadata.get("volume_mm3"), MM3_PER_CM3),
         surface_area_cm2=_scaled(metadata.get("surface_area_mm2"), MM2_PER_CM2),
-        triangle_count=mesh.triangle_count if mesh is not None else None,
+        triangle_count=result.mesh.triangle_count if result.mesh is not None else None,
         complexity_score=complexity_score(metadata.get("face_count"), features, part_type),
         recommended_processes=routing.processes,
         routing_reasoning=routing.reasoning,
-        manufacturing=result.get(
-            "manufacturing"
-        ),  # None from results cached before the section existed
+        manufacturing=result.manufacturing,
         machining_summary=summary,
     )
     return answer

@@ -36,10 +36,8 @@ from geometry_service.features import Recognition  # noqa: E402
 from geometry_service.geometry.brep_graph import build_graph  # noqa: E402
 from geometry_service.geometry.cad_reader import read_cad, silence_occt  # noqa: E402
 from geometry_service.geometry.mesher import mesh_model  # noqa: E402
-from geometry_service.geometry.outline import part_outline  # noqa: E402
-from geometry_service.geometry.topology import PartTopology  # noqa: E402
-from geometry_service.graceful_degradation import PartContext  # noqa: E402
-from geometry_service.part_analysis import build_ladder  # noqa: E402
+from geometry_service.geometry.part import Part  # noqa: E402
+from geometry_service.part_analysis import PartContext, build_ladder  # noqa: E402
 from training.dataset import split_of  # noqa: E402
 
 DEFAULT_FOLDERS = {"mfcad": "mfcad", "tm": "turningmilling"}
@@ -137,14 +135,7 @@ def evaluate(dataset: Dataset, names: list[str]) -> dict:
             model = read_cad(dataset.path(name))
             graph = build_graph(model)
             started = time.perf_counter()
-            topology = PartTopology(graph)
-            context = PartContext(
-                model=model,
-                graph=graph,
-                mesh=None,
-                topology=topology,
-                outline=part_outline(topology),
-            )
+            context = PartContext(model=model, part=Part.from_graph(graph), mesh=None)
             result = ladder.run(context)
             recognize_ms = (time.perf_counter() - started) * 1000.0
             mesh = mesh_model(model)

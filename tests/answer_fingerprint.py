@@ -124,22 +124,17 @@ def differences(before: Any, after: Any, path: str = "") -> list[str]:
 
 def answer_for(path: Path) -> dict[str, Any]:
     """The public answer for ``path`` as the service would send it, parsed back."""
+    from geometry_service import answer_json
     from geometry_service.analysis_request import AnalysisRequest, blocked_tiers
     from geometry_service.config import Settings
-    from geometry_service.part_analysis import analyze_file
-    from geometry_service.public_answer import public_answer
+    from geometry_service.local_answer import local_answer
 
     settings = Settings()
     request = AnalysisRequest(
         model_path=settings.model_path,
         blocked_tiers=blocked_tiers(settings.model_path, inference_admitted=True),
     )
-    answer = public_answer({**analyze_file(path, request), "cached": False})
-    try:
-        from geometry_service import answer_json
-    except ImportError:  # the code before orjson: Python's json wrote the answers
-        return json.loads(json.dumps(answer))
-    return answer_json.loads(answer_json.dumps(answer))
+    return answer_json.loads(answer_json.dumps(local_answer(path, request)))
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 from OCP.BRepAdaptor import BRepAdaptor_Curve, BRepAdaptor_Surface
-from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse
 from OCP.BRepBuilderAPI import (
     BRepBuilderAPI_MakeFace,
     BRepBuilderAPI_MakePolygon,
@@ -20,60 +19,20 @@ from OCP.BRepBuilderAPI import (
 from OCP.BRepFilletAPI import BRepFilletAPI_MakeChamfer, BRepFilletAPI_MakeFillet
 from OCP.BRepPrimAPI import (
     BRepPrimAPI_MakeBox,
-    BRepPrimAPI_MakeCylinder,
     BRepPrimAPI_MakePrism,
-    BRepPrimAPI_MakeRevol,
 )
-from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
+from OCP.gp import gp_Ax1, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
 from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE
 from OCP.TopExp import TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Edge, TopoDS_Face, TopoDS_Shape
+
+from tests.shapes import box_at, cut, cylinder, fuse, revolve
 
 AIR = 1.0  # how far a tool reaches past the faces it cuts through
 
 
 def block(x: float = 100.0, y: float = 60.0, z: float = 30.0) -> TopoDS_Shape:
     return BRepPrimAPI_MakeBox(gp_Pnt(0, 0, 0), x, y, z).Shape()
-
-
-def box_at(x0, y0, z0, dx, dy, dz) -> TopoDS_Shape:
-    return BRepPrimAPI_MakeBox(gp_Pnt(x0, y0, z0), dx, dy, dz).Shape()
-
-
-def cylinder(x, y, z0, radius, height, direction=(0.0, 0.0, 1.0)) -> TopoDS_Shape:
-    return BRepPrimAPI_MakeCylinder(
-        gp_Ax2(gp_Pnt(x, y, z0), gp_Dir(*direction)), radius, height
-    ).Shape()
-
-
-def cut(shape: TopoDS_Shape, *tools: TopoDS_Shape) -> TopoDS_Shape:
-    for tool in tools:
-        shape = BRepAlgoAPI_Cut(shape, tool).Shape()
-    return shape
-
-
-def fuse(*shapes: TopoDS_Shape) -> TopoDS_Shape:
-    result = shapes[0]
-    for shape in shapes[1:]:
-        result = BRepAlgoAPI_Fuse(result, shape).Shape()
-    return result
-
-
-def revolve(
-    points: list[tuple[float, float]], centre=(0.0, 0.0, 0.0), axis=(0.0, 0.0, 1.0)
-) -> TopoDS_Shape:
-    """Turn a closed (radius, axial) profile a full turn about the axis through ``centre``.
-
-    The profile lies in the plane of the axis and X (or Y for an axis along X).
-    """
-    ax = gp_Dir(*axis)
-    side = (1.0, 0.0, 0.0) if abs(axis[0]) < 0.5 else (0.0, 1.0, 0.0)
-    polygon = BRepBuilderAPI_MakePolygon()
-    for radius, t in points:
-        polygon.Add(gp_Pnt(*(centre[k] + radius * side[k] + t * axis[k] for k in range(3))))
-    polygon.Close()
-    face = BRepBuilderAPI_MakeFace(polygon.Wire(), True).Face()
-    return BRepPrimAPI_MakeRevol(face, gp_Ax1(gp_Pnt(*centre), ax), 2.0 * math.pi).Shape()
 
 
 def edges_where(shape: TopoDS_Shape, keep) -> list[TopoDS_Edge]:

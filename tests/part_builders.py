@@ -13,22 +13,17 @@ the Z axis. All lengths are millimetres.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from OCP.BRep import BRep_Builder
 from OCP.BRepAdaptor import BRepAdaptor_Curve
-from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut
 from OCP.BRepBuilderAPI import (
-    BRepBuilderAPI_MakeFace,
     BRepBuilderAPI_MakePolygon,
     BRepBuilderAPI_Transform,
 )
 from OCP.BRepFilletAPI import BRepFilletAPI_MakeChamfer, BRepFilletAPI_MakeFillet
-from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox, BRepPrimAPI_MakeCylinder, BRepPrimAPI_MakeRevol
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
-from OCP.collections import List_TopoDS_Shape as ListOfShape
-from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
+from OCP.gp import gp_Pnt, gp_Trsf, gp_Vec
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.IGESControl import IGESControl_Controller, IGESControl_Writer
 from OCP.Interface import Interface_Static
@@ -38,6 +33,7 @@ from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
 from geometry_service.geometry.cad_reader import silence_occt
+from tests.shapes import box_at, cut, cylinder, revolve
 
 # Every prismatic part but the hole plate is cut from this block.
 BLOCK = (100.0, 60.0, 30.0)
@@ -46,48 +42,8 @@ BLOCK = (100.0, 60.0, 30.0)
 # boolean has to resolve two coincident faces.
 _OVERSHOOT = 1.0
 
-Z_AXIS = gp_Ax1(gp_Pnt(0.0, 0.0, 0.0), gp_Dir(0.0, 0.0, 1.0))
 
-
-# ---------------------------------------------------------------- primitives
-
-
-def _box(x0: float, y0: float, z0: float, dx: float, dy: float, dz: float) -> TopoDS_Shape:
-    return BRepPrimAPI_MakeBox(gp_Pnt(x0, y0, z0), dx, dy, dz).Shape()
-
-
-def _vertical_cylinder(x: float, y: float, z0: float, radius: float, height: float) -> TopoDS_Shape:
-    axis = gp_Ax2(gp_Pnt(x, y, z0), gp_Dir(0.0, 0.0, 1.0))
-    return BRepPrimAPI_MakeCylinder(axis, radius, height).Shape()
-
-
-def _revolve_profile(points: list[tuple[float, float]]) -> TopoDS_Shape:
-    """Turn a closed (radius, z) profile in the XZ plane a full turn about Z.
-
-    Profile edges along the axis vanish, edges parallel to it become
-    cylinders, edges square to it planes, and slanted edges cones.
-    """
-    polygon = BRepBuilderAPI_MakePolygon()
-    for radius, z in points:
-        polygon.Add(gp_Pnt(radius, 0.0, z))
-    polygon.Close()
-    face = BRepBuilderAPI_MakeFace(polygon.Wire(), True).Face()
-    return BRepPrimAPI_MakeRevol(face, Z_AXIS, 2.0 * math.pi).Shape()
-
-
-def _cut(stock: TopoDS_Shape, *tools: TopoDS_Shape) -> TopoDS_Shape:
-    """Subtract every tool from ``stock`` in one boolean (faster than one cut per tool)."""
-    arguments, tool_list = ListOfShape(), ListOfShape()
-    arguments.Append(stock)
-    for tool in tools:
-        tool_list.Append(tool)
-    cut = BRepAlgoAPI_Cut()
-    cut.SetArguments(arguments)
-    cut.SetTools(tool_list)
-    cut.Build()
-    if not cut.IsDone():
-        raise RuntimeError("boolean cut failed while building a test part")
-    return cut.Shape()
+# ------------------------------------------------------------ edge lookup
 
 
 def _edge_between(shape: TopoDS_Shape, start: tuple, end: tuple):
@@ -119,7 +75,7 @@ def box(length: float = 100.0, width: float = 60.0, height: float = 30.0) -> Top
 
     6 faces, all planes; 12 straight edges, all convex; volume l*w*h.
     """
-    return _box(0.0, 0.0, 0.0, length, width, height)
+    return box_at(0.0, 0.0, 0.0, length, width, height)
 
 
 def box_with_through_hole(diameter: float = 10.0) -> TopoDS_Shape:
@@ -130,10 +86,8 @@ def box_with_through_hole(diameter: float = 10.0) -> TopoDS_Shape:
     cylinder's seam is smooth. Volume 180000 - pi*r^2*30.
     """
     length, width, height = BLOCK
-    hole = _vertical_cylinder(
-        length / 2, width / 2, -_OVERSHOOT, diameter / 2, height + 2 * _OVERSHOOT
-    )
-    return _cut(box(), hole)
+    hole = cylinder(length / 2, width / 2, -_OVERSHOOT, diameter / 2, height + 2 * _OVERSHOOT)
+    return cut(box(), hole)
 
 
 def box_with_blind_hole(diameter: float = 8.0, depth: float = 12.0) -> TopoDS_Shape:
@@ -144,10 +98,8 @@ def box_with_blind_hole(diameter: float = 8.0, depth: float = 12.0) -> TopoDS_Sh
     circle concave. Volume 180000 - pi*r^2*depth.
     """
     length, width, height = BLOCK
-    hole = _vertical_cylinder(
-        length / 2, width / 2, height - depth, diameter / 2, depth + _OVERSHOOT
-    )
-    return _cut(box(), hole)
+    hole = cylinder(length / 2, width / 2, height - depth, diameter / 2, depth + _OVERSHOOT)
+    return cut(box(), hole)
 
 
 def box_with_pocket(length: float = 40.0, width: float = 20.0, depth: float = 10.0) -> TopoDS_Shape:
@@ -159,7 +111,7 @@ def box_with_pocket(length: float = 40.0, width: float = 20.0, depth: float = 10
     Volume 180000 - length*width*depth.
     """
     block_length, block_width, height = BLOCK
-    pocket = _box(
+    pocket = box_at(
         (block_length - length) / 2,
         (block_width - width) / 2,
         height - depth,
@@ -167,7 +119,7 @@ def box_with_pocket(length: float = 40.0, width: float = 20.0, depth: float = 10
         width,
         depth + _OVERSHOOT,
     )
-    return _cut(box(), pocket)
+    return cut(box(), pocket)
 
 
 def box_with_slot(width: float = 10.0, depth: float = 8.0) -> TopoDS_Shape:
@@ -179,7 +131,7 @@ def box_with_slot(width: float = 10.0, depth: float = 8.0) -> TopoDS_Shape:
     concave. Volume 180000 - width*depth*60.
     """
     block_length, block_width, height = BLOCK
-    slot = _box(
+    slot = box_at(
         (block_length - width) / 2,
         -_OVERSHOOT,
         height - depth,
@@ -187,7 +139,7 @@ def box_with_slot(width: float = 10.0, depth: float = 8.0) -> TopoDS_Shape:
         block_width + 2 * _OVERSHOOT,
         depth + _OVERSHOOT,
     )
-    return _cut(box(), slot)
+    return cut(box(), slot)
 
 
 def box_with_step(
@@ -203,7 +155,7 @@ def box_with_step(
     180000 - step_length*step_depth*60.
     """
     block_length, block_width, height = BLOCK
-    step = _box(
+    step = box_at(
         -_OVERSHOOT if at_start else block_length - step_length,
         -_OVERSHOOT,
         height - step_depth,
@@ -211,7 +163,7 @@ def box_with_step(
         block_width + 2 * _OVERSHOOT,
         step_depth + _OVERSHOOT,
     )
-    return _cut(box(), step)
+    return cut(box(), step)
 
 
 def chamfered_filleted_block(chamfer: float = 2.0, fillet_radius: float = 3.0) -> TopoDS_Shape:
@@ -265,7 +217,7 @@ def turned_shaft() -> TopoDS_Shape:
     circles concave. Volume pi*(10^2*30 + 15^2*15 + 13^2*3 + 15^2*22 + 8^2*20)
     = 13112*pi.
     """
-    return _revolve_profile(SHAFT_PROFILE)
+    return revolve(SHAFT_PROFILE)
 
 
 def hole_grid_plate(
@@ -286,7 +238,7 @@ def hole_grid_plate(
     Hole volume: pi*r^2*(thickness - 2c) + 2*pi*c/3*((r+c)^2 + (r+c)*r + r^2).
     """
     radius = diameter / 2
-    plate = _box(0.0, 0.0, 0.0, (cols + 1) * pitch, (rows + 1) * pitch, thickness)
+    plate = box_at(0.0, 0.0, 0.0, (cols + 1) * pitch, (rows + 1) * pitch, thickness)
     tool = _hole_tool(radius, thickness, chamfer)
     holes = []
     for row in range(rows):
@@ -294,16 +246,16 @@ def hole_grid_plate(
             move = gp_Trsf()
             move.SetTranslation(gp_Vec((col + 1) * pitch, (row + 1) * pitch, 0.0))
             holes.append(BRepBuilderAPI_Transform(tool, move, True).Shape())
-    return _cut(plate, *holes)
+    return cut(plate, *holes)
 
 
 def _hole_tool(radius: float, thickness: float, chamfer: float) -> TopoDS_Shape:
     """A drill body about Z for a hole through z in [0, thickness], chamfered at both ends."""
     if chamfer == 0.0:
-        return _vertical_cylinder(0.0, 0.0, -_OVERSHOOT, radius, thickness + 2 * _OVERSHOOT)
+        return cylinder(0.0, 0.0, -_OVERSHOOT, radius, thickness + 2 * _OVERSHOOT)
     # The cones go on past the plate faces by the overshoot, keeping their 45 degrees.
     mouth = radius + chamfer + _OVERSHOOT
-    return _revolve_profile(
+    return revolve(
         [
             (0.0, -_OVERSHOOT),
             (mouth, -_OVERSHOOT),
@@ -323,7 +275,7 @@ def two_solid_assembly() -> list[TopoDS_Shape]:
     and 1 cylinder), 2 solids, volume 180000 + 4000*pi, overall bounding box
     (0, 0, 0) to (160, 60, 40).
     """
-    return [box(), _vertical_cylinder(150.0, 30.0, 0.0, 10.0, 40.0)]
+    return [box(), cylinder(150.0, 30.0, 0.0, 10.0, 40.0)]
 
 
 # -------------------------------------------------------------------- STEP

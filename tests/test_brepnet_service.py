@@ -44,16 +44,16 @@ def test_shipped_model_answers_tier_1_with_the_right_labels(part) -> None:
             blocked_tiers=blocked_tiers(Settings().model_path, True), include_mesh=False
         ),
     )
-    assert result["processing_tier"] == "tier_1_brep_ml"
-    assert result["degradation"] == []
-    faces = result["faces"]
+    assert result.tier.label == "tier_1_brep_ml"
+    assert result.degradation == ()
+    faces = result.faces
     right = sum(face["label"] == truth[face["step_name"]] for face in faces)
     assert right / len(faces) >= 0.95, [
         (f["step_name"], f["label"], truth[f["step_name"]]) for f in faces
     ]
     assert all(0.0 < face["label_probability"] <= 1.0 for face in faces)
-    assert result["features"] and {f["recognition_method"] for f in result["features"]} == {"ml"}
-    for feature in result["features"]:
+    assert result.features and {f["recognition_method"] for f in result.features} == {"ml"}
+    for feature in result.features:
         assert {faces[i]["label"] for i in feature["face_ids"]} == {feature["type"]}
 
 
@@ -64,9 +64,9 @@ def test_missing_model_falls_to_tier_2_with_model_missing(part, tmp_path: Path) 
         path,
         AnalysisRequest(blocked_tiers=blocked_tiers(settings.model_path, True), include_mesh=False),
     )
-    assert result["processing_tier"] == "tier_2_mesh_heuristics"
-    assert result["degradation"][0]["tier"] == "tier_1_brep_ml"
-    assert result["degradation"][0]["code"] == "model_missing"
+    assert result.tier.label == "tier_2_mesh_heuristics"
+    assert result.degradation[0].tier.label == "tier_1_brep_ml"
+    assert result.degradation[0].code == "model_missing"
 
 
 HAND_BUILT = [
@@ -95,8 +95,8 @@ def test_shipped_model_is_sure_of_hand_built_parts(
             blocked_tiers=blocked_tiers(Settings().model_path, True), include_mesh=False
         ),
     )
-    assert result["processing_tier"] == "tier_1_brep_ml", result["degradation"]
-    assert {feature["type"] for feature in result["features"]} == expected
+    assert result.tier.label == "tier_1_brep_ml", result.degradation
+    assert {feature["type"] for feature in result.features} == expected
 
 
 @pytest.mark.skipif(

@@ -25,8 +25,9 @@ from geometry_service.config import Settings
 from geometry_service.errors import PermanentError
 from geometry_service.features import STOCK, Recognition
 from geometry_service.geometric_fallback import recognize_features
-from geometry_service.geometry.brep_graph import BRepGraph, build_graph
+from geometry_service.geometry.brep_graph import BRepGraph
 from geometry_service.geometry.cad_reader import read_cad
+from geometry_service.geometry.part import Part
 from geometry_service.geometry.topology import PartTopology
 from geometry_service.graceful_degradation import Tier
 from geometry_service.public_answer import recognition_method
@@ -57,27 +58,26 @@ class ScriptedNetwork:
         return FacePrediction(list(self.labels), self.probability.copy(), table)
 
 
-Part = tuple[PartTopology, Recognition]
+Analyzed = tuple[PartTopology, Recognition]
 
 
 @pytest.fixture(scope="module")
-def part(tmp_path_factory) -> Callable[[Callable], Part]:
+def part(tmp_path_factory) -> Callable[[Callable], Analyzed]:
     folder = tmp_path_factory.mktemp("combined")
-    cache: dict[str, Part] = {}
+    cache: dict[str, Analyzed] = {}
 
-    def build(builder: Callable) -> Part:
+    def build(builder: Callable) -> Analyzed:
         if builder.__name__ not in cache:
             path = pb.write_step(builder(), folder / f"{builder.__name__}.step")
-            graph = build_graph(read_cad(path))
-            topology = PartTopology(graph)
-            cache[builder.__name__] = (topology, recognize_features(graph, topology))
+            solid = Part.from_model(read_cad(path))
+            cache[builder.__name__] = (solid.topology, recognize_features(solid))
         return cache[builder.__name__]
 
     return build
 
 
 def combined(
-    part: Part, labels: list[str], probability: list[float], gate: NetworkGate = GATE
+    part: Analyzed, labels: list[str], probability: list[float], gate: NetworkGate = GATE
 ) -> Recognition:
     topology, rules = part
     return recognize_combined(topology, rules, ScriptedNetwork(labels, probability), gate)

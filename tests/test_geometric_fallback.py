@@ -20,6 +20,7 @@ from geometry_service.features import STOCK
 from geometry_service.geometric_fallback import recognize_features
 from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.cad_reader import read_cad
+from geometry_service.geometry.part import Part
 from geometry_service.recognition.iso_sizes import nearest_drill, nearest_tap
 from geometry_service.recognition.taxonomy import FEATURE_TYPES, MFCADPP_CLASSES
 from tests import feature_parts as fp
@@ -79,7 +80,7 @@ def recognize(tmp_path_factory):
     def run(builder):
         if builder not in cache:
             path = pb.write_step(builder(), folder / f"{builder.__name__}.step")
-            cache[builder] = recognize_features(build_graph(read_cad(path)))
+            cache[builder] = recognize_features(Part.from_model(read_cad(path)))
         return cache[builder]
 
     return run
@@ -163,7 +164,7 @@ def test_rules_answer_alike_on_the_part_turned_and_moved(tmp_path, builder):
     shape = BRepBuilderAPI_Transform(part, move, True).Shape()
     graph = build_graph(read_cad(pb.write_step(shape, tmp_path / "turned.step")))
     assert graph.face_area == pytest.approx(placed.face_area, rel=1e-9)  # the same faces, in order
-    result, turned = recognize_features(placed), recognize_features(graph)
+    result, turned = (recognize_features(Part.from_graph(g)) for g in (placed, graph))
     assert turned.face_labels == result.face_labels
     assert kinds(turned) == kinds(result)
 
@@ -704,8 +705,8 @@ def test_real_parts_are_recognized():
     assert len(parts) >= 9
     for path in parts:
         answer = analyze_file(path, request)
-        assert answer["processing_tier"] in ("tier_1_brep_ml", "tier_2_mesh_heuristics"), path.name
-        result = recognize_features(build_graph(read_cad(path)))
+        assert answer.tier.label in ("tier_1_brep_ml", "tier_2_mesh_heuristics"), path.name
+        result = recognize_features(Part.from_model(read_cad(path)))
         assert len(result.face_labels) == len(result.face_feature)
         holes = [f for f in result.features if f.type in ("through_hole", "blind_hole")]
         assert holes, path.name

@@ -32,9 +32,8 @@ from geometry_service.geometry.brep_graph import (
 )
 from geometry_service.geometry.cad_reader import CadModel, read_cad
 from geometry_service.geometry.mesher import Mesh, mesh_model
-from geometry_service.geometry.outline import part_outline
+from geometry_service.geometry.part import Part
 from geometry_service.geometry.part_metrics import PartMetrics, measure_part
-from geometry_service.geometry.topology import PartTopology
 from geometry_service.mesh_settings import MeshSettings
 from tests import part_builders as parts
 
@@ -167,11 +166,8 @@ EXPECTED: dict[str, Expected] = {
 
 def analyze(path: Path) -> Analyzed:
     model = read_cad(path)
-    graph = build_graph(model)
-    topology = PartTopology(graph)
-    return Analyzed(
-        model, graph, mesh_model(model), measure_part(model, topology, part_outline(topology))
-    )
+    solid = Part.from_model(model)
+    return Analyzed(model, solid.graph, mesh_model(model), measure_part(model, solid))
 
 
 class PartCache:
@@ -679,8 +675,7 @@ def test_skipped_shape_fixes_change_nothing_a_full_healing_reads(tmp_path: Path)
     fast, full = read_cad(path), read_cad(path, full_healing=True)
     assert fast.face_count == full.face_count == 6 + 3 * 12
     fast_metrics, full_metrics = (
-        measure_part(model, topology, part_outline(topology))
-        for model, topology in ((model, PartTopology(build_graph(model))) for model in (fast, full))
+        measure_part(model, Part.from_model(model)) for model in (fast, full)
     )
     assert fast_metrics.volume_mm3 == pytest.approx(full_metrics.volume_mm3, rel=1e-12)
     assert fast_metrics.surface_area_mm2 == pytest.approx(full_metrics.surface_area_mm2, rel=1e-12)

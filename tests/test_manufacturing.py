@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from feature_parts import AIR, block, box_at, cut, cylinder, fillet_vertical_edges, two_sided_plate
 from OCP.TopoDS import TopoDS_Shape
-from part_builders import box_with_pocket, turned_shaft, write_step
 
 from geometry_service import part_analysis
 from geometry_service.analysis_request import AnalysisRequest
@@ -20,6 +18,10 @@ from geometry_service.config import Settings
 from geometry_service.graceful_degradation import Tier, TierFailure
 from geometry_service.manufacturing.limits import ShopLimits
 from geometry_service.part_analysis import analyze_file
+from geometry_service.worker_result import WorkerResult
+from tests.feature_parts import AIR, block, fillet_vertical_edges, two_sided_plate
+from tests.part_builders import box_with_pocket, turned_shaft, write_step
+from tests.shapes import box_at, cut, cylinder
 
 RULES_ONLY = AnalysisRequest(
     blocked_tiers=(TierFailure(Tier.BREP_ML, "rules under test", "test", "permanent"),),
@@ -28,10 +30,10 @@ RULES_ONLY = AnalysisRequest(
 
 
 @pytest.fixture(scope="module")
-def analyzed(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, Any]]:
+def analyzed(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., WorkerResult]:
     """The worker's result for a built part, one analysis per part and request."""
     folder = tmp_path_factory.mktemp("manufacturing")
-    results: dict[tuple, dict[str, Any]] = {}
+    results: dict[tuple, WorkerResult] = {}
 
     def analyze(
         name: str, build: Callable[[], TopoDS_Shape], request: AnalysisRequest = RULES_ONLY
@@ -44,13 +46,13 @@ def analyzed(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str
     return analyze
 
 
-def warnings_with(result: dict[str, Any], code: str) -> list[dict[str, Any]]:
-    return [w for w in result["manufacturing"]["warnings"] if w["code"] == code]
+def warnings_with(result: WorkerResult, code: str) -> list[dict[str, Any]]:
+    return [w for w in result.manufacturing["warnings"] if w["code"] == code]
 
 
-def feature_of(result: dict[str, Any], family_types: tuple[str, ...]) -> dict[str, Any]:
-    found = [f for f in result["features"] if f["type"] in family_types]
-    assert len(found) == 1, [f["type"] for f in result["features"]]
+def feature_of(result: WorkerResult, family_types: tuple[str, ...]) -> dict[str, Any]:
+    found = [f for f in result.features if f["type"] in family_types]
+    assert len(found) == 1, [f["type"] for f in result.features]
     return found[0]
 
 
@@ -107,7 +109,7 @@ def test_sharp_vertical_corners_of_a_pocket_are_warned_on_its_walls(analyzed) ->
 def test_r3_corners_30_deep_take_a_6_mm_tool_too_long_for_its_diameter(analyzed) -> None:
     result = analyzed("deep_r3_pocket", deep_rounded_pocket)
     pocket = feature_of(result, ("rectangular_pocket",))
-    tool = next(t for t in result["manufacturing"]["tools"] if t["feature_id"] == pocket["id"])
+    tool = next(t for t in result.manufacturing["tools"] if t["feature_id"] == pocket["id"])
     assert (
         tool["tool"] == "end_mill"
         and tool["diameter"] == 6.0
@@ -128,7 +130,7 @@ def test_a_3_mm_hole_40_deep_needs_a_gun_drill(analyzed) -> None:
     assert warning["feature_id"] == hole["id"]
     assert warning["measured"] == pytest.approx(40.0 / 3.0, abs=1e-3)
     assert warning["limit"] == 10.0 and warning["severity"] == "warning"
-    operations = result["machining_summary"]["operations"]
+    operations = result.machining_summary["operations"]
     assert any(
         op["operation"] == "gun_drilling" and op["feature_ids"] == [hole["id"]] for op in operations
     )
@@ -148,29 +150,29 @@ def test_a_half_millimetre_wall_is_thin(analyzed) -> None:
 
 def test_features_on_top_and_bottom_take_two_setups(analyzed) -> None:
     result = analyzed("two_sided", two_sided_plate)
-    setups = result["manufacturing"]["setups"]
+    setups = result.manufacturing["setups"]
     assert setups["count"] == 2 and setups["machine_class"] == "3-axis"
     assert sorted(s["direction_name"] for s in setups["setups"]) == ["+Z", "-Z"]
     assert sorted(f for s in setups["setups"] for f in s["feature_ids"]) == sorted(
-        f["id"] for f in result["features"]
+        f["id"] for f in result.features
     )
-    assert result["machining_summary"]["setup_count"] == 2
+    assert result.machining_summary["setup_count"] == 2
 
 
 def test_a_side_hole_adds_a_third_setup(analyzed) -> None:
     result = analyzed("three_sided", two_sided_plate_with_side_hole)
-    setups = result["manufacturing"]["setups"]
+    setups = result.manufacturing["setups"]
     assert setups["count"] == 3
     assert sorted(s["direction_name"] for s in setups["setups"]) == ["+X", "+Z", "-Z"]
     side = next(s for s in setups["setups"] if s["direction_name"] == "+X")
-    [hole] = [result["features"][f] for f in side["feature_ids"]]
+    [hole] = [result.features[f] for f in side["feature_ids"]]
     assert hole["type"] == "blind_hole" and hole["parameters"]["diameter"] == pytest.approx(6.0)
 
 
 def test_the_undercut_faces_of_a_t_slot_are_inaccessible(analyzed) -> None:
     result = analyzed("t_slot", closed_t_slot)
-    access = result["manufacturing"]["access"]
-    faces = {f["id"]: f for f in result["faces"]}
+    access = result.manufacturing["access"]
+    faces = {f["id"]: f for f in result.faces}
     inaccessible = access["inaccessible_face_ids"]
     assert inaccessible, "the chamber under the lips must be out of reach"
     # The chamber's ceilings (the lips' undersides, facing down at z=20) are among them.
@@ -178,7 +180,7 @@ def test_the_undercut_faces_of_a_t_slot_are_inaccessible(analyzed) -> None:
         round(faces[f]["area"], 3) for f in inaccessible if faces[f]["surface_type"] == "plane"
     )
     assert areas.count(10.0 * 40.0) == 2
-    assert {w["code"] for w in result["manufacturing"]["warnings"]} >= {
+    assert {w["code"] for w in result.manufacturing["warnings"]} >= {
         "inaccessible_face",
         "material_left_behind",
     }
@@ -189,19 +191,19 @@ def test_the_undercut_faces_of_a_t_slot_are_inaccessible(analyzed) -> None:
 
 def test_a_turned_shaft_is_a_lathe_part_from_bar(analyzed) -> None:
     result = analyzed("shaft", turned_shaft)
-    manufacturing = result["manufacturing"]
+    manufacturing = result.manufacturing
     assert manufacturing["setups"]["machine_class"] == "lathe"
     assert [s["kind"] for s in manufacturing["setups"]["setups"]] == ["turning"]
     stock = manufacturing["stock"]
     assert stock["form"] == "round_bar"
     assert stock["size"] == [32.0, 92.0]  # Ø30 + 2 x 1 mm allowance, 90 + 2 x 1 mm
     assert stock["removed_mm3"] == pytest.approx(
-        stock["volume_mm3"] - result["metadata"]["volume_mm3"]
+        stock["volume_mm3"] - result.metadata["volume_mm3"]
     )
 
 
 def test_a_prismatic_part_comes_from_the_next_plate_up(analyzed) -> None:
-    stock = analyzed("two_sided", two_sided_plate)["manufacturing"]["stock"]
+    stock = analyzed("two_sided", two_sided_plate).manufacturing["stock"]
     assert stock["form"] == "plate" and stock["size"] == [102.0, 62.0, 35.0]
 
 
@@ -222,11 +224,11 @@ def test_a_part_past_the_machine_envelope_is_warned(analyzed) -> None:
 
 def test_the_section_is_timed_and_summarised_for_the_quote(analyzed) -> None:
     result = analyzed("two_sided", two_sided_plate)
-    assert result["timings"]["manufacturing_ms"] > 0
-    summary = result["machining_summary"]
+    assert result.timings["manufacturing_ms"] > 0
+    summary = result.machining_summary
     assert summary["operations"][0]["operation"] == "facing_and_contouring"
     milled = [f for op in summary["operations"][1:] for f in op["feature_ids"]]
-    assert sorted(milled) == sorted(f["id"] for f in result["features"])
+    assert sorted(milled) == sorted(f["id"] for f in result.features)
     assert summary["removed_volume_mm3"] == pytest.approx(
         sum(op["removal_volume_mm3"] for op in summary["operations"]), rel=1e-9
     )
@@ -240,12 +242,8 @@ def test_a_failure_in_the_section_is_a_warning_not_a_failed_request(
 
     monkeypatch.setattr(part_analysis, "analyze_manufacturing", broken)
     result = analyze_file(write_step(box_with_pocket(), tmp_path / "pocket.step"), RULES_ONLY)
-    assert (
-        result["features"]
-        and result["manufacturing"] is None
-        and result["machining_summary"] is None
-    )
-    assert "manufacturing analysis failed: ZeroDivisionError: injected" in result["warnings"]
+    assert result.features and result.manufacturing is None and result.machining_summary is None
+    assert "manufacturing analysis failed: ZeroDivisionError: injected" in result.warnings
 
 
 def test_shop_limits_come_from_the_environment() -> None:

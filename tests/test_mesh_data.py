@@ -1,4 +1,5 @@
-"""The mesh's two written forms and the cache's copy of it (mesh_data.py), on hand-made arrays."""
+"""The mesh's two written forms (mesh_data.py) and the cache's copy of a worker's result
+(worker_result.py), on hand-made arrays."""
 
 from __future__ import annotations
 
@@ -7,13 +8,10 @@ import base64
 import numpy as np
 
 from geometry_service import answer_json
-from geometry_service.mesh_data import (
-    MeshArrays,
-    mesh_for_caller,
-    result_for_cache,
-    result_from_cache,
-)
+from geometry_service.graceful_degradation import Tier, TierFailure
+from geometry_service.mesh_data import MeshArrays, mesh_for_caller
 from geometry_service.result_cache import InProcessLRUCache
+from geometry_service.worker_result import WorkerResult
 
 
 def two_face_mesh() -> MeshArrays:
@@ -82,20 +80,41 @@ def test_the_binary_form_is_little_endian_base64_at_full_precision() -> None:
     assert (form["vertex_count"], form["triangle_count"], form["face_count"]) == (7, 3, 3)
 
 
+def worker_result(mesh: MeshArrays | None) -> WorkerResult:
+    skipped = TierFailure(Tier.BREP_ML, "the model is unsure", "model_uncertain", "permanent")
+    return WorkerResult(
+        tier=Tier.MESH_HEURISTICS,
+        confidence=0.75,
+        degradation=(skipped,),
+        timings={"tiers_ms": {"tier_1_brep_ml": 1.5, "tier_2_mesh_heuristics": 2.0}},
+        mesh=mesh,
+        faces=[],
+        features=[],
+        metadata={"face_count": 3},
+        manufacturing=None,
+        machining_summary=None,
+        warnings=["a warning"],
+    )
+
+
 def test_the_cache_keeps_the_mesh_exactly_and_gives_it_back_as_arrays() -> None:
     mesh = two_face_mesh()
     cache = InProcessLRUCache()
-    cache.set("k", result_for_cache({"mesh_data": mesh, "features": []}))
+    cache.set("k", worker_result(mesh).to_cache())
 
-    restored = result_from_cache(cache.get("k"))["mesh_data"]
+    result = WorkerResult.from_cache(cache.get("k"))
+    restored = result.mesh
 
     for name in ("vertices", "normals", "indices", "face_ids"):
         assert np.array_equal(getattr(restored, name), getattr(mesh, name)), name
         assert getattr(restored, name).dtype == getattr(mesh, name).dtype, name
     assert restored.face_count == 3
     assert mesh_for_caller(restored, "json")["face_mapping"].keys() == {"0", "1", "2"}
+    assert result.tier is Tier.MESH_HEURISTICS
+    assert result.degradation == worker_result(None).degradation
+    assert result.tier_ms(Tier.BREP_ML) == 1.5 and result.tier_ms(Tier.POINT_CLOUD) is None
 
 
 def test_no_mesh_stays_none_in_every_form() -> None:
     assert mesh_for_caller(None, "binary") is None
-    assert result_from_cache(result_for_cache({"mesh_data": None}))["mesh_data"] is None
+    assert WorkerResult.from_cache(worker_result(None).to_cache()).mesh is None

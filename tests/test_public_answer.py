@@ -1,7 +1,8 @@
 """The quote fields of the public answer, on real parts built with OCP and analyzed in process.
 
 The HTTP side (the answer as sent, gzip, /analyze-aag, /openapi.json) is in
-test_contract.py; here the worker's result goes straight through public_answer.
+test_contract.py; here the worker's result goes straight through public_answer
+(local_answer.py).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import pytest
 
 from geometry_service.analysis_request import AnalysisRequest
 from geometry_service.complexity import complexity_terms
-from geometry_service.part_analysis import analyze_file
-from geometry_service.public_answer import public_answer
+from geometry_service.local_answer import local_answer
 from geometry_service.recognition.taxonomy import FAMILIES, FAMILY_BY_TYPE, FEATURE_TYPES, STOCK
 from tests import feature_parts
 from tests import part_builders as parts
@@ -35,7 +35,7 @@ def answer(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, 
         key = (builder.__name__, request)
         if key not in answers:
             path = parts.write_step(builder(), folder / f"{builder.__name__}.step")
-            answers[key] = public_answer({**analyze_file(path, request), "cached": False})
+            answers[key] = local_answer(path, request)
         return answers[key]
 
     return analyzed
@@ -136,7 +136,7 @@ def test_complexity_grows_as_the_smallest_internal_radius_shrinks(
 ) -> None:
     part = feature_parts.rounded_pocket(corner_radius=corner_radius)
     path = parts.write_step(part, tmp_path / "pocket.step")
-    body = public_answer({**analyze_file(path, RULES_ONLY), "cached": False})
+    body = local_answer(path, RULES_ONLY)
     terms = complexity_terms(body["metadata"]["face_count"], body["features"], "prismatic")
     assert terms["internal_radius"] == points
 
@@ -144,5 +144,5 @@ def test_complexity_grows_as_the_smallest_internal_radius_shrinks(
 @pytest.mark.skipif(not NIST.is_dir(), reason="NIST parts not unpacked (make data)")
 def test_nist_parts_score_high(tmp_path: Path) -> None:
     for path in sorted(NIST.rglob("*.stp"))[:3]:
-        body = public_answer({**analyze_file(path, RULES_ONLY), "cached": False})
+        body = local_answer(path, RULES_ONLY)
         assert body["complexity_score"] >= 7.0, (path.name, body["complexity_score"])

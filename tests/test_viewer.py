@@ -29,8 +29,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
-from tests.feature_parts import AIR, cut, cylinder, two_sided_plate
+from tests.feature_parts import AIR, two_sided_plate
 from tests.service_app import app_builder, isolated_settings, served
+from tests.shapes import cut, cylinder
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
 API_KEY = "viewer-test-key"

@@ -139,12 +139,10 @@ def test_a_real_part_analyzes_through_the_pool(pool: GeometryPool, tmp_path: Pat
 
     result = pool.run(analyze_in_worker, str(path), AnalysisRequest())
 
-    assert result["metadata"]["face_count"] == 7
-    assert result["metadata"]["solid_count"] == 1
-    assert len(result["faces"]) == 7
-    mesh = result[
-        "mesh_data"
-    ]  # arrays across the process boundary, written as JSON by the HTTP process
+    assert result.metadata["face_count"] == 7
+    assert result.metadata["solid_count"] == 1
+    assert len(result.faces) == 7
+    mesh = result.mesh  # arrays across the process boundary, written as JSON by the HTTP process
     assert mesh.triangle_count > 0 and mesh.indices.shape == (mesh.triangle_count, 3)
     assert mesh.face_count == 7
     assert np.all(np.diff(mesh.face_offsets()) > 0)  # every face has triangles

@@ -22,10 +22,7 @@ from OCP.TopExp import TopExp
 from .cad_reader import CadModel
 from .mesh_measures import mesh_volume, triangle_areas
 from .mesher import Mesh
-from .outline import PartOutline
-from .stock import stock_box
-from .topology import PartTopology
-from .volume import part_volume
+from .part import Part
 
 
 @dataclass(frozen=True)
@@ -41,17 +38,16 @@ class PartMetrics:
         return asdict(self)
 
 
-def measure_part(model: CadModel, topology: PartTopology, outline: PartOutline) -> PartMetrics:
+def measure_part(model: CadModel, part: Part) -> PartMetrics:
     """Exact measures of the part's faces; the box is tight (no OCCT enlargement gap)."""
-    graph = topology.graph
-    box = stock_box(topology, outline)
+    graph, box = part.graph, part.box
     return PartMetrics(
         bounding_box={
             "min": box.lower.tolist(),
             "max": box.upper.tolist(),
             "size": box.size.tolist(),
         },
-        volume_mm3=abs(part_volume(topology, outline)),
+        volume_mm3=abs(part.volume),
         surface_area_mm2=float(graph.face_area.sum()),
         face_count=graph.face_count,
         edge_count=graph.edge_count,

@@ -2,8 +2,8 @@
 
 frame and directions -> samples -> access by ray casting -> set-ups -> tools
 -> sharp corners, wall thickness -> DFM warnings -> stock and removal ->
-operations. Inputs are the worker's own: the B-Rep graph and topology (for
-the frame, edges and areas), the mesh (for the rays) and the recognition
+operations. Inputs are the worker's own: the part (its graph and topology for
+the frame, edges and areas; its block and volume), the mesh (for the rays) and the recognition
 (features in their JSON shape, as the answer carries them).
 """
 
@@ -16,10 +16,8 @@ import numpy as np
 
 from ..features import STOCK, Recognition
 from ..geometry.mesher import Mesh
-from ..geometry.oriented_box import OrientedBox, minimal_box
-from ..geometry.outline import PartOutline
-from ..geometry.stock import stock_block, stock_box
-from ..geometry.topology import PartTopology
+from ..geometry.oriented_box import OrientedBox
+from ..geometry.part import Part
 from .access import FaceAccess, face_access
 from .corners import sharp_internal_corners
 from .dfm import (
@@ -117,15 +115,10 @@ class ManufacturingReport:
 
 
 def analyze_manufacturing(
-    topology: PartTopology,
-    outline: PartOutline,
-    mesh: Mesh,
-    recognition: Recognition,
-    part_volume: float,
-    limits: ShopLimits,
+    part: Part, mesh: Mesh, recognition: Recognition, limits: ShopLimits
 ) -> ManufacturingReport:
     """The manufacturing section for a part with recognized features."""
-    graph = topology.graph
+    graph, topology, block = part.graph, part.topology, part.block
     features = [feature.to_json() for feature in recognition.features]
     by_id = {feature["id"]: feature for feature in features}
     face_feature = list(recognition.face_feature) or [None] * graph.face_count
@@ -137,7 +130,6 @@ def analyze_manufacturing(
             np.asarray(parameters["turning_axis_point"]),
         )
 
-    block = stock_block(stock_box(topology, outline), minimal_box(topology, outline))
     size = float(np.linalg.norm(block.size))
     directions = candidate_directions(block.axes, features, turning[0] if turning else None)
     scene = RayScene(mesh.vertices, mesh.indices)
@@ -166,7 +158,7 @@ def analyze_manufacturing(
     ]
     warnings.sort(key=lambda w: SEVERITY_ORDER[w.severity])
 
-    stock = _stock(block, recognition, part_volume, limits)
+    stock = _stock(block, recognition, abs(part.volume), limits)
     bar = stock.size[0] if stock.form == "round_bar" else None
     removal = {feature["id"]: feature_removal(feature, bar) for feature in features}
     outside = stock.removed_mm3 - sum(v for v in removal.values() if v)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..features import Feature
+from ..features import UNNUMBERED, Feature
 
 
 @dataclass
@@ -18,10 +18,11 @@ class Candidate:
     subtype: str | None = None
     confidence: float = 0.75
 
-    def numbered(self, feature_id: int, recognition_method: str) -> Feature:
-        """The feature this candidate becomes once the orchestrator gives it an id."""
+    def feature(self, recognition_method: str) -> Feature:
+        """The feature this candidate becomes; its id is given when the answer's
+        features are numbered together (features.numbered)."""
         return Feature(
-            id=feature_id,
+            id=UNNUMBERED,
             type=self.type,
             subtype=self.subtype,
             face_ids=[int(f) for f in self.face_ids],
