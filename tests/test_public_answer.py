@@ -15,8 +15,9 @@ import pytest
 
 from geometry_service.analysis_request import AnalysisRequest
 from geometry_service.complexity import complexity_terms
+from geometry_service.features import STOCK
 from geometry_service.local_answer import local_answer
-from geometry_service.recognition.taxonomy import FAMILIES, FAMILY_BY_TYPE, FEATURE_TYPES, STOCK
+from geometry_service.recognition.taxonomy import FAMILIES, FAMILY_BY_TYPE, FEATURE_TYPES
 from tests import feature_parts
 from tests import part_builders as parts
 

@@ -41,8 +41,6 @@ EXTRA_CLASSES: tuple[str, ...] = ("boss",)
 
 FEATURE_TYPES: tuple[str, ...] = MFCADPP_CLASSES + TURNING_CLASSES + EXTRA_CLASSES
 
-STOCK = "stock"
-
 # How the MFCAD++ taxonomy (the network's) names the parts of a feature that the
 # rules name more richly, by subtype: a counterbore is a blind hole sunk over the
 # hole, a countersink a chamfer round its rim. Tier 1 counts these as agreeing.
