@@ -38,7 +38,7 @@ def recognize_features(part: Part) -> Recognition:
     """
     graph, topology = part.graph, part.topology
     box, block, volume = part.box, part.block, part.volume
-    turning = analyze_turning(topology)
+    turning = analyze_turning(topology, part.outline)
 
     if turning.part_type != "prismatic":
         stock = turning.stock_faces

@@ -711,3 +711,15 @@ def test_real_parts_are_recognized():
         holes = [f for f in result.features if f.type in ("through_hole", "blind_hole")]
         assert holes, path.name
         assert all(h.parameters["diameter"] > 0.5 for h in holes)
+
+
+@pytest.mark.skipif(not NIST.is_dir(), reason="NIST parts not unpacked (make data)")
+def test_the_bar_is_as_long_as_the_part_where_a_rounded_rim_reaches_past_its_edges() -> None:
+    """NIST FTC 11 is a disc 3 mm thick whose rim is rounded: no edge reaches its top,
+    and the bar measured between the faces' vertices came out 1.997 mm long."""
+    [path] = NIST.rglob("nist_ftc_11_*.stp")
+    result = recognize_features(Part.from_model(read_cad(path)))
+    assert result.part_type == "mixed"
+    assert result.part_parameters["turning_axis"] == pytest.approx([0.0, 0.0, 1.0])
+    assert result.part_parameters["bar_length"] == pytest.approx(3.0, abs=1e-6)
+    assert result.part_parameters["bar_diameter"] == pytest.approx(63.0, abs=1e-6)

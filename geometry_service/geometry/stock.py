@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .brep_graph import BRepGraph
 from .oriented_box import OrientedBox
 from .outline import PartOutline, bulge_points, exact_other_curves_box
 from .topology import ANGLE_TOL, PLANE, PartTopology
@@ -61,6 +62,18 @@ def stock_box(topology: PartTopology, outline: PartOutline) -> StockBox:
     if len(bulges):
         lower, upper = np.minimum(lower, bulges.min(axis=0)), np.maximum(upper, bulges.max(axis=0))
     return StockBox(lower, upper)
+
+
+def reach_along(outline: PartOutline, graph: BRepGraph, direction: np.ndarray) -> tuple[float, float]:
+    """The part's lowest and highest reach along one unit ``direction``: its edges'
+    (arcs exactly) and the bulges of sphere and torus faces past them (a disc with
+    a fully rounded rim reaches past every edge). Free-form curves count by their
+    sampled points."""
+    low, high = outline.extent(direction)
+    bulges = bulge_points(graph, direction[None, :], np.array([[low, high]])) @ direction
+    if len(bulges):
+        low, high = min(low, float(bulges.min())), max(high, float(bulges.max()))
+    return low, high
 
 
 def stock_block(box: StockBox, minimal: OrientedBox) -> OrientedBox:

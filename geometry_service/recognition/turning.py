@@ -24,6 +24,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..geometry.measure import face_vertices, revolution_surface, unit, uv_bounds
+from ..geometry.outline import PartOutline
+from ..geometry.stock import reach_along
 from ..geometry.topology import (
     ANGLE_TOL,
     CIRCLE,
@@ -358,7 +360,7 @@ class TurningAnalysis:
         return float(np.dot(graph.face_sample_normal[face], to_point)) > 0.0
 
 
-def analyze_turning(topology: PartTopology) -> TurningAnalysis:
+def analyze_turning(topology: PartTopology, outline: PartOutline) -> TurningAnalysis:
     """Find the turning axis and decide rotational, mixed or prismatic."""
     graph = topology.graph
     analysis = TurningAnalysis(topology)
@@ -411,7 +413,7 @@ def analyze_turning(topology: PartTopology) -> TurningAnalysis:
         analysis.part_type = "mixed"
     else:
         return analysis
-    _bar(analysis, outside)
+    _bar(analysis, outside, outline)
     return analysis
 
 
@@ -434,14 +436,15 @@ def _turned_outline(analysis: TurningAnalysis, outside: list[int]) -> bool:
     return reach <= float(graph.face_radius[cylinders].max()) + 100.0 * analysis.topology.length_tol
 
 
-def _bar(analysis: TurningAnalysis, outside: list[int]) -> None:
-    """Bar stock: largest outside radius, full length; its faces are stock."""
+def _bar(analysis: TurningAnalysis, outside: list[int], outline: PartOutline) -> None:
+    """Bar stock: largest outside radius, the part's full length (its reach along
+    the axis, not its vertices': a rounded rim reaches past them); its faces are stock."""
     topology = analysis.topology
     graph = topology.graph
     tol = 100.0 * topology.length_tol
-    points = face_vertices(topology, list(range(graph.face_count))) - analysis.origin
-    along = points @ analysis.axis
-    analysis.span = (float(along.min()), float(along.max()))
+    low, high = reach_along(outline, graph, analysis.axis)
+    start = float(analysis.origin @ analysis.axis)
+    analysis.span = (low - start, high - start)
     cylinders = [f for f in outside if graph.face_surface_type[f] == CYLINDER]
     analysis.max_radius = max((float(graph.face_radius[f]) for f in cylinders), default=0.0)
     stock = np.zeros(graph.face_count, dtype=bool)
