@@ -64,7 +64,9 @@ def stock_box(topology: PartTopology, outline: PartOutline) -> StockBox:
     return StockBox(lower, upper)
 
 
-def reach_along(outline: PartOutline, graph: BRepGraph, direction: np.ndarray) -> tuple[float, float]:
+def reach_along(
+    outline: PartOutline, graph: BRepGraph, direction: np.ndarray
+) -> tuple[float, float]:
     """The part's lowest and highest reach along one unit ``direction``: its edges'
     (arcs exactly) and the bulges of sphere and torus faces past them (a disc with
     a fully rounded rim reaches past every edge). Free-form curves count by their
