@@ -147,6 +147,7 @@ def _manufacturing(
             recognition,
             volume or 0.0,
             request.shop_limits,
+            context.model.pmi,
         )
         section, summary = report.to_json(), report.machining_summary()
     except Exception as exc:  # a bug on a real file must not cost the answer

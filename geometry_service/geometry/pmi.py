@@ -171,17 +171,16 @@ def extract_pmi(document: TDocStd_Document, faces_of: FacesOf) -> PartPmi:
     for label in _labels(tool.GetGeomToleranceLabels):
         tolerance = XCAFDoc_GeomTolerance.Set_s(label).GetObject()
         entries.append(_geometric_tolerance(tolerance, label, _face_ids(label, faces_of)))
-    datums: dict[tuple, PmiEntry] = {}
+    datums: dict[str | None, PmiEntry] = {}
     for label in _labels(tool.GetDatumLabels):
-        # XCAF keeps a datum label per tolerance that refers to it: one entry per datum.
-        name, face_ids = (
-            _text(XCAFDoc_Datum.Set_s(label).GetObject().GetName()),
-            _face_ids(label, faces_of),
-        )
-        datums.setdefault(
-            (name, tuple(face_ids)),
-            PmiEntry("datum", "datum", name, None, "mm", None, None, "none", face_ids),
-        )
+        # XCAF keeps a datum label per tolerance that refers to it, most without the
+        # datum's faces: one entry per datum name, with faces where any label has them.
+        name = _text(XCAFDoc_Datum.Set_s(label).GetObject().GetName())
+        if name not in datums or not datums[name].face_ids:
+            face_ids = _face_ids(label, faces_of)
+            datums[name] = PmiEntry(
+                "datum", "datum", name, None, "mm", None, None, "none", face_ids
+            )
     entries.extend(datums.values())
     return PartPmi(entries, graphic_only, (time.perf_counter() - started) * 1000.0)
 
@@ -189,18 +188,18 @@ def extract_pmi(document: TDocStd_Document, faces_of: FacesOf) -> PartPmi:
 def _dimension(dimension, face_ids: list[int]) -> PmiEntry:
     kind = dimension.GetType()
     unit = "deg" if kind in ANGULAR else "mm"
-    value = float(dimension.GetValue())
+    value = _mm(dimension.GetValue())
     upper = lower = None
     unread = [] if value != 0.0 else ["value"]
     if dimension.IsDimWithRange():
-        low, high = float(dimension.GetLowerBound()), float(dimension.GetUpperBound())
-        tolerance, upper, lower = "range", high - value, low - value
+        low, high = _mm(dimension.GetLowerBound()), _mm(dimension.GetUpperBound())
+        tolerance, upper, lower = "range", _mm(high - value), _mm(low - value)
         if low == 0.0 and high == 0.0:
             unread.append("tolerance")
     elif dimension.IsDimWithPlusMinusTolerance():
         tolerance = "plus_minus"
-        upper = float(dimension.GetUpperTolValue())
-        lower = -abs(float(dimension.GetLowerTolValue()))
+        upper = _mm(dimension.GetUpperTolValue())
+        lower = _mm(-abs(dimension.GetLowerTolValue()))
         if upper == 0.0 and lower == 0.0:
             unread.append("tolerance")
     elif dimension.IsDimWithClassOfTolerance():
@@ -222,7 +221,7 @@ def _dimension(dimension, face_ids: list[int]) -> PmiEntry:
 
 
 def _geometric_tolerance(tolerance, label: TDF_Label, face_ids: list[int]) -> PmiEntry:
-    value = float(tolerance.GetValue())
+    value = _mm(tolerance.GetValue())
     datums = LabelSequence()
     XCAFDoc_DimTolTool.GetDatumWithObjectOfTolerLabels_s(label, datums)
     names = [
@@ -242,6 +241,11 @@ def _geometric_tolerance(tolerance, label: TDF_Label, face_ids: list[int]) -> Pm
         datums=names,
         unread=[] if value != 0.0 else ["tolerance"],
     )
+
+
+def _mm(value: float) -> float:
+    """To a nanometre: OCCT's unit conversion leaves 11.125200000044526 for 0.438 in."""
+    return round(float(value), 6) + 0.0  # + 0.0: no -0.0
 
 
 def _labels(getter) -> list[TDF_Label]:
