@@ -94,7 +94,9 @@ def test_tolerances_tighter_than_the_shop_limit_warn(ctc_01: dict[str, Any]) -> 
     # and +0.2/-0, flatness 0.2; not the Ø35 limits 34.8-35.2 (exactly +/-0.2), nor the
     # 60 deg +/-0.5 (degrees), nor the position zones of 0.75.
     assert sorted(w["measured"] for w in tight) == [0.075, 0.075, 0.1, 0.1, 0.1, 0.15]
-    assert all(w["limit"] == 0.2 and w["unit"] == "mm" and w["severity"] == "warning" for w in tight)
+    assert all(
+        w["limit"] == 0.2 and w["unit"] == "mm" and w["severity"] == "warning" for w in tight
+    )
     by_value = {w["measured"]: w for w in tight}
     assert "Ø25 mm is held to +0.15/-0.15 mm" in by_value[0.15]["message"]
     assert by_value[0.15]["feature_id"] is not None and by_value[0.15]["face_ids"]
