@@ -227,7 +227,7 @@ def _geometric_tolerance(tolerance, label: TDF_Label, face_ids: list[int]) -> Pm
     XCAFDoc_DimTolTool.GetDatumWithObjectOfTolerLabels_s(label, datums)
     names = [
         _text(XCAFDoc_Datum.Set_s(datums.Value(i)).GetObject().GetName()) or ""
-        for i in range(1, datums.Length() + 1)
+        for i in range(1, datums.Upper() + 1)
     ]
     return PmiEntry(
         "geometric_tolerance",
@@ -250,9 +250,11 @@ def _mm(value: float) -> float:
 
 
 def _labels(getter) -> list[TDF_Label]:
+    """The labels a DimTolTool getter fills in. A sequence's ``Upper()`` is its length:
+    ``Length()`` and ``Size()`` cost 130-160 us a call in OCP (0.25 s of 0.3 s on STC 08)."""
     found = LabelSequence()
     getter(found)
-    return [found.Value(i) for i in range(1, found.Length() + 1)]
+    return [found.Value(i) for i in range(1, found.Upper() + 1)]
 
 
 def _face_ids(label: TDF_Label, faces_of: FacesOf) -> list[int]:
@@ -262,7 +264,7 @@ def _face_ids(label: TDF_Label, faces_of: FacesOf) -> list[int]:
     XCAFDoc_DimTolTool.GetRefShapeLabel_s(label, first, second)
     ids: set[int] = set()
     for shapes in (first, second):
-        for index in range(1, shapes.Length() + 1):
+        for index in range(1, shapes.Upper() + 1):
             ids.update(faces_of(XCAFDoc_ShapeTool.GetShape_s(shapes.Value(index))))
     return sorted(ids)
 
