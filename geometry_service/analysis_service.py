@@ -55,9 +55,6 @@ WORKER_MARGIN_S = 0.5
 WORKER_MARGIN_SHARE = 0.05
 """The worker's ladder stops starting tiers this long before the answer is due
 (the larger of the two), to leave it time to measure, serialise and return."""
-RESULT_FORM = 2
-"""The form of a cached result (worker_result.WorkerResult.to_cache); part of the cache
-key, so results cached in another form are never read."""
 UNLEARNT_CODES = ("model_uncertain", "model_disagrees")
 """Tier 1 declined because the network does not know parts like this one: kept for training."""
 
@@ -251,7 +248,6 @@ class AnalysisService:
             "rules_first": rules_first,
             "shop_limits": self._shop_limits.to_json(),
             "full_healing": self.settings.step_full_healing,
-            "result_form": RESULT_FORM,
         }
         return cache_key(file_hash, options, model_version)
 

@@ -142,7 +142,9 @@ def _manufacturing(
         return None, None, None
     started = time.perf_counter()
     try:
-        report = analyze_manufacturing(context.part, context.mesh, recognition, request.shop_limits)
+        report = analyze_manufacturing(
+            context.part, context.mesh, recognition, request.shop_limits, context.model.pmi
+        )
         section, summary = report.to_json(), report.machining_summary()
     except Exception as exc:  # a bug on a real file must not cost the answer
         warnings.append(f"manufacturing analysis failed: {type(exc).__name__}: {exc}")

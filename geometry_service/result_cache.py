@@ -41,7 +41,7 @@ from .json_logging import log_event
 
 log = logging.getLogger("geometry_service.cache")
 
-KEY_PREFIX = "geometry:result:v2:"
+KEY_PREFIX = "geometry:result:v3:"  # v3: the WorkerResult form, manufacturing.tolerances, .pmi
 """Namespaces our keys in a shared Redis; bump the version if the value format changes."""
 
 COMPRESSION_LEVEL = 1

@@ -48,6 +48,7 @@ from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
 from ..errors import PermanentError
 from ..file_format import SNIFF_BYTES, UTF8_BOM, CadFormat, sniff_format
+from .pmi import PartPmi, carries_pmi, extract_pmi, pmi_reader
 
 STEP_TESSELLATED_ONLY_WITHOUT_BREP = 2
 """``read.step.tessellated`` = OnNoBRep: an AP242 file that carries exact faces and a
@@ -94,6 +95,7 @@ class CadModel:
     file_format: CadFormat = CadFormat.STEP
     sewn: bool = False
     faces_without_surface: int = 0
+    pmi: PartPmi | None = None  # a STEP file's semantic PMI (pmi.py); None: the file has none
 
     @property
     def face_count(self) -> int:
@@ -129,9 +131,9 @@ def read_cad(path: Path, repair: bool = True, full_healing: bool = False) -> Cad
         head = handle.read(SNIFF_BYTES)
     file_format = sniff_format(head)
     if file_format is CadFormat.STEP:
-        shape, face_names = _read_step(path, head, full_healing)
+        shape, face_names, read_pmi = _read_step(path, head, full_healing)
     else:
-        shape, face_names = _read_iges(path)
+        (shape, face_names), read_pmi = _read_iges(path), None
 
     original_faces = _map(shape, TopAbs_FACE)
     if original_faces.Extent() == 0:
@@ -139,6 +141,7 @@ def read_cad(path: Path, repair: bool = True, full_healing: bool = False) -> Cad
             "no_geometry", f"The file holds no faces: {_what_is_there(shape)}.", 422
         )
     faces, names = original_faces, face_names(original_faces)
+    pmi = read_pmi(original_faces) if read_pmi is not None else None
     if repair and file_format is CadFormat.IGES:
         shape, faces, names = _elementary_surfaces(shape, faces, names)
     without_surface = _faces_without_surface(faces)
@@ -148,7 +151,10 @@ def read_cad(path: Path, repair: bool = True, full_healing: bool = False) -> Cad
     if sewn:
         shape, sewing = _sew_into_solids(shape)
         sewn_faces = _map(shape, TopAbs_FACE)
-        names = _names_after_sewing(sewing, faces, names, sewn_faces)
+        new_id = _ids_after_sewing(sewing, faces, sewn_faces)
+        names = _names_after_sewing(new_id, names, sewn_faces.Extent())
+        if pmi is not None:
+            pmi = pmi.renumbered(new_id)
         faces = sewn_faces
         solid_count = _map(shape, TopAbs_SOLID).Extent()
 
@@ -161,6 +167,7 @@ def read_cad(path: Path, repair: bool = True, full_healing: bool = False) -> Cad
         file_format=file_format,
         sewn=sewn,
         faces_without_surface=without_surface,
+        pmi=pmi,
     )
 
 
@@ -210,10 +217,17 @@ def _elementary_surfaces(
 
 
 def _read_step(path: Path, head: bytes, full_healing: bool):
-    reader = STEPControl_Reader()
+    """The shape, its face names and (for a file with semantic PMI) its PMI, from one read.
+
+    A file whose bytes name a PMI entity is read by OCCT's XCAF reader with GD&T
+    mode on (pmi.py); its inner STEP reader does the same transfer as the plain
+    one, so the shape, its faces and their names are the same.
+    """
     Interface_Static.SetIVal_s("read.step.tessellated", STEP_TESSELLATED_ONLY_WITHOUT_BREP)
     with _without_bom(path, head) as readable:
-        status = reader.ReadFile(str(readable))
+        caf, document = pmi_reader() if carries_pmi(readable) else (None, None)
+        reader = caf.ChangeReader() if caf is not None else STEPControl_Reader()
+        status = (caf or reader).ReadFile(str(readable))
     if status != IFSelect_RetDone:
         raise PermanentError("unreadable_step", "The STEP file could not be parsed.", 422)
     if reader.NbRootsForTransfer() == 0:
@@ -222,8 +236,17 @@ def _read_step(path: Path, head: bytes, full_healing: bool):
         )
     if not full_healing:
         _skip_shape_fixes(reader)
-    reader.TransferRoots()
-    return _transferred(reader.OneShape()), lambda faces: _step_face_names(reader, faces)
+    if caf is None:
+        reader.TransferRoots()
+        read_pmi = None
+    else:
+        caf.Transfer(document)
+        read_pmi = lambda faces: extract_pmi(document, _face_ids_in(faces))  # noqa: E731
+    return (
+        _transferred(reader.OneShape()),
+        lambda faces: _step_face_names(reader, faces),
+        read_pmi,
+    )
 
 
 def _skip_shape_fixes(reader: STEPControl_Reader) -> None:
@@ -323,21 +346,27 @@ def _sewing_tolerance(shape: TopoDS_Shape) -> float:
     return min(largest_gap, max(SEWING_MAX_TOLERANCE_RATIO * diagonal, SEWING_MIN_TOLERANCE_MM))
 
 
-def _names_after_sewing(
+def _ids_after_sewing(
     sewing: BRepBuilderAPI_Sewing,
     original: TopTools_IndexedMapOfShape,
-    names: list[str | None],
     faces: TopTools_IndexedMapOfShape,
-) -> list[str | None]:
-    """Each sewn face keeps the STEP name of the face it was sewn from."""
-    sewn_names: list[str | None] = [None] * faces.Extent()
-    for index, name in enumerate(names, start=1):
-        if name is None:
-            continue
+) -> list[int]:
+    """The id of each original face after sewing (-1 for a face sewing dropped)."""
+    new_id = []
+    for index in range(1, original.Extent() + 1):
         face = original.FindKey(index)
-        target = faces.FindIndex(sewing.Modified(face) if sewing.IsModified(face) else face)
-        if target > 0:
-            sewn_names[target - 1] = name
+        new_id.append(
+            faces.FindIndex(sewing.Modified(face) if sewing.IsModified(face) else face) - 1
+        )
+    return new_id
+
+
+def _names_after_sewing(new_id: list[int], names: list[str | None], count: int) -> list[str | None]:
+    """Each sewn face keeps the STEP name of the face it was sewn from."""
+    sewn_names: list[str | None] = [None] * count
+    for index, name in enumerate(names):
+        if name is not None and new_id[index] >= 0:
+            sewn_names[new_id[index]] = name
     return sewn_names
 
 
@@ -405,3 +434,23 @@ def _faces_by_shape(
         key = unplaced.Add(faces.FindKey(face_index + 1).Located(TopLoc_Location()))
         instances.setdefault(key, []).append(face_index)
     return unplaced, instances
+
+
+def _face_ids_in(faces: TopTools_IndexedMapOfShape):
+    """A function giving the ids of the part's faces inside a shape, wherever the shape
+    is placed (as ``_step_face_names`` finds them), every instance of each."""
+    unplaced, instances = _faces_by_shape(faces)
+
+    def face_ids(shape: TopoDS_Shape) -> list[int]:
+        ids: list[int] = []
+        if shape.IsNull():
+            return ids
+        found = TopExp_Explorer(shape, TopAbs_FACE)
+        while found.More():
+            ids.extend(
+                instances.get(unplaced.FindIndex(found.Current().Located(TopLoc_Location())), ())
+            )
+            found.Next()
+        return ids
+
+    return face_ids

@@ -18,6 +18,7 @@ from ..features import STOCK, Recognition
 from ..geometry.mesher import Mesh
 from ..geometry.oriented_box import OrientedBox
 from ..geometry.part import Part
+from ..geometry.pmi import PartPmi
 from .access import FaceAccess, face_access
 from .corners import sharp_internal_corners
 from .dfm import (
@@ -35,6 +36,7 @@ from .ray_scene import RayScene
 from .samples import sample_faces, triangle_normals
 from .setups import SetupPlan, plan_setups
 from .stock_removal import Stock, bar_stock, feature_removal, plate_stock
+from .tolerances import AttachedTolerance, attach_tolerances, pmi_summary, tolerance_warnings
 from .tools import ToolChoice, TopAlong, choose_tools
 from .walls import thin_walls
 
@@ -52,6 +54,8 @@ class ManufacturingReport:
     removal: dict[int, float | None]
     operations: list[Operation]
     limits: ShopLimits
+    tolerances: list[AttachedTolerance]
+    pmi: dict[str, Any] | None
 
     def to_json(self) -> dict[str, Any]:
         """The answer's ``manufacturing`` section."""
@@ -68,6 +72,8 @@ class ManufacturingReport:
                     if volume
                 ],
             },
+            "tolerances": [tolerance.to_json() for tolerance in self.tolerances],
+            "pmi": self.pmi,
             "limits": self.limits.to_json(),
         }
 
@@ -115,9 +121,14 @@ class ManufacturingReport:
 
 
 def analyze_manufacturing(
-    part: Part, mesh: Mesh, recognition: Recognition, limits: ShopLimits
+    part: Part,
+    mesh: Mesh,
+    recognition: Recognition,
+    limits: ShopLimits,
+    pmi: PartPmi | None = None,
 ) -> ManufacturingReport:
-    """The manufacturing section for a part with recognized features."""
+    """The manufacturing section for a part with recognized features; ``pmi`` is the
+    file's own dimensions and tolerances, where it carries any."""
     graph, topology, block = part.graph, part.topology, part.block
     features = [feature.to_json() for feature in recognition.features]
     by_id = {feature["id"]: feature for feature in features}
@@ -149,12 +160,14 @@ def analyze_manufacturing(
     )
     normals, _ = triangle_normals(mesh.vertices, mesh.indices)
     walls = thin_walls(scene, samples, normals, mesh.face_ids, size, limits.min_wall_mm)
+    tolerances = attach_tolerances(pmi, face_feature)
     warnings = [
         *envelope_warnings(block.size, limits),
         *access_warnings(access, face_feature),
         *corner_warnings(corners, face_feature),
         *tool_warnings(tools, by_id, limits),
         *wall_warnings(walls, face_feature, limits),
+        *tolerance_warnings(tolerances, limits),
     ]
     warnings.sort(key=lambda w: SEVERITY_ORDER[w.severity])
 
@@ -170,7 +183,17 @@ def analyze_manufacturing(
     )
     ray_count = access.ray_count + len(samples.points)  # access rays, then one wall ray per sample
     return ManufacturingReport(
-        access, ray_count, plan, tools, warnings, stock, removal, ops, limits
+        access,
+        ray_count,
+        plan,
+        tools,
+        warnings,
+        stock,
+        removal,
+        ops,
+        limits,
+        tolerances,
+        pmi_summary(pmi, tolerances),
     )
 
 

@@ -1,6 +1,7 @@
 // The Manufacturing tab: machine class and stock, the set-ups in their
 // colours, and the DFM warnings grouped by code, each with its measured value
-// against the shop's limit and what to change.
+// against the shop's limit and what to change; the file's own tolerances (AP242
+// PMI), each with the feature it measures.
 import { css } from './colors.js';
 import { $, element, fmt, pickableItem, swatch } from './dom.js';
 
@@ -11,7 +12,8 @@ const SEVERITY_RANK = { critical: 0, warning: 1, info: 2 };
  * @param {object|null} manufacturing
  * @param {number[]} colours the colour of each set-up
  * @param {{hover: (pick: string|null) => void, select: (pick: string) => void}} on
- *   called with "setup:<index>" or "warning:<index into manufacturing.warnings>"
+ *   called with "setup:<index>", "warning:<index into manufacturing.warnings>" or
+ *   "tolerance:<index into manufacturing.tolerances>"
  */
 export function showManufacturing(manufacturing, colours, on) {
   if (!manufacturing) {
@@ -20,6 +22,7 @@ export function showManufacturing(manufacturing, colours, on) {
     $('warning-count').textContent = '';
     $('setup-list').replaceChildren(element('li', {}, 'No manufacturing section: no features were recognized.'));
     $('dfm-groups').replaceChildren();
+    $('tolerance-list').replaceChildren();
     return;
   }
   const { setups, warnings } = manufacturing;
@@ -41,6 +44,38 @@ export function showManufacturing(manufacturing, colours, on) {
   $('warning-count').textContent = warnings.length ? `⚠ ${warnings.length}` : '';
   $('warning-count').title = `${warnings.length} DFM warnings`;
   $('dfm-groups').replaceChildren(...warningGroups(warnings, on));
+  $('tolerance-list').replaceChildren(...toleranceList(manufacturing.tolerances ?? [], on));
+}
+
+/** The file's dimensions, geometric tolerances and datums; none listed for a file without PMI. */
+function toleranceList(tolerances, on) {
+  if (!tolerances.length) return [];
+  return [element('h3', {}, `Tolerances from the file (${tolerances.length})`), element('ul', {},
+    tolerances.map((tolerance, index) => {
+      const item = pickableItem('tolerance', `tolerance:${index}`, [
+        element('div', { className: 'feature-title' }, toleranceTitle(tolerance)),
+        element('div', { className: 'feature-dims' }, tolerance.feature_id !== null
+          ? `feature${tolerance.feature_ids.length === 1 ? '' : 's'} ${idList(tolerance.feature_ids)}`
+          : `not attached: ${tolerance.not_attached}`),
+        ...(tolerance.unread.length
+          ? [element('div', { className: 'dfm-suggestion' }, `OCCT read its ${tolerance.unread.join(' and ')} as 0`)] : []),
+      ], on);
+      item.dataset.kind = tolerance.kind;
+      return item;
+    }))];
+}
+
+function toleranceTitle(tolerance) {
+  const type = tolerance.type === 'unknown' && tolerance.name ? tolerance.name : tolerance.type.replaceAll('_', ' ');
+  if (tolerance.kind === 'datum') return `datum ${tolerance.name ?? ''}`;
+  if (tolerance.kind === 'geometric_tolerance') {
+    const datums = tolerance.datums.length ? ` | ${tolerance.datums.join(' | ')}` : '';
+    return `${type} ${fmt(tolerance.value)} ${tolerance.unit}${datums}`;
+  }
+  const symbol = tolerance.type === 'diameter' ? 'Ø' : '';
+  const band = tolerance.upper === null ? ` (${tolerance.tolerance})`
+    : ` +${fmt(tolerance.upper)}/${fmt(tolerance.lower)}`;
+  return `${type} ${symbol}${fmt(tolerance.value)} ${tolerance.unit}${band}`;
 }
 
 function facts({ setups, stock }) {

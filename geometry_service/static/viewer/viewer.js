@@ -26,7 +26,8 @@ const state = {
 };
 window.viewerState = state;
 
-// The answer on show, as faces: a pick ("feature:3", "setup:0", "warning:7") -> its face ids,
+// The answer on show, as faces: a pick ("feature:3", "setup:0", "warning:7", "tolerance:2")
+// -> its face ids,
 // and per tab the colour of every face and the pick a click on a face selects.
 let pickFaces = new Map();
 let tabs = {};
@@ -130,6 +131,7 @@ function show(result) {
   const manufacturing = result.manufacturing ?? null;
   const setups = manufacturing?.setups.setups ?? [];
   const warnings = manufacturing?.warnings ?? [];
+  const tolerances = manufacturing?.tolerances ?? [];
   const featureFaces = new Map(features.map((feature) => [feature.id, feature.face_ids]));
   const facesOfFeatures = (ids) => [...new Set(ids.flatMap((id) => featureFaces.get(id) ?? []))];
 
@@ -139,6 +141,7 @@ function show(result) {
     // A warning about a whole feature may name no faces of its own.
     ...warnings.map((warning, index) => [`warning:${index}`, warning.face_ids.length
       ? warning.face_ids : facesOfFeatures(warning.feature_id === null ? [] : [warning.feature_id])]),
+    ...tolerances.map((tolerance, index) => [`tolerance:${index}`, tolerance.face_ids]),
   ]);
   // Index into features (or setups) of the first one holding each face, -1 for none.
   const faceFeature = ownerOfFaces(faceCount, features.map((feature) => feature.face_ids));
