@@ -59,6 +59,17 @@ UNLEARNT_CODES = ("model_uncertain", "model_disagrees")
 """Tier 1 declined because the network does not know parts like this one: kept for training."""
 
 
+@dataclass(frozen=True)
+class RequestOptions:
+    """What the caller chose for one /analyze request."""
+
+    rules_first: bool = False  # tier 1 (the network) blocked: POST /analyze-aag
+    mesh_format: str = "json"  # mesh_data.py: json or binary
+    read_shop_limits: Callable[[], Any] = lambda: None
+    """The caller's overrides of the shop's limits (a JSON object, or None), read and
+    checked inside the request so that a bad one is a 400 answer like any other."""
+
+
 @dataclass
 class Answer:
     """What the HTTP layer sends: a status, a JSON body and extra headers."""
@@ -179,19 +190,15 @@ class AnalysisService:
         receive: Callable[[], ReceivedFile],
         correlation_id: str,
         started: float | None = None,
-        rules_first: bool = False,
-        mesh_format: str = "json",
+        options: RequestOptions = RequestOptions(),
     ) -> Answer:
-        """Receive the file, analyze it and answer; never raises. ``rules_first``
-        blocks tier 1 (the network) for this request, saying so in the answer;
-        ``mesh_format`` is the mesh's form (mesh_data.py: json or binary)."""
+        """Receive the file, analyze it as ``options`` say and answer; never raises."""
         with correlation_scope(correlation_id):
             return self._analyze(
                 receive,
                 correlation_id,
                 time.monotonic() if started is None else started,
-                rules_first,
-                mesh_format,
+                options,
             )
 
     def _analyze(
@@ -199,8 +206,7 @@ class AnalysisService:
         receive: Callable[[], ReceivedFile],
         correlation_id: str,
         started: float,
-        rules_first: bool,
-        mesh_format: str,
+        options: RequestOptions,
     ) -> Answer:
         received: ReceivedFile | None = None
         admitted = False
@@ -212,11 +218,16 @@ class AnalysisService:
             admitted = self._admission.acquire(blocking=False)
             if not admitted:
                 raise PoolOverloaded.full()
+            limits = self._shop_limits.overridden(options.read_shop_limits())
             received = receive()
             received.sniff_format()
             due = started + self.settings.request_budget_s
-            result, cached = self._analyze_received(received, correlation_id, due, rules_first)
-            return self._answered(result, cached, correlation_id, received, started, mesh_format)
+            result, cached = self._analyze_received(
+                received, correlation_id, due, options.rules_first, limits
+            )
+            return self._answered(
+                result, cached, correlation_id, received, started, options.mesh_format
+            )
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
             return self._failed(exc, correlation_id, received, started)
         finally:
@@ -229,7 +240,9 @@ class AnalysisService:
         """The answer already computed for a file, by its sha256, without the file."""
         if len(file_hash) != 64 or any(c not in "0123456789abcdef" for c in file_hash):
             raise PermanentError("invalid_file_hash", "id must be a file's sha256 in hex.", 400)
-        cached = self.cache.get(self._cache_key(file_hash, self.model.version()))
+        cached = self.cache.get(
+            self._cache_key(file_hash, self.model.version(), False, self._shop_limits)
+        )
         if cached is None:
             raise PermanentError(
                 "result_not_found", "No cached result for this file; upload it again.", 404
@@ -242,23 +255,30 @@ class AnalysisService:
             mesh_format=mesh_format,
         )
 
-    def _cache_key(self, file_hash: str, model_version: str, rules_first: bool = False) -> str:
+    def _cache_key(
+        self, file_hash: str, model_version: str, rules_first: bool, limits: ShopLimits
+    ) -> str:
         options = {
             "mesh": asdict(self._mesh_settings),
             "rules_first": rules_first,
-            "shop_limits": self._shop_limits.to_json(),
+            "shop_limits": limits.to_json(),
             "full_healing": self.settings.step_full_healing,
         }
         return cache_key(file_hash, options, model_version)
 
     def _analyze_received(
-        self, received: ReceivedFile, correlation_id: str, due: float, rules_first: bool
+        self,
+        received: ReceivedFile,
+        correlation_id: str,
+        due: float,
+        rules_first: bool,
+        limits: ShopLimits,
     ) -> tuple[WorkerResult, bool]:
         """The worker's result for ``received`` and whether it came from the cache, due
         by ``due`` (monotonic): the one deadline of the request, which its time in the
         queue spends too."""
         model_version = self.model.version()
-        key = self._cache_key(received.sha256, model_version, rules_first)
+        key = self._cache_key(received.sha256, model_version, rules_first, limits)
         cached = self.cache.get(key)
         self.metrics.cache_lookups.labels("hit" if cached is not None else "miss").inc()
         if cached is not None:
@@ -273,7 +293,7 @@ class AnalysisService:
             model_min_part_agreement=self.settings.model_min_part_agreement,
             blocked_tiers=blocked_tiers(self.settings.model_path, admitted, rules_first),
             correlation_id=correlation_id,
-            shop_limits=self._shop_limits,
+            shop_limits=limits,
             full_healing=self.settings.step_full_healing,
         )
         try:

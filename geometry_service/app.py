@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import answer_json
 from .access import AccessRefused, Credentials, Scope, check_access
-from .analysis_service import AnalysisService, Answer, correlation_id_from
+from .analysis_service import AnalysisService, Answer, RequestOptions, correlation_id_from
 from .composition import build_service
 from .config import Settings
 from .errors import PermanentError, ServiceError, SystemicError, TransientError, error_body
@@ -280,14 +280,13 @@ def _analyze(rules_first: bool) -> Response:
         g.correlation_id = correlation_id_from(
             request.headers.get("X-Correlation-ID") or _form_field("correlation_id")
         )
+        options = RequestOptions(
+            rules_first=rules_first,
+            mesh_format=_mesh_format_arg(),
+            read_shop_limits=_shop_limits_reader(),
+        )
         return _json(
-            service.analyze(
-                _receiver(service, started),
-                g.correlation_id,
-                started,
-                rules_first=rules_first,
-                mesh_format=_mesh_format_arg(),
-            )
+            service.analyze(_receiver(service, started), g.correlation_id, started, options)
         )
     finally:
         upload_deadline.cancel()
@@ -301,6 +300,26 @@ def _receiver(service: AnalysisService, started: float) -> Callable[[], Received
         deadline = started + service.settings.request_budget_s
         return lambda: _download(service, deadline)
     return lambda: _upload(service)
+
+
+def _shop_limits_reader() -> Callable[[], Any]:
+    """How this request's ``shop_limits`` arrive: a key of the JSON body, or a multipart
+    field holding a JSON object (manufacturing/limits.py checks what is in it)."""
+    if request.is_json:
+        return lambda: _json_object().get("shop_limits")
+    return lambda: _json_field("shop_limits")
+
+
+def _json_field(name: str) -> Any:
+    raw = _form_field(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return answer_json.loads(raw)
+    except (ValueError, RecursionError):
+        raise PermanentError(
+            "invalid_shop_limits", f"{name} must hold a JSON object", 400
+        ) from None
 
 
 def _download(service: AnalysisService, deadline: float) -> ReceivedFile:

@@ -366,3 +366,70 @@ def test_ops_answers_match_the_document(client: FlaskClient) -> None:
         check_against_document(path, "get", response)
     reset = client.post("/circuit-breaker/reset?name=download")
     check_against_document("/circuit-breaker/reset", "post", reset)
+
+
+# ------------------------------------------------------------------ shop limits per request
+
+
+def test_a_request_may_override_the_shops_limits(
+    client: FlaskClient, part_files: dict[str, Path], answers: dict[str, dict]
+) -> None:
+    """A 20 mm envelope is smaller than the 40 x 30 x 10 hole plate: the override reaches the
+    DFM checks, is echoed in manufacturing.limits, and gets an answer of its own (the
+    default answer is cached under the default limits)."""
+    small = {"machine_envelope_mm": [20, 20, 20], "min_wall_mm": 0.5}
+    response = client.post(
+        "/analyze",
+        data={
+            "file": (BytesIO(part_files["hole_plate"].read_bytes()), "plate.step"),
+            "shop_limits": json.dumps(small),
+        },
+        content_type="multipart/form-data",
+    )
+    body = check_against_document("/analyze", "post", response)
+    limits = body["manufacturing"]["limits"]
+    assert limits["machine_envelope_mm"] == [20.0, 20.0, 20.0] and limits["min_wall_mm"] == 0.5
+    assert body["cached"] is False
+    codes = {warning["code"] for warning in body["manufacturing"]["warnings"]}
+    default = {w["code"] for w in answers["hole_plate"]["manufacturing"]["warnings"]}
+    assert "part_exceeds_machine_envelope" in codes - default
+
+
+@pytest.mark.parametrize(
+    "shop_limits",
+    [
+        '{"min_wall_mm": -1}',
+        '{"min_wall_mm": "thin"}',
+        '{"spindle_rpm": 12000}',
+        '{"machine_envelope_mm": [500, 400]}',
+        "[1, 2, 3]",
+        "not json",
+    ],
+)
+def test_a_bad_shop_limit_is_a_400_that_names_it(
+    client: FlaskClient, part_files: dict[str, Path], shop_limits: str
+) -> None:
+    response = client.post(
+        "/analyze",
+        data={
+            "file": (BytesIO(part_files["pocket"].read_bytes()), "pocket.step"),
+            "shop_limits": shop_limits,
+        },
+        content_type="multipart/form-data",
+    )
+    body = check_against_document("/analyze", "post", response)
+    assert response.status_code == 400
+    assert body["error"]["code"] == "invalid_shop_limits", body
+
+
+def test_a_json_request_carries_shop_limits_in_its_body(client: FlaskClient) -> None:
+    """Checked before anything is downloaded: the URL is never fetched."""
+    response = client.post(
+        "/analyze",
+        json={
+            "file_url": "https://example.invalid/part.step",
+            "shop_limits": {"gun_drill_ratio": 0},
+        },
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_shop_limits"

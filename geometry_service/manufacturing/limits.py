@@ -1,13 +1,22 @@
 """The shop's limits that DFM warnings are measured against.
 
 Picklable and free of OCP, so the HTTP process builds it from the settings
-(composition.py; documented in README_PRODUCTION.md) and sends it to the
-worker inside the analysis request.
+(composition.py; documented in README_PRODUCTION.md), overrides it with the
+request's own ``shop_limits`` where the caller sends any (a shop quoting for a
+machine with a bigger envelope, a customer's tighter wall rule), and sends it
+to the worker inside the analysis request.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from ..errors import PermanentError
+
+ENVELOPE_AXES = 3
+NOT_NEGATIVE = ("stock_allowance_mm",)  # no allowance is a choice; every other limit is > 0
 
 
 @dataclass(frozen=True)
@@ -26,3 +35,36 @@ class ShopLimits:
 
     def to_json(self) -> dict:
         return {**asdict(self), "machine_envelope_mm": list(self.machine_envelope_mm)}
+
+    def overridden(self, overrides: Any) -> ShopLimits:
+        """These limits with a request's overrides (a JSON object of some of the
+        fields, in the units their names say); None overrides nothing. Raises a 400
+        ``invalid_shop_limits`` naming the first field that is unknown or out of range."""
+        if overrides is None:
+            return self
+        if not isinstance(overrides, dict):
+            raise _invalid("shop_limits must be a JSON object of limits by name")
+        names = {field.name for field in fields(self)}
+        changes: dict[str, Any] = {}
+        for name, value in overrides.items():
+            if name not in names:
+                raise _invalid(f"unknown limit {name!r}; known: {', '.join(sorted(names))}")
+            if name == "machine_envelope_mm":
+                if not isinstance(value, list) or len(value) != ENVELOPE_AXES:
+                    raise _invalid("machine_envelope_mm must be [x, y, z] in mm")
+                changes[name] = tuple(_limit(name, item) for item in value)
+            else:
+                changes[name] = _limit(name, value)
+        return replace(self, **changes)
+
+
+def _limit(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _invalid(f"{name} must be a finite number")
+    if value < 0 or (value == 0 and name not in NOT_NEGATIVE):
+        raise _invalid(f"{name} must be {'at least 0' if name in NOT_NEGATIVE else 'above 0'}")
+    return float(value)
+
+
+def _invalid(message: str) -> PermanentError:
+    return PermanentError("invalid_shop_limits", message, 400)
