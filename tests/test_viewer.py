@@ -34,6 +34,7 @@ from tests.service_app import app_builder, isolated_settings, served
 from tests.shapes import cut, cylinder
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
+NIST = Path(__file__).resolve().parent.parent / ".data" / "nist"
 API_KEY = "viewer-test-key"
 HIGHLIGHT_RGB = (0xFF, 0x20, 0x20)  # HIGHLIGHT_COLOUR in static/viewer/colors.js
 LOAD_TIMEOUT_S = 90.0
@@ -338,6 +339,35 @@ def test_manufacturing_tab_colours_setups_and_highlights_a_warnings_faces(
 
 def upload(browser: WebDriver, path: Path) -> None:
     browser.find_element(By.ID, "file-input").send_keys(str(path))
+
+
+@pytest.mark.skipif(not NIST.is_dir(), reason="NIST parts not unpacked (make data)")
+def test_manufacturing_tab_lists_the_files_tolerances_and_highlights_their_faces(
+    browser: WebDriver, server: str
+) -> None:
+    """NIST CTC 01 carries AP242 PMI: each tolerance is listed with its feature, and
+    hovering one paints the faces it names."""
+    [ctc_01] = NIST.rglob("nist_ctc_01_*.stp")
+    drawn = open_part(browser, server, ctc_01)
+    tolerances = fetch_json(f"{server}/results/{drawn['fileHash']}")["manufacturing"]["tolerances"]
+    browser.find_element(By.ID, "tab-manufacturing").click()
+    wait_for(browser, "s.tab === 'manufacturing'", "the Manufacturing tab")
+    listed = browser.find_elements(By.CSS_SELECTOR, "#tolerance-list li.tolerance")
+    assert len(listed) == len(tolerances) > 0
+    index, tolerance = next(  # a hole's diameter with its +/-: the largest one
+        (k, t)
+        for k, t in sorted(enumerate(tolerances), key=lambda kt: -(kt[1]["value"] or 0.0))
+        if t["type"] == "diameter" and t["feature_id"] is not None and not t["unread"]
+    )
+    item = listed[index]
+    assert f"feature{'' if len(tolerance['feature_ids']) == 1 else 's'} " in item.text
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", item)
+    ActionChains(browser).move_to_element(item).perform()
+    hovered = wait_for(
+        browser, f"s.highlightedFaces.length === {len(tolerance['face_ids'])}", "its faces"
+    )
+    assert sorted(hovered["highlightedFaces"]) == sorted(tolerance["face_ids"])
+    save_screenshot(browser, "viewer-tolerances.png")
 
 
 def open_part(browser: WebDriver, server: str, path: Path) -> dict:
