@@ -398,6 +398,50 @@ def staircase_shaft() -> TopoDS_Shape:
     return revolve(STAIRCASE)
 
 
+# A 24 mm bar 30 long about Z turned to Ø20 from z=5 on, with a groove 2 deep
+# (Ø16) from z=10 to z=15.
+GROOVED_BAR = [
+    (0, 0),
+    (12, 0),
+    (12, 5),
+    (10, 5),
+    (10, 10),
+    (8, 10),
+    (8, 15),
+    (10, 15),
+    (10, 30),
+    (0, 30),
+]
+
+
+def grooved_bar_with_rounded_rim(radius: float = 0.5) -> TopoDS_Shape:
+    """The groove's rim at z=15 rounded: a convex torus tangent to the Ø20 turned
+    diameter and to the groove's wall. The wall is still the groove's, the torus a
+    round (the turned diameter took the wall through the round as if it were a fillet)."""
+    bar = revolve(GROOVED_BAR)
+    rim = edges_where(
+        bar, lambda a, b: abs(a[2] - 15.0) < 1e-6 and abs(math.hypot(a[0], a[1]) - 10.0) < 1e-6
+    )
+    rounded = BRepFilletAPI_MakeFillet(bar)
+    for edge in rim:
+        rounded.Add(radius, edge)
+    return rounded.Shape()
+
+
+def grooved_bar_with_filleted_floor_and_slot(radius: float = 0.5) -> TopoDS_Shape:
+    """The groove's floor corner at z=15 filleted (a concave torus), and a slot 4 wide
+    milled across the bar through the groove and the fillet: the fillet then has
+    convex edges with the slot's walls, and the wall beyond it is still the groove's."""
+    bar = revolve(GROOVED_BAR)
+    corner = edges_where(
+        bar, lambda a, b: abs(a[2] - 15.0) < 1e-6 and abs(math.hypot(a[0], a[1]) - 8.0) < 1e-6
+    )
+    filleted = BRepFilletAPI_MakeFillet(bar)
+    for edge in corner:
+        filleted.Add(radius, edge)
+    return cut(filleted.Shape(), box_at(-2.0, 7.0, 8.0, 4.0, 10.0, 9.0))
+
+
 def pocket_through_bar_rim(depth: float = 2.0) -> TopoDS_Shape:
     """A 20 mm bar 40 long about Z with a pocket milled into its end face
     (z=40) ``depth`` deep: x 6..10 and beyond, y -3..3, so that the bar's

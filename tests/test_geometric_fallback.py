@@ -619,6 +619,28 @@ def test_groove_cut_beside_a_step_is_a_groove(recognize):
     ]
 
 
+def test_a_rounded_groove_rim_is_a_round_and_leaves_the_wall_to_the_groove(recognize):
+    """A round is tangent to both faces like a floor fillet, but it bulges out: the
+    turned diameter beside the groove must not take the groove's wall through it."""
+    result = recognize(fp.grooved_bar_with_rounded_rim)
+    assert kinds(result) == {"turned_diameter": 2, "groove": 1, "round": 1}
+    assert only(result, "round").subtype == "convex"
+    groove = only(result, "groove")
+    assert len(groove.face_ids) == 3  # its floor and both walls
+    p = groove.parameters
+    assert close(p["axial_start"], 10.0) and close(p["axial_end"], 15.0)
+
+
+def test_a_slot_across_a_grooves_floor_fillet_leaves_its_wall_to_the_groove(recognize):
+    """The slot gives the concave floor fillet convex edges; the wall beyond it is
+    still the groove's, not a turned face."""
+    result = recognize(fp.grooved_bar_with_filleted_floor_and_slot)
+    assert "turned_face" not in kinds(result)
+    walls = [f for f in result.features if f.type == "groove" and len(f.face_ids) == 3]
+    assert len(walls) == 1
+    assert kinds(result)["rectangular_pocket"] == 1
+
+
 def test_staircase_levels_are_turned_diameters(recognize):
     result = recognize(fp.staircase_shaft)
     assert kinds(result) == {"turned_diameter": 2}

@@ -18,7 +18,7 @@ from OCP.BRepAdaptor import BRepAdaptor_Curve2d, BRepAdaptor_Surface
 from OCP.BRepTools import BRepTools
 
 from .brep_graph import CURVE_TYPES, SURFACE_TYPES, BRepGraph
-from .topology import PartTopology
+from .topology import TORUS, PartTopology
 
 _FEW_POINTS = 200  # below this the monotone chain beats numpy's per-call cost
 _FEW_CORNERS = 24  # and below this plain Python beats numpy for the calipers
@@ -241,3 +241,20 @@ def unit(vector: np.ndarray) -> list[float]:
     """A direction as a JSON list, cleaned of -0.0 and rounding fuzz."""
     v = np.asarray(vector, dtype=float)
     return (np.round(v / math.sqrt(float(v @ v)), 12) + 0.0).tolist()
+
+
+def bulges_out(topology: PartTopology, face: int) -> bool:
+    """A convex blend (a round, an outside chamfer), not a concave one (a fillet in a
+    corner): a torus's normal points away from its tube's centre circle; a cylinder's
+    or cone's away from its axis."""
+    graph = topology.graph
+    if graph.face_surface_type[face] != TORUS:
+        return not topology.inward(face)
+    axis = graph.face_axis[face]
+    point = graph.face_sample_point[face]
+    radial = point - graph.face_axis_point[face]
+    radial -= np.dot(radial, axis) * axis
+    radial /= np.linalg.norm(radial)
+    centre = graph.face_axis_point[face] + graph.face_radius[face] * radial
+    centre += np.dot(point - graph.face_axis_point[face], axis) * axis
+    return float(np.dot(graph.face_sample_normal[face], point - centre)) > 0.0

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..geometry.measure import edge_v_ranges, unit
+from ..geometry.measure import bulges_out, edge_v_ranges, unit
 from ..geometry.topology import (
     BSPLINE,
     CONCAVE,
@@ -171,21 +171,6 @@ def blend_radius(topology: PartTopology, face: int) -> float:
     return float(graph.face_radius[face])
 
 
-def _bulges_out(topology: PartTopology, face: int) -> bool:
-    """Convex blend: for a torus, the normal points away from the tube's centre circle."""
-    graph = topology.graph
-    if graph.face_surface_type[face] != TORUS:
-        return not topology.inward(face)
-    axis = graph.face_axis[face]
-    point = graph.face_sample_point[face]
-    radial = point - graph.face_axis_point[face]
-    radial -= np.dot(radial, axis) * axis
-    radial /= np.linalg.norm(radial)
-    centre = graph.face_axis_point[face] + graph.face_radius[face] * radial
-    centre += np.dot(point - graph.face_axis_point[face], axis) * axis
-    return float(np.dot(graph.face_sample_normal[face], point - centre)) > 0.0
-
-
 def recognize_rounds(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
     """Convex fillets (rounds of outside edges), grouped into tangent chains."""
     return _blend_chains(topology, free, convex=True)
@@ -211,7 +196,7 @@ def _blend_chains(topology: PartTopology, free: np.ndarray, convex: bool) -> lis
             continue
         if not any(n.convexity == SMOOTH for n in topology.neighbours[face]):
             continue
-        if _bulges_out(topology, face) == convex:
+        if bulges_out(topology, face) == convex:
             blends.add(face)
     found = []
     tol = 100.0 * topology.length_tol

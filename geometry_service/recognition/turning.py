@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..geometry.measure import face_vertices, revolution_surface, unit, uv_bounds
+from ..geometry.measure import bulges_out, face_vertices, revolution_surface, unit, uv_bounds
 from ..geometry.outline import PartOutline
 from ..geometry.stock import reach_along
 from ..geometry.topology import (
@@ -200,7 +200,11 @@ class TurningAnalysis:
 
     def _walls(self, face: int, free: np.ndarray, taken: set[int]) -> tuple[list[int], list[int]]:
         """The square planes a turned cylinder meets in a concave corner, directly
-        or through a concave blend (an inside chamfer cone or a fillet torus)."""
+        or through a concave blend (an inside chamfer cone or a fillet torus). A
+        blend is concave where it meets the turned profile (a round is tangent
+        there too, so a torus must also curve into the corner); a milled feature
+        that crosses it (a passage through the groove) adds convex edges that do
+        not count."""
         topology, graph = self.topology, self.topology.graph
 
         def usable(other: int) -> bool:
@@ -213,8 +217,14 @@ class TurningAnalysis:
             kind = graph.face_surface_type[n.face]
             if kind == PLANE:
                 walls.append(n.face)
-            elif kind in (CONE, TORUS) and all(
-                m.convexity != CONVEX for m in topology.neighbours[n.face]
+            elif (
+                kind in (CONE, TORUS)
+                and not (kind == TORUS and bulges_out(topology, n.face))
+                and all(
+                    m.convexity != CONVEX
+                    for m in topology.neighbours[n.face]
+                    if self.coaxial[m.face]
+                )
             ):
                 blends.append(n.face)
                 walls.extend(
