@@ -418,28 +418,28 @@ def grooved_bar_with_rounded_rim(radius: float = 0.5) -> TopoDS_Shape:
     """The groove's rim at z=15 rounded: a convex torus tangent to the Ø20 turned
     diameter and to the groove's wall. The wall is still the groove's, the torus a
     round (the turned diameter took the wall through the round as if it were a fillet)."""
-    bar = revolve(GROOVED_BAR)
-    rim = edges_where(
-        bar, lambda a, b: abs(a[2] - 15.0) < 1e-6 and abs(math.hypot(a[0], a[1]) - 10.0) < 1e-6
-    )
-    rounded = BRepFilletAPI_MakeFillet(bar)
-    for edge in rim:
-        rounded.Add(radius, edge)
-    return rounded.Shape()
+    return _grooved_bar_blended_at(15.0, 10.0, radius)
 
 
 def grooved_bar_with_filleted_floor_and_slot(radius: float = 0.5) -> TopoDS_Shape:
     """The groove's floor corner at z=15 filleted (a concave torus), and a slot 4 wide
     milled across the bar through the groove and the fillet: the fillet then has
     convex edges with the slot's walls, and the wall beyond it is still the groove's."""
+    filleted = _grooved_bar_blended_at(15.0, 8.0, radius)
+    return cut(filleted, box_at(-2.0, 7.0, 8.0, 4.0, 10.0, 9.0))
+
+
+def _grooved_bar_blended_at(z: float, circle_radius: float, radius: float) -> TopoDS_Shape:
+    """GROOVED_BAR with its circular edge at height ``z`` and ``circle_radius`` blended."""
     bar = revolve(GROOVED_BAR)
-    corner = edges_where(
-        bar, lambda a, b: abs(a[2] - 15.0) < 1e-6 and abs(math.hypot(a[0], a[1]) - 8.0) < 1e-6
+    circle = edges_where(
+        bar,
+        lambda a, b: abs(a[2] - z) < 1e-6 and abs(math.hypot(a[0], a[1]) - circle_radius) < 1e-6,
     )
-    filleted = BRepFilletAPI_MakeFillet(bar)
-    for edge in corner:
-        filleted.Add(radius, edge)
-    return cut(filleted.Shape(), box_at(-2.0, 7.0, 8.0, 4.0, 10.0, 9.0))
+    blended = BRepFilletAPI_MakeFillet(bar)
+    for edge in circle:
+        blended.Add(radius, edge)
+    return blended.Shape()
 
 
 def pocket_through_bar_rim(depth: float = 2.0) -> TopoDS_Shape:
