@@ -60,7 +60,12 @@ def recognize_features(part: Part) -> Recognition:
     claim(recognize_rounds(topology, free))
     claim(
         recognize_depressions(
-            topology, free, block.axes, turning.axis, turned=turning.part_type != "prismatic"
+            topology,
+            free,
+            block.axes,
+            turning.axis,
+            turned=turning.part_type != "prismatic",
+            block=block,
         )
     )
     claim(recognize_concave_rounds(topology, free))

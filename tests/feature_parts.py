@@ -255,6 +255,16 @@ def boss_plate(boss=20.0, height=15.0) -> TopoDS_Shape:
     return fuse(plate, box_at(50 - boss / 2, 30 - boss / 2, 10, boss, boss, height))
 
 
+def contoured_plate(flange: float = 5.0, corner_radius: float = 5.0) -> TopoDS_Shape:
+    """A 100 x 60 x 30 block whose top 20 mm is milled round its outside down to a
+    ``flange``-wide ledge at z=10, the contour's vertical corners rounded: the part's
+    outer contour (a step all round), not a boss on a plate."""
+    body = fillet_vertical_edges(
+        box_at(flange, flange, 10.0, 100.0 - 2 * flange, 60.0 - 2 * flange, 20.0), corner_radius
+    )
+    return fuse(block(100, 60, 10), body)
+
+
 def chamfered_pocket(chamfer: float = 1.0) -> TopoDS_Shape:
     """The sharp-cornered 40 x 20 x 10 pocket of part_builders.box_with_pocket
     (x 30..70, y 20..40) with its rim chamfered ``chamfer`` at 45 degrees: four

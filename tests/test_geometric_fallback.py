@@ -22,7 +22,7 @@ from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.geometry.part import Part
 from geometry_service.recognition.iso_sizes import nearest_drill, nearest_tap
-from geometry_service.recognition.taxonomy import FEATURE_TYPES, MFCADPP_CLASSES
+from geometry_service.recognition.taxonomy import FAMILY_BY_TYPE, FEATURE_TYPES, MFCADPP_CLASSES
 from tests import feature_parts as fp
 from tests import part_builders as pb
 
@@ -530,6 +530,19 @@ def test_boss(recognize):
     assert close(p["height"], 15.0) and close(p["length"], 20.0) and close(p["width"], 20.0)
     assert vec_close(p["tool_access_direction"], [0, 0, 1])
     assert close(result.part_parameters["removed_volume"], 100 * 60 * 15 - 20 * 20 * 15)
+
+
+def test_the_parts_outer_contour_is_a_contour_not_a_boss(recognize):
+    """Walls standing on an open floor (the flange round the part) that cover most of
+    the block's footprint: the outside milled down, a step all round."""
+    result = recognize(fp.contoured_plate)
+    assert kinds(result) == {"contour": 1, "round": 4}
+    contour = only(result, "contour")
+    p = contour.parameters
+    assert contour.subtype == "outer" and len(p["wall_faces"]) == 4 and p["top_faces"] == []
+    assert close(p["height"], 20.0) and close(p["length"], 90.0) and close(p["width"], 50.0)
+    assert close(p["footprint_share"], 90.0 * 50.0 / (100.0 * 60.0))
+    assert FAMILY_BY_TYPE["contour"] == "step"
 
 
 def test_chamfer_and_fillet(recognize):

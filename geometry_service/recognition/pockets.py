@@ -13,7 +13,9 @@ floor (the face every wall stands on), its walls and where it opens:
 - a floor open to the outside on two opposite sides (through) or not (blind):
   steps (one wall, or two meeting), slots (two parallel walls, or three; a
   blind slot's end round in plan or rising to the top in a curve);
-- walls standing on an inner loop of a floor: a boss.
+- walls standing on an inner loop of a floor: a boss; where they stand on an
+  open floor and cover most of the block's footprint, the part's outer
+  contour milled down to a flange (a contour, a step all round).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ..geometry.measure import (
     unit,
     uv_bounds,
 )
+from ..geometry.oriented_box import OrientedBox
 from ..geometry.topology import (
     ANGLE_TOL,
     CONCAVE,
@@ -48,6 +51,9 @@ from .candidate import Candidate
 from .taxonomy import PASSAGE_BY_SIDES, POCKET_BY_SIDES
 
 MAX_DRAFT = math.sin(math.radians(3.0))  # a wall may lean open this much
+CONTOUR_FOOTPRINT_SHARE = 0.5
+"""A boss on an open floor covering this much of the block's footprint is the part's
+outer contour (NIST STC 08's body: 0.88 of its footprint; its hex boss CTC 01: 0.04)."""
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Setting:
     free: np.ndarray
     turning_axis: np.ndarray | None = None
     turned: bool = False
+    block: OrientedBox | None = None  # the stock block, where the caller knows it
 
 
 @dataclass
@@ -78,9 +85,11 @@ def recognize_depressions(
     stock_axes: np.ndarray,
     turning_axis: np.ndarray | None = None,
     turned: bool = False,
+    block: OrientedBox | None = None,
 ) -> list[Candidate]:
-    """Classify every concave-connected component of the free faces."""
-    setting = Setting(stock_axes, free, turning_axis, turned)
+    """Classify every concave-connected component of the free faces; ``block`` (the
+    stock block) tells a boss from the part's outer contour."""
+    setting = Setting(stock_axes, free, turning_axis, turned, block)
     found: list[Candidate] = []
     claimed: set[int] = set()
     # Largest first, so that a boss claims its top before the top is seen alone.
@@ -325,7 +334,7 @@ def _classify(
         walls = [f for f in walls if f not in boss_faces]
         tops = _boss_tops(topology, boss_faces, graph.face_axis[floor], setting.free)
         boss_floor = floor_faces if not outer_walls else []
-        boss = _boss(topology, floor, boss_floor, boss_faces, tops)
+        boss = _boss(topology, floor, boss_floor, boss_faces, tops, setting.block)
         found.append(boss)
         if not outer_walls:
             return found
@@ -685,8 +694,15 @@ def _boss_tops(
 
 
 def _boss(
-    topology: PartTopology, floor: int, floor_faces: list[int], walls: set[int], tops: list[int]
+    topology: PartTopology,
+    floor: int,
+    floor_faces: list[int],
+    walls: set[int],
+    tops: list[int],
+    block: OrientedBox | None = None,
 ) -> Candidate:
+    """A boss; the part's outer contour where it stands on an open floor (``floor_faces``
+    given: no wall round it) and covers CONTOUR_FOOTPRINT_SHARE of the block's footprint."""
     graph = topology.graph
     normal = graph.face_axis[floor]
     base = float(np.dot(normal, graph.face_sample_point[floor]))
@@ -705,4 +721,16 @@ def _boss(
         "length_direction": unit(direction),
         "tool_access_direction": unit(normal),
     }
+    share = _footprint_share(length * width, normal, block)
+    if floor_faces and share >= CONTOUR_FOOTPRINT_SHARE:
+        params["footprint_share"] = share
+        return Candidate("contour", faces, params, "outer")
     return Candidate("boss", faces, params, "island")
+
+
+def _footprint_share(area: float, normal: np.ndarray, block: OrientedBox | None) -> float:
+    """``area`` over the block's side square to ``normal`` (0 where the block is unknown)."""
+    if block is None:
+        return 0.0
+    square = int(np.argmax(np.abs(block.axes @ normal)))
+    return area / float(np.prod(np.delete(block.size, square)))

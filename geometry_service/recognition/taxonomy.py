@@ -37,7 +37,7 @@ MFCADPP_CLASSES: tuple[str, ...] = (
 
 TURNING_CLASSES: tuple[str, ...] = ("turned_diameter", "groove", "taper", "turned_face")
 
-EXTRA_CLASSES: tuple[str, ...] = ("boss",)
+EXTRA_CLASSES: tuple[str, ...] = ("boss", "contour")
 
 FEATURE_TYPES: tuple[str, ...] = MFCADPP_CLASSES + TURNING_CLASSES + EXTRA_CLASSES
 
@@ -100,4 +100,5 @@ FAMILY_BY_TYPE: dict[str, str] = {
     "taper": "turned",
     "turned_face": "turned",
     "boss": "boss",
+    "contour": "step",  # the part's outside milled down to a flange: a step all round
 }

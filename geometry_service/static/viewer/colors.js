@@ -11,7 +11,7 @@ const FAMILIES = [
   { name: 'hole', colour: 0x2f74d8, test: (t) => t.endsWith('_hole') },
   { name: 'passage', colour: 0x159c9c, test: (t) => t.endsWith('_passage') },
   { name: 'slot', colour: 0x8a55d4, test: (t) => t.endsWith('_slot') },
-  { name: 'step', colour: 0xc9a227, test: (t) => t.endsWith('_step') },
+  { name: 'step', colour: 0xc9a227, test: (t) => t.endsWith('_step') || t === 'contour' },
   { name: 'pocket', colour: 0x3f9e48, test: (t) => t.endsWith('_pocket') },
   { name: 'chamfer', colour: 0xf08a3c, test: (t) => t === 'chamfer' },
   { name: 'round', colour: 0xe58fbb, test: (t) => t === 'round' },
