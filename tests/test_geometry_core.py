@@ -683,3 +683,20 @@ def test_skipped_shape_fixes_change_nothing_a_full_healing_reads(tmp_path: Path)
     assert Settings().step_full_healing is False
     with pytest.raises(SystemicError):
         Settings.from_env({"STEP_FULL_HEALING": "maybe"})
+
+
+def test_every_skipped_shape_fix_is_a_step_of_occts_healing() -> None:
+    """A misspelt name would bind a key OCCT never reads, and the step would still run."""
+    from OCP.DE import DE_ShapeFixParameters
+    from OCP.STEPControl import STEPControl_Reader
+    from OCP.TCollection import TCollection_AsciiString
+
+    from geometry_service.geometry import cad_reader
+
+    reader = STEPControl_Reader()
+    reader.ReadFile(str(Path(__file__).with_name("smoke_part.step")))
+    reader.SetShapeFixParameters(DE_ShapeFixParameters())
+    defaults = reader.GetShapeFixParameters()
+    assert len(set(cad_reader.SKIPPED_SHAPE_FIXES)) == len(cad_reader.SKIPPED_SHAPE_FIXES)
+    for name in cad_reader.SKIPPED_SHAPE_FIXES:
+        assert defaults.IsBound(TCollection_AsciiString(name)), name

@@ -54,21 +54,48 @@ STEP_TESSELLATED_ONLY_WITHOUT_BREP = 2
 """``read.step.tessellated`` = OnNoBRep: an AP242 file that carries exact faces and a
 tessellated copy of them is read once, from its exact faces."""
 
-SKIPPED_SHAPE_FIXES = ("FixShape.FixNonAdjacentIntersectingEdgesMode",)
+SKIPPED_SHAPE_FIXES = (
+    "FixShape.FixNonAdjacentIntersectingEdgesMode",
+    "FixShape.FixVertexToleranceMode",
+    "FixShape.FixSelfIntersectingEdgeMode",
+    "FixShape.FixNotchedEdgesMode",
+    "FixShape.FixLoopWiresMode",
+    "FixShape.FixSmallAreaWireMode",
+    "FixShape.RemoveSmallAreaFaceMode",
+    "FixShape.AutoCorrectPrecisionMode",
+    "FixShape.CreateOpenSolidMode",
+)
 """The STEP reader's ShapeFix steps that the reader skips unless asked for full healing.
 
 Checking every pair of non-adjacent edges of every wire for intersections was
 most of the healing of a large part (the 1,956-face plate's transfer, CPU time
-on a busy machine: 3.3 -> 1.2 s, read 4.1 -> 2.0 s); on real files it is
-5 % of the transfer (all 192 STEP files of the OCCT and NIST sets: 8.96 ->
-8.49 s). With it off, 191 of those files read to the same faces, edges,
-solids, volume, area (to 1e-9) and validity as with it, and the NIST and
-MFCAD answers stay the same (tests/test_answers_unchanged.py); one,
+on a busy machine: 3.3 -> 1.2 s, read 4.1 -> 2.0 s). With it off, 191 of the
+192 STEP files of the OCCT and NIST sets read to the same faces, edges,
+solids, volume, area (to 1e-9) and validity as with it; one,
 trj7_b1-ec-214.stp (an invalid shape either way), keeps 414 of its 415 faces
-(volume +0.27 of 272,035 mm³). The other intersection fixes stay on: two real
-files need them (ec_turbine-A.stp the intersecting wires or notched edges
-fix, r0901_ec.stp the adjacent intersecting edges fix: invalid shapes
-without). STEP_FULL_HEALING=1 runs every step."""
+(volume +0.27 of 272,035 mm³).
+
+The other eight were found by scripts/healing_steps.py (issue 15): every
+STEP file of occt_step and nist and 50 MFCAD parts, read with a set of steps
+off, compared with the reader before on what the service answers (faces,
+solids, closed, the graph's volume and area to 1e-9 or the mesh's volume,
+the rules' features and face labels by type). Adding one step at a time,
+most costly first, the eight changed nothing on any of the 242 files; every
+other step changed some file's answer and stays on: the face, wire, shell
+and solid fixes as wholes (98-105 files), wire orientation (PRO7071.stp: area
+-26 %), face and shell orientation (PRO7071.stp's volume), splitting faces
+(trj4_k1_geo-md-203.stp: 39 -> 38 faces), missing seams (OCC2368.stp: 18
+-> 31 faces), natural bounds (bug28414's volume -67 %), same-parameter
+(trj4_k1_geo-pe-203.stp's volume x3.4), edge curves (OCC22459-TEST2.stp no
+longer meshes), connecting, lacking, reordering, shifted and degenerated
+edges, and the intersection fixes: intersecting wires (ec_turbine-A.stp's
+mesh: +12 mm³ of 187,557), self-intersection and intersecting edges
+(trj4_k1_geo-tu-214.stp: volume -1.6e-5 mm³). Real files need most of what
+healing costs: the eight save 15 % of the read on the NIST parts (3.18 ->
+2.71 s of CPU summed, fastest of 3, interleaved) and 7 % on the 20 largest
+OCCT files (5.77 -> 5.35 s), and nothing measurable on the plate, whose
+healing is mostly wire orientation, wire fixing and the intersecting-wires
+search over its two 650-hole faces. STEP_FULL_HEALING=1 runs every step."""
 
 SEWING_MIN_TOLERANCE_MM = 1e-4
 SEWING_MAX_TOLERANCE_RATIO = 1e-3
