@@ -468,9 +468,27 @@ def _pcurve_row(edge, face) -> tuple | None:
             circle.Radius(),
         )
         code = PCURVE_CIRCLE
+    elif kind == GeomAbs_CurveType.GeomAbs_BSplineCurve:
+        numbers = _straight_bspline(curve.BSpline())
+        if numbers is None:
+            return None
+        code = PCURVE_LINE
     else:
         return None
     return (code, *numbers, curve.FirstParameter(), curve.LastParameter())
+
+
+def _straight_bspline(spline) -> tuple | None:
+    """A degree-1 B-spline of two poles (how many exporters write a straight
+    trace in (u, v)) as the line (origin, direction) in its own parameter; None
+    for any other B-spline: OCCT integrates those faces (its fixed Gauss rule
+    is up to 7e-4 off on such faces, but the answers keep its figures)."""
+    if spline.Degree() != 1 or spline.NbPoles() != 2 or spline.IsRational():
+        return None
+    (x1, y1), (x2, y2) = spline.Pole(1).Coord(), spline.Pole(2).Coord()
+    k1, k2 = spline.Knot(1), spline.Knot(2)
+    dx, dy = (x2 - x1) / (k2 - k1), (y2 - y1) / (k2 - k1)
+    return (x1 - k1 * dx, y1 - k1 * dy, dx, dy, 0.0, 0.0, 0.0)
 
 
 def _mates(coedge_edge: np.ndarray) -> np.ndarray:
