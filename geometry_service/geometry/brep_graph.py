@@ -242,7 +242,7 @@ def _surface_adaptor(face) -> BRepAdaptor_Surface | None:
 
 
 def _xyz(p) -> tuple[float, float, float]:
-    return (p.X(), p.Y(), p.Z())
+    return p.Coord()
 
 
 def _outward_normal(adaptor: BRepAdaptor_Surface, reversed_face: bool, u: float, v: float):
@@ -450,10 +450,8 @@ _NO_PCURVE = (0.0,) * 10
 def _pcurve_row(edge, face) -> tuple | None:
     """(kind, 7 numbers, first, last) of a coedge's curve in (u, v) on a curved
     face; None where OCCT has none or it is neither a line nor a circle."""
-    if BRep_Tool.CurveOnSurface_s(edge, face, 0.0, 0.0) is None:
-        return None
     curve = BRepAdaptor_Curve2d(edge, face)
-    kind = curve.GetType()
+    kind = curve.GetType()  # "other" where the edge has no curve on the face
     if kind == GeomAbs_CurveType.GeomAbs_Line:
         line = curve.Line()
         numbers = (*line.Location().Coord(), *line.Direction().Coord(), 0.0, 0.0, 0.0)
@@ -546,11 +544,15 @@ def _measure_edges(
         curve = BRepAdaptor_Curve(edge)
         kind = curve.GetType()
         curve_type[edge_id] = _CURVE_CODE.get(kind, _OTHER_CURVE)
-        if kind == GeomAbs_CurveType.GeomAbs_Circle:
-            radius[edge_id] = curve.Circle().Radius()
-        length[edge_id] = GCPnts_AbscissaPoint.Length_s(curve)
         first, last = curve.FirstParameter(), curve.LastParameter()
-        closed[edge_id] = TopExp.FirstVertex_s(edge).IsSame(TopExp.LastVertex_s(edge))
+        if kind == GeomAbs_CurveType.GeomAbs_Line:
+            length[edge_id] = abs(last - first)  # a line's parameter is its arc length
+        elif kind == GeomAbs_CurveType.GeomAbs_Circle:
+            radius[edge_id] = curve.Circle().Radius()
+            length[edge_id] = radius[edge_id] * abs(last - first)
+        else:
+            length[edge_id] = GCPnts_AbscissaPoint.Length_s(curve)
+        closed[edge_id] = BRep_Tool.IsClosed_s(edge)  # its two vertices are one
         mid = 0.5 * (first + last)
         curve.D1(mid, point, d1)
         midpoint[edge_id] = _xyz(point)
