@@ -2,8 +2,10 @@
 
 This is the topology that both recognizers consume: the rule-based one reads
 surfaces, convexity and adjacency; the BRepNet-style network convolves over
-coedges (next, previous, mate). The OCCT loop runs once per face and once per
-edge; everything after it is array work.
+coedges (next, previous, mate). The OCCT loop runs once per face, coedge and
+edge and reads what they are; faces on planes, cylinders, cones, spheres and
+tori are then measured as arrays (elementary_faces.py), and OCCT integrates
+and evaluates only what those arrays cannot describe.
 
 Conventions:
 - face ``i`` is ``CadModel.faces.FindKey(i + 1)``; edge ``j`` likewise in ``edges``.
@@ -257,13 +259,6 @@ def _outward_normal(adaptor: BRepAdaptor_Surface, reversed_face: bool, u: float,
     return point, normal
 
 
-def _face_area(face, props: GProp_GProps, elementary: bool) -> None:
-    if elementary:
-        BRepGProp.SurfaceProperties_s(face, props)
-    else:
-        BRepGProp.SurfaceProperties_s(face, props, FREEFORM_AREA_TOLERANCE)
-
-
 class _FaceGeometry:
     """Per-face arrays: what OCCT tells face by face in :meth:`measure`, what
     arrays tell of elementary faces in :meth:`measure_elementary`."""
@@ -305,10 +300,7 @@ class _FaceGeometry:
         self.u_start[i] = umin
 
         if kind not in _ELEMENTARY_SURFACES:
-            props = GProp_GProps()
-            _face_area(face, props, elementary=False)
-            self.area[i] = props.Mass()
-            self.centroid[i] = _xyz(props.CentreOfMass())
+            self.integrate(i, face, elementary=False)
             point, normal = _outward_normal(adaptor, reversed_face, *self.uv_centre[i])
             self.sample_point[i] = _xyz(point)
             if normal is not None:
@@ -371,10 +363,18 @@ class _FaceGeometry:
             self.u_start,
         )
         for i in np.flatnonzero((self.frames.kind >= 0) & ~exact).tolist():
-            props = GProp_GProps()
-            _face_area(faces[i], props, elementary=True)
-            self.area[i] = props.Mass()
-            self.centroid[i] = _xyz(props.CentreOfMass())
+            self.integrate(i, faces[i], elementary=True)
+
+    def integrate(self, i: int, face, elementary: bool) -> None:
+        """Area and centroid by OCCT: its fixed Gauss rule on elementary faces,
+        the adaptive one on free-form faces (FREEFORM_AREA_TOLERANCE)."""
+        props = GProp_GProps()
+        if elementary:
+            BRepGProp.SurfaceProperties_s(face, props)
+        else:
+            BRepGProp.SurfaceProperties_s(face, props, FREEFORM_AREA_TOLERANCE)
+        self.area[i] = props.Mass()
+        self.centroid[i] = _xyz(props.CentreOfMass())
 
 
 class _CoedgeLists:

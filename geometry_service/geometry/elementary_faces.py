@@ -20,8 +20,9 @@ cylinder rho = R, h = v, J = R; cone rho = R + v sin a, h = v cos a, J = rho;
 sphere rho = R cos v, h = R sin v, J = R rho; torus rho = R + r cos v,
 h = r sin v, J = r rho. A plane is O + u X + v Y with J = 1.
 
-A face whose loops hold another kind of curve (a B-spline trace) keeps
-OCCT's integration; the caller asks :func:`integrable` which faces qualify.
+Planes, and faces whose loops hold another kind of curve (a B-spline
+trace), keep OCCT's integration; the caller asks :func:`integrable` which
+faces qualify, and why planes do not.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class SurfaceFrames:
         return point, np.where(defined[:, None], normal * scale[:, None], 0.0)
 
     def _profile(self, faces: np.ndarray, kind: np.ndarray, v: np.ndarray):
-        """rho, h, d rho / dv, dh / dv and J along v for each point's face."""
+        """rho, h, d rho / dv, dh / dv and J along v for each point's face (a
+        surface of revolution's; zero on planes)."""
         big, small = self.radius[faces], self.minor[faces]
         sin_a, cos_a = np.sin(self.semi_angle[faces]), np.cos(self.semi_angle[faces])
         cos_v, sin_v = np.cos(v), np.sin(v)
@@ -99,8 +101,8 @@ class SurfaceFrames:
             [one, cos_a * one, big * cos_v, small * cos_v],
         )
         jacobian = np.select(
-            [kind == PLANE, kind == CYLINDER, kind == CONE, kind == SPHERE, kind == TORUS],
-            [one, big * one, rho, big * rho, small * rho],
+            [kind == CYLINDER, kind == CONE, kind == SPHERE, kind == TORUS],
+            [big * one, rho, big * rho, small * rho],
         )
         return rho, height, d_rho, d_height, jacobian
 
@@ -155,7 +157,7 @@ def area_and_centroid(
     faces: np.ndarray,
     u_start: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Area and centroid of ``faces`` (integrable ones) by Green's theorem in (u, v).
+    """Area and centroid of curved ``faces`` (integrable ones) by Green's theorem in (u, v).
 
     The antiderivative in u starts at each face's lowest u (``u_start``, per
     face), as OCCT's integration does: a loop that closes only to within the
@@ -178,17 +180,12 @@ def area_and_centroid(
     u0 = u_start[face]
     kind = frames.kind[face]
     rho, height, _, _, jacobian = frames._profile(face, kind, v)
-    plane = (kind == PLANE)[:, None]
     x, y, z = frames.x[face], frames.y[face], frames.z[face]
     span = u - u0
     along = (
-        np.where(
-            plane,
-            (0.5 * (u * u - u0 * u0))[:, None] * x + (span * v)[:, None] * y,
-            rho[:, None]
-            * ((np.sin(u) - np.sin(u0))[:, None] * x - (np.cos(u) - np.cos(u0))[:, None] * y)
-            + (span * height)[:, None] * z,
-        )
+        rho[:, None]
+        * ((np.sin(u) - np.sin(u0))[:, None] * x - (np.cos(u) - np.cos(u0))[:, None] * y)
+        + (span * height)[:, None] * z
         + span[:, None] * frames.origin[face]
     )
     step = weight * dv * jacobian
