@@ -2,8 +2,10 @@
 
 This is the topology that both recognizers consume: the rule-based one reads
 surfaces, convexity and adjacency; the BRepNet-style network convolves over
-coedges (next, previous, mate). The OCCT loop runs once per face and once per
-edge; everything after it is array work.
+coedges (next, previous, mate). The OCCT loop runs once per face, coedge and
+edge and reads what they are; faces on planes, cylinders, cones, spheres and
+tori are then measured as arrays (elementary_faces.py), and OCCT integrates
+and evaluates only what those arrays cannot describe.
 
 Conventions:
 - face ``i`` is ``CadModel.faces.FindKey(i + 1)``; edge ``j`` likewise in ``edges``.
@@ -41,6 +43,16 @@ from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS
 
 from .cad_reader import CadModel
+from .elementary_faces import (
+    PCURVE_CIRCLE,
+    PCURVE_LINE,
+    PCURVE_OTHER,
+    Pcurves,
+    SurfaceFrames,
+    area_and_centroid,
+    cross,
+    integrable,
+)
 
 SURFACE_TYPES = ("plane", "cylinder", "cone", "sphere", "torus", "bspline", "other")
 CURVE_TYPES = ("line", "circle", "ellipse", "bspline", "other")
@@ -62,6 +74,7 @@ _CURVE_CODE = {
     GeomAbs_CurveType.GeomAbs_BezierCurve: 3,
 }
 _OTHER_SURFACE = SURFACE_TYPES.index("other")
+_PLANE = SURFACE_TYPES.index("plane")
 _ELEMENTARY_SURFACES = frozenset(
     {
         GeomAbs_SurfaceType.GeomAbs_Plane,
@@ -164,7 +177,13 @@ class BRepGraph:
 
 
 def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
-    """Extract the graph of ``model``; faces keep the reader's ids and names."""
+    """Extract the graph of ``model``; faces keep the reader's ids and names.
+
+    One pass of OCCT calls reads what each face, coedge and edge is (surface
+    frames, curves in (u, v), edge curves); the measures of elementary faces
+    then come from arrays (elementary_faces.py), and OCCT integrates and
+    evaluates only the free-form faces and the coedges whose curves the
+    arrays do not describe."""
     started = time.perf_counter()
     face_count = model.face_count
     edges = IndexedMapOfShape()
@@ -177,14 +196,19 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
     for face_id in range(face_count):
         face = TopoDS.Face(model.faces.FindKey(face_id + 1))
         faces.append(face)
-        adaptor = BRepAdaptor_Surface(face, True) if BRep_Tool.IsGeometric_s(face) else None
+        adaptor = _surface_adaptor(face)
         adaptors.append(adaptor)
         if adaptor is not None:
             surfaces.measure(face_id, face, adaptor)
-        surfaces.loop_count[face_id] = coedges.add_face_loops(face_id, face, edges)
+        kind = int(surfaces.frames.kind[face_id])
+        surfaces.loop_count[face_id] = coedges.add_face_loops(face_id, face, edges, kind)
 
-    edge_data = _measure_edges(edges, faces, adaptors, coedges, math.radians(smooth_angle_deg))
     coedge_arrays = coedges.to_arrays()
+    pcurves = coedges.pcurves()
+    surfaces.measure_elementary(faces, pcurves, coedge_arrays)
+    edge_data = _measure_edges(
+        edges, faces, adaptors, coedges, pcurves, surfaces, math.radians(smooth_angle_deg)
+    )
 
     return BRepGraph(
         face_surface_type=surfaces.surface_type,
@@ -207,8 +231,20 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
     )
 
 
+def _surface_adaptor(face) -> BRepAdaptor_Surface | None:
+    """The face's surface, or None where it has none. Restricted to the face's
+    (u, v) box only for free-form surfaces, whose derivatives on a knot at the
+    face's border depend on it; elsewhere the box (10 us a face) changes nothing."""
+    if not BRep_Tool.IsGeometric_s(face):
+        return None
+    adaptor = BRepAdaptor_Surface(face, False)
+    if adaptor.GetType() in _ELEMENTARY_SURFACES:
+        return adaptor
+    return BRepAdaptor_Surface(face, True)
+
+
 def _xyz(p) -> tuple[float, float, float]:
-    return (p.X(), p.Y(), p.Z())
+    return p.Coord()
 
 
 def _outward_normal(adaptor: BRepAdaptor_Surface, reversed_face: bool, u: float, v: float):
@@ -224,7 +260,8 @@ def _outward_normal(adaptor: BRepAdaptor_Surface, reversed_face: bool, u: float,
 
 
 class _FaceGeometry:
-    """Per-face arrays filled one face at a time by :meth:`measure`."""
+    """Per-face arrays: what OCCT tells face by face in :meth:`measure`, what
+    arrays tell of elementary faces in :meth:`measure_elementary`."""
 
     def __init__(self, count: int) -> None:
         self.surface_type = np.full(count, _OTHER_SURFACE, dtype=np.int8)
@@ -238,56 +275,106 @@ class _FaceGeometry:
         self.sample_point = np.zeros((count, 3))
         self.sample_normal = np.zeros((count, 3))
         self.loop_count = np.zeros(count, dtype=np.int16)
+        self.reversed = np.zeros(count, dtype=bool)
+        self.uv_centre = np.zeros((count, 2))
+        self.u_start = np.zeros(count)
+        self.frames = SurfaceFrames(
+            kind=np.full(count, -1),
+            origin=np.zeros((count, 3)),
+            x=np.zeros((count, 3)),
+            y=np.zeros((count, 3)),
+            z=np.zeros((count, 3)),
+            radius=np.zeros(count),
+            minor=np.zeros(count),
+            semi_angle=np.zeros(count),
+        )
 
     def measure(self, i: int, face, adaptor: BRepAdaptor_Surface) -> None:
         reversed_face = face.Orientation() == TopAbs_REVERSED
+        self.reversed[i] = reversed_face
         kind = adaptor.GetType()
         code = _SURFACE_CODE.get(kind, _OTHER_SURFACE)
         self.surface_type[i] = code
+        umin, umax, vmin, vmax = BRepTools.UVBounds_s(face)
+        self.uv_centre[i] = (0.5 * (umin + umax), 0.5 * (vmin + vmax))
+        self.u_start[i] = umin
 
+        if kind not in _ELEMENTARY_SURFACES:
+            self.integrate(i, face, elementary=False)
+            point, normal = _outward_normal(adaptor, reversed_face, *self.uv_centre[i])
+            self.sample_point[i] = _xyz(point)
+            if normal is not None:
+                self.sample_normal[i] = _xyz(normal)
+            return
+
+        frames = self.frames
+        frames.kind[i] = code
+        if kind == GeomAbs_SurfaceType.GeomAbs_Plane:
+            position = adaptor.Plane().Position()
+            sign = -1.0 if reversed_face else 1.0
+            self.axis[i] = [sign * c for c in _xyz(position.Direction())]
+            self.axis_point[i] = _xyz(position.Location())
+        elif kind == GeomAbs_SurfaceType.GeomAbs_Cylinder:
+            cylinder = adaptor.Cylinder()
+            position = cylinder.Position()
+            self.radius[i] = frames.radius[i] = cylinder.Radius()
+        elif kind == GeomAbs_SurfaceType.GeomAbs_Cone:
+            cone = adaptor.Cone()
+            position = cone.Position()
+            self.radius[i] = frames.radius[i] = cone.RefRadius()
+            frames.semi_angle[i] = cone.SemiAngle()
+            self.half_angle[i] = abs(frames.semi_angle[i])
+        elif kind == GeomAbs_SurfaceType.GeomAbs_Sphere:
+            sphere = adaptor.Sphere()
+            position = sphere.Position()
+            self.radius[i] = frames.radius[i] = sphere.Radius()
+        else:
+            torus = adaptor.Torus()
+            position = torus.Position()
+            self.radius[i] = frames.radius[i] = torus.MajorRadius()
+            self.minor_radius[i] = frames.minor[i] = torus.MinorRadius()
+        frames.origin[i] = _xyz(position.Location())
+        frames.x[i] = _xyz(position.XDirection())
+        frames.y[i] = _xyz(position.YDirection())
+        frames.z[i] = _xyz(position.Direction())
+        if kind == GeomAbs_SurfaceType.GeomAbs_Sphere:
+            self.axis_point[i] = frames.origin[i]
+        elif kind != GeomAbs_SurfaceType.GeomAbs_Plane:
+            self.axis[i] = frames.z[i]
+            self.axis_point[i] = frames.origin[i]
+
+    def measure_elementary(self, faces: list, pcurves: Pcurves, coedges: dict) -> None:
+        """Sample points, normals, areas and centroids of the elementary faces:
+        arrays where their loops are lines and circles, OCCT's integration where not."""
+        elementary = np.flatnonzero(self.frames.kind >= 0)
+        if not len(elementary):
+            return
+        u, v = self.uv_centre[elementary].T
+        point, normal = self.frames.unit_normals(elementary, u, v, self.reversed[elementary])
+        self.sample_point[elementary], self.sample_normal[elementary] = point, normal
+        exact = integrable(self.frames, pcurves, coedges["coedge_face"])
+        closed_form = np.flatnonzero(exact)
+        self.area[closed_form], self.centroid[closed_form] = area_and_centroid(
+            self.frames,
+            pcurves,
+            coedges["coedge_face"],
+            coedges["coedge_reversed"],
+            closed_form,
+            self.u_start,
+        )
+        for i in np.flatnonzero((self.frames.kind >= 0) & ~exact).tolist():
+            self.integrate(i, faces[i], elementary=True)
+
+    def integrate(self, i: int, face, elementary: bool) -> None:
+        """Area and centroid by OCCT: its fixed Gauss rule on elementary faces,
+        the adaptive one on free-form faces (FREEFORM_AREA_TOLERANCE)."""
         props = GProp_GProps()
-        if kind in _ELEMENTARY_SURFACES:
+        if elementary:
             BRepGProp.SurfaceProperties_s(face, props)
         else:
             BRepGProp.SurfaceProperties_s(face, props, FREEFORM_AREA_TOLERANCE)
         self.area[i] = props.Mass()
         self.centroid[i] = _xyz(props.CentreOfMass())
-
-        if kind == GeomAbs_SurfaceType.GeomAbs_Plane:
-            axis = adaptor.Plane().Axis()
-            sign = -1.0 if reversed_face else 1.0
-            self.axis[i] = [sign * c for c in _xyz(axis.Direction())]
-            self.axis_point[i] = _xyz(axis.Location())
-        elif kind == GeomAbs_SurfaceType.GeomAbs_Cylinder:
-            cylinder = adaptor.Cylinder()
-            self._set_axis(i, cylinder.Axis())
-            self.radius[i] = cylinder.Radius()
-        elif kind == GeomAbs_SurfaceType.GeomAbs_Cone:
-            cone = adaptor.Cone()
-            self._set_axis(i, cone.Axis())
-            self.radius[i] = cone.RefRadius()
-            self.half_angle[i] = abs(cone.SemiAngle())
-        elif kind == GeomAbs_SurfaceType.GeomAbs_Sphere:
-            sphere = adaptor.Sphere()
-            self.axis_point[i] = _xyz(sphere.Location())
-            self.radius[i] = sphere.Radius()
-        elif kind == GeomAbs_SurfaceType.GeomAbs_Torus:
-            torus = adaptor.Torus()
-            self._set_axis(i, torus.Axis())
-            self.radius[i] = torus.MajorRadius()
-            self.minor_radius[i] = torus.MinorRadius()
-
-        umin, umax, vmin, vmax = BRepTools.UVBounds_s(face)
-        point, normal = _outward_normal(
-            adaptor, reversed_face, 0.5 * (umin + umax), 0.5 * (vmin + vmax)
-        )
-        self.sample_point[i] = _xyz(point)
-        if normal is not None:
-            self.sample_normal[i] = _xyz(normal)
-
-    def _set_axis(self, i: int, axis) -> None:
-        self.axis[i] = _xyz(axis.Direction())
-        self.axis_point[i] = _xyz(axis.Location())
 
 
 class _CoedgeLists:
@@ -300,10 +387,15 @@ class _CoedgeLists:
         self.next: list[int] = []
         self.prev: list[int] = []
         self.oriented_edges: list = []
+        self.pcurve_rows: list[tuple | None] = []
 
-    def add_face_loops(self, face_id: int, face, edges: IndexedMapOfShape) -> int:
-        """Append the coedges of every loop of ``face``; return the loop count."""
+    def add_face_loops(self, face_id: int, face, edges: IndexedMapOfShape, kind: int) -> int:
+        """Append the coedges of every loop of ``face``; return the loop count.
+
+        On a curved elementary face each coedge's curve in (u, v) is read too:
+        lines and circles as numbers, anything else marked for OCCT."""
         loops = 0
+        curved = kind > _PLANE  # a plane's normal is the same everywhere: no curve needed
         wires = TopExp_Explorer(face, TopAbs_WIRE)
         while wires.More():
             start = len(self.face)
@@ -316,6 +408,7 @@ class _CoedgeLists:
                 self.edge.append(edges.FindIndex(edge) - 1)
                 self.reversed.append(edge.Orientation() == TopAbs_REVERSED)
                 self.oriented_edges.append(edge)
+                self.pcurve_rows.append(_pcurve_row(edge, face) if curved else None)
                 walker.Next()
             count = len(self.face) - start
             ids = list(range(start, start + count))
@@ -324,6 +417,14 @@ class _CoedgeLists:
             loops += 1
             wires.Next()
         return loops
+
+    def pcurves(self) -> Pcurves:
+        """The coedges' curves in (u, v) as arrays; kind other where none was read."""
+        rows = [row or _NO_PCURVE for row in self.pcurve_rows]
+        table = np.array(rows, dtype=float).reshape(-1, 10)
+        return Pcurves(
+            kind=table[:, 0].astype(int), data=table[:, 1:8], first=table[:, 8], last=table[:, 9]
+        )
 
     def uses_of_edges(self, edge_count: int) -> list[list[int]]:
         uses: list[list[int]] = [[] for _ in range(edge_count)]
@@ -343,6 +444,51 @@ class _CoedgeLists:
         }
 
 
+_NO_PCURVE = (0.0,) * 10
+
+
+def _pcurve_row(edge, face) -> tuple | None:
+    """(kind, 7 numbers, first, last) of a coedge's curve in (u, v) on a curved
+    face; None where OCCT has none or it is neither a line nor a circle."""
+    curve = BRepAdaptor_Curve2d(edge, face)
+    kind = curve.GetType()  # "other" where the edge has no curve on the face
+    if kind == GeomAbs_CurveType.GeomAbs_Line:
+        line = curve.Line()
+        numbers = (*line.Location().Coord(), *line.Direction().Coord(), 0.0, 0.0, 0.0)
+        code = PCURVE_LINE
+    elif kind == GeomAbs_CurveType.GeomAbs_Circle:
+        circle = curve.Circle()
+        position = circle.Position()
+        numbers = (
+            *position.Location().Coord(),
+            *position.XDirection().Coord(),
+            *position.YDirection().Coord(),
+            circle.Radius(),
+        )
+        code = PCURVE_CIRCLE
+    elif kind == GeomAbs_CurveType.GeomAbs_BSplineCurve:
+        numbers = _straight_bspline(curve.BSpline())
+        if numbers is None:
+            return None
+        code = PCURVE_LINE
+    else:
+        return None
+    return (code, *numbers, curve.FirstParameter(), curve.LastParameter())
+
+
+def _straight_bspline(spline) -> tuple | None:
+    """A degree-1 B-spline of two poles (how many exporters write a straight
+    trace in (u, v)) as the line (origin, direction) in its own parameter; None
+    for any other B-spline: OCCT integrates those faces (its fixed Gauss rule
+    is up to 7e-4 off on such faces, but the answers keep its figures)."""
+    if spline.Degree() != 1 or spline.NbPoles() != 2 or spline.IsRational():
+        return None
+    (x1, y1), (x2, y2) = spline.Pole(1).Coord(), spline.Pole(2).Coord()
+    k1, k2 = spline.Knot(1), spline.Knot(2)
+    dx, dy = (x2 - x1) / (k2 - k1), (y2 - y1) / (k2 - k1)
+    return (x1 - k1 * dx, y1 - k1 * dy, dx, dy, 0.0, 0.0, 0.0)
+
+
 def _mates(coedge_edge: np.ndarray) -> np.ndarray:
     """Each coedge's mate: the next use of its edge in coedge order, cyclically; -1 if alone."""
     order = np.argsort(coedge_edge, kind="stable")
@@ -359,8 +505,20 @@ def _mates(coedge_edge: np.ndarray) -> np.ndarray:
     return mate
 
 
-def _measure_edges(edges, faces, adaptors, coedges: _CoedgeLists, smooth_tol: float) -> dict:
-    """Curve type, length, closure and convexity of every edge."""
+def _measure_edges(
+    edges,
+    faces,
+    adaptors,
+    coedges: _CoedgeLists,
+    pcurves: Pcurves,
+    surfaces: _FaceGeometry,
+    smooth_tol: float,
+) -> dict:
+    """Curve type, length, closure and convexity of every edge.
+
+    Convexity compares the two faces' outward normals at the edge's middle:
+    from arrays where the face is elementary and the coedge's curve in (u, v)
+    a line or a circle, from OCCT where not."""
     count = edges.Extent()
     curve_type = np.full(count, _OTHER_CURVE, dtype=np.int8)
     length = np.zeros(count)
@@ -370,8 +528,12 @@ def _measure_edges(edges, faces, adaptors, coedges: _CoedgeLists, smooth_tol: fl
     degenerate = np.zeros(count, dtype=bool)
     midpoint = np.zeros((count, 3))
     radius = np.full(count, np.nan)
+    tangent = np.zeros((count, 3))
+    middle = np.zeros(count)
+    pairs: list[tuple[int, int, int]] = []
 
     uses = coedges.uses_of_edges(count)
+    point, d1 = gp_Pnt(), gp_Vec()
     for edge_id in range(count):
         edge = TopoDS.Edge(edges.FindKey(edge_id + 1))
         if BRep_Tool.Degenerated_s(edge):
@@ -382,34 +544,50 @@ def _measure_edges(edges, faces, adaptors, coedges: _CoedgeLists, smooth_tol: fl
         curve = BRepAdaptor_Curve(edge)
         kind = curve.GetType()
         curve_type[edge_id] = _CURVE_CODE.get(kind, _OTHER_CURVE)
-        if kind == GeomAbs_CurveType.GeomAbs_Circle:
-            radius[edge_id] = curve.Circle().Radius()
-        length[edge_id] = GCPnts_AbscissaPoint.Length_s(curve)
         first, last = curve.FirstParameter(), curve.LastParameter()
-        closed[edge_id] = TopExp.FirstVertex_s(edge).IsSame(TopExp.LastVertex_s(edge))
+        if kind == GeomAbs_CurveType.GeomAbs_Line:
+            length[edge_id] = abs(last - first)  # a line's parameter is its arc length
+        elif kind == GeomAbs_CurveType.GeomAbs_Circle:
+            radius[edge_id] = curve.Circle().Radius()
+            length[edge_id] = radius[edge_id] * abs(last - first)
+        else:
+            length[edge_id] = GCPnts_AbscissaPoint.Length_s(curve)
+        closed[edge_id] = BRep_Tool.IsClosed_s(edge)  # its two vertices are one
         mid = 0.5 * (first + last)
-        point, tangent = gp_Pnt(), gp_Vec()
-        curve.D1(mid, point, tangent)
+        curve.D1(mid, point, d1)
         midpoint[edge_id] = _xyz(point)
-
+        tangent[edge_id] = _xyz(d1)
+        middle[edge_id] = mid
         edge_uses = uses[edge_id]
-        if len(edge_uses) < 2:
-            continue
-        a, b = edge_uses[0], edge_uses[1]
-        if coedges.face[a] == coedges.face[b]:
-            continue  # a seam: the face meets itself smoothly
-        normal_a = _normal_along_coedge(coedges, a, faces, adaptors, mid)
-        normal_b = _normal_along_coedge(coedges, b, faces, adaptors, mid)
-        if normal_a is None or normal_b is None or tangent.Magnitude() < 1e-12:
-            continue
-        angle = normal_a.Angle(normal_b)
-        if angle < smooth_tol:
-            continue
-        if coedges.reversed[a]:
-            tangent.Reverse()
-        convex = normal_a.Crossed(normal_b).Dot(tangent) > 0.0
-        convexity[edge_id] = Convexity.CONVEX if convex else Convexity.CONCAVE
-        dihedral[edge_id] = angle if convex else -angle
+        if len(edge_uses) >= 2 and coedges.face[edge_uses[0]] != coedges.face[edge_uses[1]]:
+            pairs.append((edge_id, edge_uses[0], edge_uses[1]))  # a seam meets itself smoothly
+
+    if pairs:
+        edge_ids, first_uses, second_uses = np.array(pairs).T
+        normals = _coedge_normals(
+            np.concatenate([first_uses, second_uses]),
+            np.tile(middle[edge_ids], 2),
+            coedges,
+            pcurves,
+            surfaces,
+            faces,
+            adaptors,
+        )
+        normal_a, normal_b = normals[: len(edge_ids)], normals[len(edge_ids) :]
+        direction = tangent[edge_ids]
+        length_sq = np.einsum("ij,ij->i", direction, direction)
+        defined = (
+            (np.abs(normal_a).sum(axis=1) > 0.0)
+            & (np.abs(normal_b).sum(axis=1) > 0.0)
+            & (np.sqrt(length_sq) >= 1e-12)
+        )
+        angle = _angle(normal_a, normal_b)
+        bent = defined & (angle >= smooth_tol)
+        sense = np.where(np.asarray(coedges.reversed)[first_uses], -1.0, 1.0)
+        convex = np.einsum("ij,ij->i", cross(normal_a, normal_b), direction) * sense > 0.0
+        chosen = edge_ids[bent]
+        convexity[chosen] = np.where(convex[bent], Convexity.CONVEX, Convexity.CONCAVE)
+        dihedral[chosen] = np.where(convex[bent], angle[bent], -angle[bent])
 
     return {
         "edge_curve_type": curve_type,
@@ -421,6 +599,54 @@ def _measure_edges(edges, faces, adaptors, coedges: _CoedgeLists, smooth_tol: fl
         "edge_midpoint": midpoint,
         "edge_radius": radius,
     }
+
+
+def _coedge_normals(
+    coedge_ids: np.ndarray,
+    parameters: np.ndarray,
+    coedges: _CoedgeLists,
+    pcurves: Pcurves,
+    surfaces: _FaceGeometry,
+    faces,
+    adaptors,
+) -> np.ndarray:
+    """(N, 3) outward normals of the coedges' faces at their edges' ``parameters``;
+    zero where the face has no surface or the edge no curve on it."""
+    face_ids = np.asarray(coedges.face)[coedge_ids]
+    kind = surfaces.frames.kind[face_ids]
+    from_arrays = (kind == _PLANE) | ((kind > _PLANE) & (pcurves.kind[coedge_ids] != PCURVE_OTHER))
+    normals = np.zeros((len(coedge_ids), 3))
+    rows = np.flatnonzero(from_arrays)
+    if len(rows):
+        u, v, _, _ = pcurves.uv(coedge_ids[rows], parameters[rows])
+        faces_here = face_ids[rows]
+        _, normals[rows] = surfaces.frames.unit_normals(
+            faces_here, u, v, surfaces.reversed[faces_here]
+        )
+    for row in np.flatnonzero(~from_arrays).tolist():
+        normal = _normal_along_coedge(
+            coedges, int(coedge_ids[row]), faces, adaptors, float(parameters[row])
+        )
+        if normal is not None:
+            normals[row] = _xyz(normal)
+    return normals
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle between unit vectors as gp_Dir.Angle takes it: acos near a right
+    angle, asin of the cross product's length near 0 and pi, where acos loses digits."""
+    cosine = np.einsum("ij,ij->i", a, b)
+    sine = np.sqrt(np.einsum("ij,ij->i", *(2 * [cross(a, b)])))
+    near_right = np.abs(cosine) < 0.70710678118655
+    return np.where(
+        near_right,
+        np.arccos(np.clip(cosine, -1.0, 1.0)),
+        np.where(
+            cosine < 0.0,
+            np.pi - np.arcsin(np.clip(sine, 0.0, 1.0)),
+            np.arcsin(np.clip(sine, 0.0, 1.0)),
+        ),
+    )
 
 
 def _normal_along_coedge(coedges: _CoedgeLists, coedge_id: int, faces, adaptors, parameter: float):
