@@ -26,7 +26,7 @@ from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE
 from OCP.TopExp import TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Edge, TopoDS_Face, TopoDS_Shape
 
-from tests.shapes import box_at, cut, cylinder, fuse, revolve
+from training.shapes import box_at, cut, cylinder, fuse, revolve
 
 AIR = 1.0  # how far a tool reaches past the faces it cuts through
 

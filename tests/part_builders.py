@@ -33,7 +33,7 @@ from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
 from geometry_service.geometry.cad_reader import silence_occt
-from tests.shapes import box_at, cut, cylinder, revolve
+from training.shapes import box_at, cut, cylinder, revolve
 
 # Every prismatic part but the hole plate is cut from this block.
 BLOCK = (100.0, 60.0, 30.0)

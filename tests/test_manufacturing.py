@@ -21,7 +21,7 @@ from geometry_service.part_analysis import analyze_file
 from geometry_service.worker_result import WorkerResult
 from tests.feature_parts import AIR, block, fillet_vertical_edges, two_sided_plate
 from tests.part_builders import box_with_pocket, turned_shaft, write_step
-from tests.shapes import box_at, cut, cylinder
+from training.shapes import box_at, cut, cylinder
 
 RULES_ONLY = AnalysisRequest(
     blocked_tiers=(TierFailure(Tier.BREP_ML, "rules under test", "test", "permanent"),),

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox
 
 from geometry_service.features import STOCK
 from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
@@ -21,15 +20,14 @@ from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
 from training.dataset import face_class_tables, load_part
 from training.generator import (
     GENERATED_CLASSES,
-    _box,
     _cut_feature,
-    _cylinder,
     _History,
     _PartInProgress,
     generate_part,
     stock_frames,
     write_parts,
 )
+from training.shapes import box_at, box_between, cylinder
 
 SEEDS = range(6)
 TOL = 1e-3  # mm
@@ -107,9 +105,12 @@ def test_stock_planes_lie_on_the_block(generated: Path) -> None:
 
 def _block_with_pocket() -> _PartInProgress:
     """A 100 x 80 x 40 block with a 20 x 20 x 10 pocket in its top face (instance 0)."""
-    block = BRepPrimAPI_MakeBox(100.0, 80.0, 40.0).Shape()
+    block = box_at(0.0, 0.0, 0.0, 100.0, 80.0, 40.0)
     part = _PartInProgress(block, _History(block))
-    assert _cut_feature(part, "rectangular_pocket", 0, _box(40, 30, 30, 60, 50, 41)) is not None
+    assert (
+        _cut_feature(part, "rectangular_pocket", 0, box_between((40, 30, 30), (60, 50, 41)))
+        is not None
+    )
     return part
 
 
@@ -117,7 +118,7 @@ def test_a_cut_that_leaves_every_feature_its_faces_is_kept() -> None:
     """A through hole in the pocket's floor splits the floor, but the pocket keeps all
     five faces."""
     part = _block_with_pocket()
-    assert _cut_feature(part, "through_hole", 1, _cylinder(50, 40, -1, 4, 42)) is not None
+    assert _cut_feature(part, "through_hole", 1, cylinder(50, 40, -1, 4, 42)) is not None
     labels = part.history.labels()[1]
     assert labels.count("rectangular_pocket") == 5
     assert labels.count("through_hole") == 1
@@ -128,14 +129,17 @@ def test_a_cut_that_takes_a_features_face_is_dropped() -> None:
     labelled pocket, so the cut is dropped and the part stays as it was."""
     part = _block_with_pocket()
     before = part.history.labels()[1]
-    assert _cut_feature(part, "rectangular_passage", 1, _box(35, 25, -1, 65, 55, 41)) is None
+    assert (
+        _cut_feature(part, "rectangular_passage", 1, box_between((35, 25, -1), (65, 55, 41)))
+        is None
+    )
     assert part.history.labels()[1] == before
 
 
 def test_a_feature_that_would_lie_in_the_air_of_another_is_dropped() -> None:
     """A blind hole ending above the pocket's floor has no bottom: it is not a blind hole."""
     part = _block_with_pocket()
-    assert _cut_feature(part, "blind_hole", 1, _cylinder(50, 40, 35, 3, 6)) is None
+    assert _cut_feature(part, "blind_hole", 1, cylinder(50, 40, 35, 3, 6)) is None
 
 
 def test_a_cut_that_severs_a_feature_is_dropped() -> None:
@@ -144,8 +148,14 @@ def test_a_cut_that_severs_a_feature_is_dropped() -> None:
     is itself cut in two by it. Both are dropped: neither side is one feature any more."""
     part = _block_with_pocket()
     before = part.history.labels()[1]
-    assert _cut_feature(part, "rectangular_through_slot", 1, _box(-1, 38, 20, 101, 42, 41)) is None
-    assert _cut_feature(part, "rectangular_through_slot", 1, _box(-1, 38, 35, 101, 42, 41)) is None
+    assert (
+        _cut_feature(part, "rectangular_through_slot", 1, box_between((-1, 38, 20), (101, 42, 41)))
+        is None
+    )
+    assert (
+        _cut_feature(part, "rectangular_through_slot", 1, box_between((-1, 38, 35), (101, 42, 41)))
+        is None
+    )
     assert part.history.labels()[1] == before
 
 

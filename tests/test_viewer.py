@@ -31,7 +31,7 @@ from geometry_service.worker_pool import GeometryPool
 from tests import part_builders as parts
 from tests.feature_parts import AIR, two_sided_plate
 from tests.service_app import app_builder, isolated_settings, served
-from tests.shapes import cut, cylinder
+from training.shapes import cut, cylinder
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
 NIST = Path(__file__).resolve().parent.parent / ".data" / "nist"

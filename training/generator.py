@@ -51,16 +51,13 @@ from OCP.BRep import BRep_Builder
 from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse
 from OCP.BRepBndLib import BRepBndLib
 from OCP.BRepBuilderAPI import (
-    BRepBuilderAPI_MakeFace,
-    BRepBuilderAPI_MakePolygon,
     BRepBuilderAPI_MakeShape,
     BRepBuilderAPI_Transform,
 )
 from OCP.BRepCheck import BRepCheck_Analyzer
 from OCP.BRepFilletAPI import BRepFilletAPI_MakeChamfer, BRepFilletAPI_MakeFillet
-from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox, BRepPrimAPI_MakeCylinder, BRepPrimAPI_MakePrism
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
-from OCP.gp import gp_Ax2, gp_Ax3, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
+from OCP.gp import gp_Ax3, gp_Dir, gp_Pnt, gp_Trsf
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.STEPConstruct import STEPConstruct
 from OCP.STEPControl import STEPControl_AsIs, STEPControl_Writer
@@ -72,6 +69,7 @@ from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 from geometry_service.disjoint_sets import DisjointSets
 from geometry_service.features import STOCK
 from geometry_service.geometry.cad_reader import silence_occt
+from training.shapes import box_at, box_between, cylinder, prism
 
 AIR = 1.0
 STOCK_RANGE = (30.0, 150.0)  # mm per side: cubes to plates and bars of 1:5
@@ -159,25 +157,6 @@ def stock_frames(length: float, width: float, height: float) -> list[Frame]:
 # ------------------------------------------------------------------ tool solids (local frame)
 
 
-def _box(x0: float, y0: float, z0: float, x1: float, y1: float, z1: float) -> TopoDS_Shape:
-    return BRepPrimAPI_MakeBox(gp_Pnt(x0, y0, z0), gp_Pnt(x1, y1, z1)).Shape()
-
-
-def _cylinder(x: float, y: float, z0: float, radius: float, height: float, axis=(0.0, 0.0, 1.0)):
-    return BRepPrimAPI_MakeCylinder(gp_Ax2(gp_Pnt(x, y, z0), gp_Dir(*axis)), radius, height).Shape()
-
-
-def _prism(
-    points: list[tuple[float, float, float]], extrusion: tuple[float, float, float]
-) -> TopoDS_Shape:
-    polygon = BRepBuilderAPI_MakePolygon()
-    for point in points:
-        polygon.Add(gp_Pnt(*point))
-    polygon.Close()
-    face = BRepBuilderAPI_MakeFace(polygon.Wire()).Face()
-    return BRepPrimAPI_MakePrism(face, gp_Vec(*extrusion)).Shape()
-
-
 def _fuse(a: TopoDS_Shape, b: TopoDS_Shape) -> TopoDS_Shape:
     fuse = BRepAlgoAPI_Fuse(a, b)
     fuse.SimplifyResult()
@@ -215,7 +194,7 @@ def _hole(rng: random.Random, frame: Frame, through: bool) -> TopoDS_Shape | Non
     if centre is None:
         return None
     bottom = -frame.depth - AIR if through else -_depth(rng, frame, 0.2, 0.8)
-    return _cylinder(*centre, bottom, radius, AIR - bottom)
+    return cylinder(*centre, bottom, radius, AIR - bottom)
 
 
 def _polygon_cut(
@@ -227,7 +206,7 @@ def _polygon_cut(
         return None
     bottom = -frame.depth - AIR if through else -_depth(rng, frame)
     turn = rng.uniform(0, 2 * math.pi)
-    return _prism(_regular_polygon(*centre, radius, sides, turn, bottom), (0, 0, AIR - bottom))
+    return prism(_regular_polygon(*centre, radius, sides, turn, bottom), (0, 0, AIR - bottom))
 
 
 def _rectangle_cut(rng: random.Random, frame: Frame, through: bool) -> TopoDS_Shape | None:
@@ -241,7 +220,7 @@ def _rectangle_cut(rng: random.Random, frame: Frame, through: bool) -> TopoDS_Sh
     c, s = math.cos(turn), math.sin(turn)
     corners = [(-a / 2, -b / 2), (a / 2, -b / 2), (a / 2, b / 2), (-a / 2, b / 2)]
     points = [(centre[0] + c * x - s * y, centre[1] + s * x + c * y, bottom) for x, y in corners]
-    return _prism(points, (0, 0, AIR - bottom))
+    return prism(points, (0, 0, AIR - bottom))
 
 
 def _slot_band(rng: random.Random, frame: Frame) -> tuple[float, float, float]:
@@ -255,7 +234,7 @@ def _through_slot(rng: random.Random, frame: Frame, profile: str) -> TopoDS_Shap
     width, y0, depth = _slot_band(rng, frame)
     x0, length = -AIR, frame.lu + 2 * AIR
     if profile == "rectangular":
-        return _box(x0, y0, -depth, frame.lu + AIR, y0 + width, AIR)
+        return box_between((x0, y0, -depth), (frame.lu + AIR, y0 + width, AIR))
     if profile == "triangular":
         points = [
             (x0, y0, 0.0),
@@ -264,18 +243,18 @@ def _through_slot(rng: random.Random, frame: Frame, profile: str) -> TopoDS_Shap
             (x0, y0 + width, AIR),
             (x0, y0, AIR),
         ]
-        return _prism(points, (length, 0, 0))
-    return _cylinder(x0, y0 + width / 2, 0.0, width / 2, length, axis=(1.0, 0.0, 0.0))
+        return prism(points, (length, 0, 0))
+    return cylinder(x0, y0 + width / 2, 0.0, width / 2, length, direction=(1.0, 0.0, 0.0))
 
 
 def _blind_slot(rng: random.Random, frame: Frame, end: str) -> TopoDS_Shape:
     width, y0, depth = _slot_band(rng, frame)
     length = rng.uniform(0.3, 0.7) * frame.lu
-    slot = _box(-AIR, y0, -depth, length, y0 + width, AIR)
+    slot = box_between((-AIR, y0, -depth), (length, y0 + width, AIR))
     if end == "h_round":
-        return _fuse(slot, _cylinder(length, y0 + width / 2, -depth, width / 2, depth + AIR))
+        return _fuse(slot, cylinder(length, y0 + width / 2, -depth, width / 2, depth + AIR))
     if end == "v_round":
-        return _fuse(slot, _cylinder(length, y0, 0.0, depth, width, axis=(0.0, 1.0, 0.0)))
+        return _fuse(slot, cylinder(length, y0, 0.0, depth, width, direction=(0.0, 1.0, 0.0)))
     return slot
 
 
@@ -283,20 +262,20 @@ def _step(rng: random.Random, frame: Frame, shape: str) -> TopoDS_Shape:
     depth = _depth(rng, frame)
     width = rng.uniform(0.1, 0.35) * frame.lv
     if shape == "rectangular_through":
-        return _box(-AIR, -AIR, -depth, frame.lu + AIR, width, AIR)
+        return box_between((-AIR, -AIR, -depth), (frame.lu + AIR, width, AIR))
     if shape == "slanted_through":
         points = [(-AIR, -AIR, AIR), (-AIR, width, AIR), (-AIR, width, 0.0), (-AIR, -AIR, -depth)]
-        return _prism(points, (frame.lu + 2 * AIR, 0, 0))
+        return prism(points, (frame.lu + 2 * AIR, 0, 0))
     if shape == "2sides_through":
         return _two_sided_step(rng, frame, width, depth)
     length = rng.uniform(0.15, 0.4) * frame.lu
     if shape == "rectangular_blind":
-        return _box(-AIR, -AIR, -depth, length, width, AIR)
+        return box_between((-AIR, -AIR, -depth), (length, width, AIR))
     if shape == "triangular_blind":
         points = [(-AIR, -AIR, -depth), (length, -AIR, -depth), (-AIR, width, -depth)]
-        return _prism(points, (0, 0, depth + AIR))
+        return prism(points, (0, 0, depth + AIR))
     radius = min(length, width)
-    return _cylinder(0.0, 0.0, -depth, radius, depth + AIR)
+    return cylinder(0.0, 0.0, -depth, radius, depth + AIR)
 
 
 def _two_sided_step(rng: random.Random, frame: Frame, width: float, depth: float) -> TopoDS_Shape:
@@ -313,7 +292,7 @@ def _two_sided_step(rng: random.Random, frame: Frame, width: float, depth: float
         (half, width + bulge, -depth),
         (-AIR, end, -depth),
     ]
-    return _prism(points, (0, 0, depth + AIR))
+    return prism(points, (0, 0, depth + AIR))
 
 
 def _circular_end_pocket(rng: random.Random, frame: Frame) -> TopoDS_Shape | None:
@@ -324,9 +303,11 @@ def _circular_end_pocket(rng: random.Random, frame: Frame) -> TopoDS_Shape | Non
         return None
     depth = _depth(rng, frame)
     x, y = centre
-    body = _box(x - length / 2, y - width / 2, -depth, x + length / 2, y + width / 2, AIR)
-    body = _fuse(body, _cylinder(x - length / 2, y, -depth, width / 2, depth + AIR))
-    return _fuse(body, _cylinder(x + length / 2, y, -depth, width / 2, depth + AIR))
+    body = box_between(
+        (x - length / 2, y - width / 2, -depth), (x + length / 2, y + width / 2, AIR)
+    )
+    body = _fuse(body, cylinder(x - length / 2, y, -depth, width / 2, depth + AIR))
+    return _fuse(body, cylinder(x + length / 2, y, -depth, width / 2, depth + AIR))
 
 
 def _oring(rng: random.Random, frame: Frame) -> TopoDS_Shape | None:
@@ -337,8 +318,8 @@ def _oring(rng: random.Random, frame: Frame) -> TopoDS_Shape | None:
     depth = rng.uniform(0.05, 0.3) * frame.depth
     inner = rng.uniform(0.5, 0.8) * outer
     ring = BRepAlgoAPI_Cut(
-        _cylinder(*centre, -depth, outer, depth + AIR),
-        _cylinder(*centre, -depth - AIR, inner, depth + 3 * AIR),
+        cylinder(*centre, -depth, outer, depth + AIR),
+        cylinder(*centre, -depth - AIR, inner, depth + 3 * AIR),
     )
     return ring.Shape()
 
@@ -565,7 +546,7 @@ def generate_part(seed: int, name: str | None = None) -> GeneratedPart:
     rng = random.Random(seed)
     while True:
         dims = [rng.uniform(*STOCK_RANGE) for _ in range(3)]
-        block = BRepPrimAPI_MakeBox(*dims).Shape()
+        block = box_at(0.0, 0.0, 0.0, *dims)
         part = _PartInProgress(block, _History(block))
         records: list[FeatureRecord] = []
         if rng.random() < BLEND_CHANCE:

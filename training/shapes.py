@@ -1,8 +1,9 @@
-"""The primitives and booleans every test part is built from (part_builders.py,
-feature_parts.py and the tests' own parts): one copy, so a fix to how a test
-part is cut reaches every test.
+"""The primitives and booleans parts are built from: the labelled training parts
+(generator.py) and the tests' parts (tests/part_builders.py, tests/feature_parts.py
+and the tests' own). One copy, so a fix to how a part is made reaches both.
 
 Lengths are millimetres; a profile is a closed list of (radius, axial) points.
+OCP only: no torch, so the tests import it without the training stack.
 """
 
 from __future__ import annotations
@@ -11,15 +12,27 @@ import math
 
 from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut, BRepAlgoAPI_Fuse
 from OCP.BRepBuilderAPI import BRepBuilderAPI_MakeFace, BRepBuilderAPI_MakePolygon
-from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox, BRepPrimAPI_MakeCylinder, BRepPrimAPI_MakeRevol
+from OCP.BRepPrimAPI import (
+    BRepPrimAPI_MakeBox,
+    BRepPrimAPI_MakeCylinder,
+    BRepPrimAPI_MakePrism,
+    BRepPrimAPI_MakeRevol,
+)
 from OCP.collections import List_TopoDS_Shape as ListOfShape
-from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt
+from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Vec
 from OCP.TopoDS import TopoDS_Shape
 
 
 def box_at(x0: float, y0: float, z0: float, dx: float, dy: float, dz: float) -> TopoDS_Shape:
     """The box with its minimum corner at (x0, y0, z0) and sides dx, dy, dz."""
     return BRepPrimAPI_MakeBox(gp_Pnt(x0, y0, z0), dx, dy, dz).Shape()
+
+
+def box_between(
+    lower: tuple[float, float, float], upper: tuple[float, float, float]
+) -> TopoDS_Shape:
+    """The box with opposite corners ``lower`` and ``upper``."""
+    return BRepPrimAPI_MakeBox(gp_Pnt(*lower), gp_Pnt(*upper)).Shape()
 
 
 def cylinder(
@@ -33,6 +46,18 @@ def cylinder(
     """The cylinder whose base circle is centred at (x, y, z0), along ``direction``."""
     axis = gp_Ax2(gp_Pnt(x, y, z0), gp_Dir(*direction))
     return BRepPrimAPI_MakeCylinder(axis, radius, height).Shape()
+
+
+def prism(
+    points: list[tuple[float, float, float]], extrusion: tuple[float, float, float]
+) -> TopoDS_Shape:
+    """The closed polygon through ``points`` swept along ``extrusion``."""
+    polygon = BRepBuilderAPI_MakePolygon()
+    for point in points:
+        polygon.Add(gp_Pnt(*point))
+    polygon.Close()
+    face = BRepBuilderAPI_MakeFace(polygon.Wire()).Face()
+    return BRepPrimAPI_MakePrism(face, gp_Vec(*extrusion)).Shape()
 
 
 def revolve(
