@@ -62,14 +62,16 @@ eval-geometric: $(BIN)/.installed data
 # shipped model on a folder of labelled STEP files (make eval EVAL_DATA=folder).
 GENERATED_PARTS ?= 4000
 EVAL_DATA ?= $(DATA_DIR)/mfcad
-MODEL_VERSION ?= brepnet-1.4.0
+MODEL_VERSION ?= brepnet-1.5.0
+# The cache holds the network's input arrays: a change to graph_features.py needs a new folder.
+GRAPH_CACHE ?= $(DATA_DIR)/cache/inputs-1.5
 
 generate: $(BIN)/.installed-train
 	nice -n 10 $(BIN)/python -m training.generator --out $(DATA_DIR)/generated --count $(GENERATED_PARTS)
 
 train: $(BIN)/.installed-train data generate
 	nice -n 10 $(BIN)/python -m training.train --data $(DATA_DIR)/mfcad $(DATA_DIR)/generated \
-		--cache $(DATA_DIR)/cache --out var/train/brepnet --model-out models/brepnet.onnx --version $(MODEL_VERSION)
+		--cache $(GRAPH_CACHE) --out var/train/brepnet --model-out models/brepnet.onnx --version $(MODEL_VERSION)
 
 train-tiny: $(BIN)/.installed-train
 	$(BIN)/python -m training.generator --out var/train/tiny/data --count 12 --workers 1
@@ -78,7 +80,7 @@ train-tiny: $(BIN)/.installed-train
 
 eval: $(BIN)/.installed-train data
 	$(BIN)/python -m training.evaluate --data $(EVAL_DATA) --model models/brepnet.onnx \
-		--cache $(DATA_DIR)/cache --out var/eval/brepnet --split val
+		--cache $(GRAPH_CACHE) --out var/eval/brepnet --split val
 
 # The shared data sets, unpacked once into a git-ignored folder; skipped when ../shared is absent.
 data:
