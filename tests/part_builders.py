@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 from OCP.BRep import BRep_Builder
 from OCP.BRepAdaptor import BRepAdaptor_Curve
 from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut
@@ -29,7 +28,7 @@ from OCP.BRepFilletAPI import BRepFilletAPI_MakeChamfer, BRepFilletAPI_MakeFille
 from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox, BRepPrimAPI_MakeCylinder, BRepPrimAPI_MakeRevol
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 from OCP.collections import List_TopoDS_Shape as ListOfShape
-from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Quaternion, gp_Trsf, gp_Vec
+from OCP.gp import gp_Ax1, gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
 from OCP.IFSelect import IFSelect_RetDone
 from OCP.IGESControl import IGESControl_Controller, IGESControl_Writer
 from OCP.Interface import Interface_Static
@@ -39,6 +38,7 @@ from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
 from geometry_service.geometry.cad_reader import silence_occt
+from training.placement import placed, random_placement
 
 # Every prismatic part but the hole plate is cut from this block.
 BLOCK = (100.0, 60.0, 30.0)
@@ -331,20 +331,12 @@ def two_solid_assembly() -> list[TopoDS_Shape]:
 
 
 def turned_and_moved(shape: TopoDS_Shape, seed: int) -> TopoDS_Shape:
-    """``shape`` under a random rotation (uniform over all rotations) and a shift
-    of up to 50 mm, drawn from ``seed``. The geometry is rewritten exactly, so
-    faces and edges keep their order and every area and angle its value: tests
-    compare the answer on the part as built with the answer on the part turned.
+    """``shape`` under a random rotation and shift drawn from ``seed``
+    (training/placement.py), geometry rewritten exactly, so faces and edges keep
+    their order and every area and angle its value: tests compare the answer on
+    the part as built with the answer on the part turned.
     """
-    rng = np.random.default_rng(seed)
-    quaternion = rng.normal(size=4)
-    quaternion /= np.linalg.norm(quaternion)
-    move = gp_Trsf()
-    move.SetTranslation(gp_Vec(*rng.uniform(-50.0, 50.0, 3)))
-    turn = gp_Trsf()
-    turn.SetRotation(gp_Quaternion(*quaternion))
-    move.Multiply(turn)
-    return BRepBuilderAPI_Transform(shape, move, True).Shape()
+    return placed(shape, random_placement(seed))
 
 
 # -------------------------------------------------------------------- STEP
