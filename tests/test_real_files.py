@@ -334,7 +334,8 @@ def test_faces_the_model_is_unsure_of_are_named_by_the_rules_and_the_part_kept_f
     assert recognizers["contested_faces"] == 0
     assert recognizers["agreeing_faces"] == recognizers["faces"] - recognizers["unsure_faces"]
     holes = through_holes(body)
-    assert len(holes) == 100 and all(h["agreement"] is True and not h["needs_review"] for h in holes)
+    assert len(holes) == 100
+    assert all(h["agreement"] is True and not h["needs_review"] for h in holes)
     assert failure_records(client) == []
     (line,) = (model_settings.training_candidates_dir / "candidates.jsonl").read_text().splitlines()
     kept = json.loads(line)
