@@ -1,12 +1,12 @@
 """Tier 1: one answer from two recognizers, the network and the rules, face by face.
 
 The rules run on every part (a few milliseconds) and the network where the
-part is in its domain: a prismatic part standing square to the model's axes,
-as every part it was trained on does. Out of it the network's sureness means
-nothing (measured: on the TurningMilling parts it is sure, p >= 0.9, and
+part is in its domain: a prismatic part, standing however it stands (its
+inputs do not change when the part is turned: graph_features.py, and
+tests/test_graph_features_invariance.py). Out of it the network's sureness
+means nothing (measured: on the TurningMilling parts it is sure, p >= 0.9, and
 wrong on 1,447 faces the rules get right, calling turned chamfers and rounds
-O-rings; on MFCAD parts turned by a random rotation on 146, reading slanted
-steps as square ones), so the rules answer alone (tier 2). The same where
+O-rings), so the rules answer alone (tier 2). The same where
 the network, on the faces it is sure of, contradicts the rules more often
 than ``min_part_agreement`` allows: it does not know the part (on the
 prismatic NIST parts it agrees on 5-38 % per part, calling through holes
@@ -59,11 +59,6 @@ def out_of_domain(rules: Recognition) -> str | None:
         return (
             f"the network knows prismatic parts only and this part is {rules.part_type}: "
             "the rules answer for turned parts"
-        )
-    if not rules.part_parameters.get("stock_axis_aligned", True):
-        return (
-            "the part sits turned in the model (its stock block follows its own faces, not the "
-            "model's axes) and the network reads parts square to the axes only"
         )
     return None
 

@@ -5,8 +5,10 @@ the model sees at run time exactly the features it was trained on. Pure
 numpy: no torch here, and no OCCT calls, only the graph's arrays.
 
 Every feature is invariant to where the part sits and how it is turned:
-lengths are divided by the part's size, and directions appear only as angles
-(dihedral angles, a face's depth below the part's hull along its own normal).
+lengths are divided by the part's size (the square root of its surface area,
+see ``part_size``), and directions appear only as angles (dihedral angles, a
+face's depth below the part's hull along its own normal).
+tests/test_graph_features_invariance.py turns parts at random and compares.
 """
 
 from __future__ import annotations
@@ -64,8 +66,7 @@ class GraphInputs:
 def graph_inputs(graph: BRepGraph) -> GraphInputs:
     """The network's inputs for one part."""
     points = np.concatenate([graph.face_sample_point, graph.edge_midpoint, graph.face_centroid])
-    size = float(np.linalg.norm(np.ptp(points, axis=0))) if len(points) else 1.0
-    size = size if size > 1e-9 else 1.0
+    size = part_size(graph)
     mate = graph.coedge_mate.astype(np.int64)
     own = np.arange(graph.coedge_count, dtype=np.int64)
     mate_or_own = np.where(mate >= 0, mate, own)
@@ -79,6 +80,21 @@ def graph_inputs(graph: BRepGraph) -> GraphInputs:
         coedge_prev=graph.coedge_prev.astype(np.int64),
         coedge_mate=mate_or_own,
     )
+
+
+def part_size(graph: BRepGraph) -> float:
+    """The length every other length is divided by: the square root of the part's area.
+
+    Not the diagonal of the axis-aligned box (brepnet-1.4.0 and before): that
+    box grows when the part is turned (by 18 % for a block turned at random),
+    so every relative length moved with the part's attitude. The area is a
+    property of the faces alone: exact under any rotation, already measured,
+    O(faces), and independent of how many points sample the part, unlike its
+    largest point distance (O(points^2)) or its principal box (whose axes are
+    arbitrary on a cube or a turned part, where two moments are equal).
+    """
+    size = float(np.sqrt(np.abs(graph.face_area).sum()))
+    return size if size > 1e-9 else 1.0
 
 
 def _coedge_features(graph: BRepGraph, mate: np.ndarray) -> np.ndarray:
@@ -99,7 +115,7 @@ def _face_features(graph: BRepGraph, points: np.ndarray, size: float) -> np.ndar
     """Surface type, relative area, inner loops, curvature sense, radius, and
     how far the face lies below the part's hull along and against its normal."""
     kind = np.eye(len(SURFACE_TYPES), dtype=np.float32)[graph.face_surface_type.astype(np.int64)]
-    total_area = float(graph.face_area.sum()) or 1.0
+    total_area = float(np.abs(graph.face_area).sum()) or 1.0
     normal = np.where(
         (graph.face_surface_type == _PLANE)[:, None], graph.face_axis, graph.face_sample_normal
     )

@@ -1,22 +1,30 @@
-"""Face-level evaluation of the rules and of the served answer on labelled parts.
+"""Face-level evaluation of tier 1 (the network), tier 2 (the rules) and the served answer.
 
-Runs the worker's ladder (part_analysis.build_ladder: tier 1, the network
-combined with the rules, else tier 2, the rules alone) on a stable sample of
-the MFCAD parts (labels.json, face id = ADVANCED_FACE name) or the
-TurningMilling parts (classes.json, class index = ADVANCED_FACE name), and
-scores two answers per part: the rules alone (tier 2) and the one the
-service serves. Both label sets are mapped onto the dataset's classes; for
-each answer it prints face accuracy, per-class recall and precision and the
-commonest confusions, then which tier served how many parts and why tier 1
-declined the others, and the time spent per part reading, meshing and
-recognizing. Writes the same as JSON to --out.
+``make eval`` runs it on every labelled set we have, each scored face by face
+against its labels (matched by STEP face name, never by explorer order):
 
-The data sets are unpacked by `make data` (scripts/unpack_data.sh) into
-.data/mfcad and .data/turningmilling; --data names another folder. MFCAD's
-validation parts (--split val) are those the network was not trained on.
+- ``mfcad``: MFCAD's validation parts (by name hash, as training/ splits);
+- ``generated``: the validation parts of training/generator.py's set;
+- ``rotated``: the same MFCAD validation parts, each turned and moved by a
+  random rotation fixed by its name (training/placement.py: geometry
+  rewritten exactly, faces and their names kept), so a number that differs
+  from ``mfcad`` is a dependence on how the part stands;
+- ``tm``: the TurningMilling parts (classes.json, class index = face name).
 
-    python scripts/eval_geometric.py --split val --out var/eval/geometric_mfcad.json
-    python scripts/eval_geometric.py --dataset tm --data .data/turningmilling
+Per part it runs the worker's ladder (part_analysis.build_ladder: tier 1,
+the network combined with the rules, else tier 2, the rules alone) and the
+network alone on every face (its argmax, whether or not tier 1 would serve
+it), and scores three answers: ``network``, ``rules`` and ``served``, each
+mapped onto the set's classes. Per set it prints one table with a row per
+class (faces, recall and precision of each answer), the commonest
+confusions, which tier served how many parts and why tier 1 declined the
+others, and the time per part; then one summary table over the sets. Writes
+``<set>.json`` and ``summary.json`` under --out.
+
+The data sets are unpacked by ``make data`` (scripts/unpack_data.sh) into
+.data/mfcad and .data/turningmilling; ``make generate`` writes .data/generated.
+
+    python scripts/eval_geometric.py --sets mfcad rotated --limit 200 --out var/eval
 """
 
 from __future__ import annotations
@@ -27,20 +35,23 @@ import json
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geometry_service.analysis_request import AnalysisRequest  # noqa: E402
+from geometry_service.brepnet_wrapper import model_at  # noqa: E402
 from geometry_service.features import Recognition  # noqa: E402
 from geometry_service.geometry.brep_graph import build_graph  # noqa: E402
-from geometry_service.geometry.cad_reader import read_cad, silence_occt  # noqa: E402
+from geometry_service.geometry.cad_reader import CadModel, read_cad, silence_occt  # noqa: E402
 from geometry_service.geometry.mesher import mesh_model  # noqa: E402
 from geometry_service.geometry.part import Part  # noqa: E402
+from geometry_service.graceful_degradation import Tier  # noqa: E402
 from geometry_service.part_analysis import PartContext, build_ladder  # noqa: E402
-from training.dataset import split_of  # noqa: E402
-
-DEFAULT_FOLDERS = {"mfcad": "mfcad", "tm": "turningmilling"}
+from geometry_service.recognition.taxonomy import MFCADPP_CLASSES  # noqa: E402
+from training.dataset import face_class_tables, split_of  # noqa: E402
+from training.placement import placed_model, random_placement  # noqa: E402
 
 # Our types onto the TurningMilling classes; a type not listed counts as itself
 # (and so as wrong wherever the dataset has no such class).
@@ -69,100 +80,137 @@ TM_PAST_CENTRE = {
 }
 
 
-def check_data(data: Path, dataset: str) -> Path:
-    """The unpacked dataset folder, or a clear exit where it is missing."""
+@dataclass(frozen=True)
+class LabelledSet:
+    """One labelled set: its folder under --data, label format, split, and whether
+    each part is turned before it is read into the graph."""
+
+    folder: str
+    kind: str  # "mfcad" (labels.json), "generated" (labels/*.json) or "tm" (classes.json)
+    validation_only: bool
+    turned: bool = False
+
+
+SETS = {
+    "mfcad": LabelledSet("mfcad", "mfcad", validation_only=True),
+    "generated": LabelledSet("generated", "generated", validation_only=True),
+    "rotated": LabelledSet("mfcad", "mfcad", validation_only=True, turned=True),
+    "tm": LabelledSet("turningmilling", "tm", validation_only=False),
+}
+
+
+def check_data(data: Path, name: str) -> Path:
+    """The unpacked set's folder, or a clear exit where it is missing."""
     if not (data / "step").is_dir():
         raise SystemExit(
-            f"eval_geometric: no {dataset} data in {data} (expected {data / 'step'}); "
-            "run `make data` to unpack the shared data sets, or pass --data FOLDER"
+            f"eval_geometric: no {name} data in {data} (expected {data / 'step'}); run "
+            "`make data` (MFCAD, TurningMilling) or `make generate` (generated), or pass --data"
         )
     return data
 
 
 def stable_sample(names: list[str], limit: int) -> list[str]:
     """The same parts on every run: sorted by a hash of the name."""
-    return sorted(names, key=lambda n: hashlib.sha1(n.encode()).hexdigest())[:limit]
+    return sorted(names, key=_name_hash)[:limit]
+
+
+def _name_hash(name: str) -> int:
+    return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16)
 
 
 class Dataset:
-    """Truth per face of a part, by the face's STEP name."""
+    """Truth per face of a part, by the face's STEP name, and the part as read
+    (turned, for the rotated set, by a placement fixed by the part's name)."""
 
-    def __init__(self, root: Path, kind: str) -> None:
-        self.root, self.kind = root, kind
-        if kind == "mfcad":
-            labels = json.loads((root / "labels.json").read_text())
-            self.classes = labels["classes"]
-            self._labels = labels["labels"]
-            self.names = list(self._labels)
-        else:
+    def __init__(self, root: Path, spec: LabelledSet) -> None:
+        self.root, self.spec = root, spec
+        if spec.kind == "tm":
             self.classes = json.loads((root / "classes.json").read_text())["LABEL_NAMES"]
-            self.names = [p.stem for p in (root / "step").glob("*.step")]
+            self.names = sorted(p.stem for p in (root / "step").glob("*.step"))
+        else:
+            self._tables = face_class_tables(root)
+            self.names = sorted(self._tables)
 
-    def path(self, name: str) -> Path:
-        return self.root / "step" / f"{name}.step"
+    def read(self, name: str) -> CadModel:
+        model = read_cad(self.root / "step" / f"{name}.step")
+        return (
+            placed_model(model, random_placement(_name_hash(name))) if self.spec.turned else model
+        )
 
     def truth(self, name: str, face_name: str | None) -> str:
-        if self.kind == "mfcad":
-            return self.classes[self._labels[name][int(face_name)]]
-        return self.classes[int(face_name)]
+        if self.spec.kind == "tm":
+            return self.classes[int(face_name)]
+        return MFCADPP_CLASSES[self._tables[name][face_name]]
 
-    def predicted(self, recognition: Recognition, face: int) -> str:
+    def predicted(self, label: str, past_centre: bool = False) -> str:
         """Our label for a face in the data set's class names."""
-        label = recognition.face_labels[face]
-        if self.kind != "tm":
+        if self.spec.kind != "tm":
             return label
-        owner = recognition.face_feature[face]
-        if owner is not None and recognition.features[owner].parameters.get("past_centre"):
+        if past_centre:
             label = TM_PAST_CENTRE.get(label, label)
         return TM_MAP.get(label, label)
 
+    def recognized(self, recognition: Recognition, face: int) -> str:
+        owner = recognition.face_feature[face]
+        past_centre = owner is not None and bool(
+            recognition.features[owner].parameters.get("past_centre")
+        )
+        return self.predicted(recognition.face_labels[face], past_centre)
 
-ANSWERS = ("rules", "served")
+
+ANSWERS = ("network", "rules", "served")
 
 
-def evaluate(dataset: Dataset, names: list[str]) -> dict:
-    """Both answers' summaries, with how the served one was reached."""
+def evaluate(dataset: Dataset, names: list[str], model_path: Path) -> dict:
+    """The three answers' summaries, with how the served one was reached."""
     pairs: dict[str, Counter] = {answer: Counter() for answer in ANSWERS}
     wrong_parts: dict[str, list[str]] = {answer: [] for answer in ANSWERS}
-    timings = {"read_ms": [], "graph_ms": [], "mesh_ms": [], "recognize_ms": []}
+    timings = {"read_ms": [], "graph_ms": [], "mesh_ms": [], "network_ms": [], "served_ms": []}
     tiers: Counter = Counter()
     declined: Counter = Counter()
     network_faces = 0
     errors = {}
-    ladder = build_ladder(AnalysisRequest(include_mesh=False), None)
+    network = model_at(model_path)
+    ladder = build_ladder(AnalysisRequest(include_mesh=False, model_path=model_path), None)
     for name in names:
         try:
-            model = read_cad(dataset.path(name))
+            model = dataset.read(name)
             graph = build_graph(model)
+            started = time.perf_counter()
+            prediction = network.predict(graph)
+            network_ms = (time.perf_counter() - started) * 1000.0
             started = time.perf_counter()
             context = PartContext(model=model, part=Part.from_graph(graph), mesh=None)
             result = ladder.run(context)
-            recognize_ms = (time.perf_counter() - started) * 1000.0
+            served_ms = (time.perf_counter() - started) * 1000.0
             mesh = mesh_model(model)
         except Exception as exc:  # noqa: BLE001 - one bad part must not end the evaluation
             errors[name] = f"{type(exc).__name__}: {exc}"
             continue
-        timings["read_ms"].append(model.read_ms)
-        timings["graph_ms"].append(graph.build_ms)
-        timings["mesh_ms"].append(mesh.mesh_ms)
-        timings["recognize_ms"].append(recognize_ms)
+        for key, value in zip(
+            timings,
+            (model.read_ms, graph.build_ms, mesh.mesh_ms, network_ms, served_ms),
+            strict=True,
+        ):
+            timings[key].append(value)
         tiers[result.tier.label] += 1
         declined.update(failure.code for failure in result.degradation)
         recognizers = result.recognition.part_parameters.get("recognizers") or {}
         network_faces += recognizers.get("network_named_faces", 0)
-        for answer, recognition in zip(ANSWERS, (context.rules, result.recognition), strict=True):
-            part_wrong = 0
-            for face, face_name in enumerate(graph.face_names):
-                truth = dataset.truth(name, face_name)
-                guess = dataset.predicted(recognition, face)
-                pairs[answer][(truth, guess)] += 1
-                part_wrong += truth != guess
-            if part_wrong:
+        answers = {
+            "network": [dataset.predicted(label) for label in prediction.labels],
+            "rules": [dataset.recognized(context.rules, f) for f in range(graph.face_count)],
+            "served": [dataset.recognized(result.recognition, f) for f in range(graph.face_count)],
+        }
+        truth = [dataset.truth(name, face_name) for face_name in graph.face_names]
+        for answer, guesses in answers.items():
+            pairs[answer].update(zip(truth, guesses, strict=True))
+            if any(t != g for t, g in zip(truth, guesses, strict=True)):
                 wrong_parts[answer].append(name)
     report = {answer: summarize(pairs[answer], wrong_parts[answer]) for answer in ANSWERS}
     faces = report["served"]["faces"]
     report.update(
-        parts=len(names),
+        parts=len(names) - len(errors),
         parts_failed=len(errors),
         errors=errors,
         served_by=dict(tiers),
@@ -201,74 +249,113 @@ def summarize(pairs: Counter, wrong_parts: list) -> dict:
 
 
 def _means(timings: dict) -> dict:
+    """Mean milliseconds per part of each stage, and of all of them together."""
     means = {key: sum(values) / len(values) if values else 0.0 for key, values in timings.items()}
-    read_mesh = means["read_ms"] + means["mesh_ms"]
-    means["recognize_over_read_mesh"] = means["recognize_ms"] / read_mesh if read_mesh else None
+    means["total_ms"] = sum(means.values())
     return means
 
 
-def print_report(result: dict, kind: str) -> None:
-    print(f"{kind}: {result['parts']} parts, {result['parts_failed']} failed")
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}"
+
+
+def print_report(result: dict, name: str) -> None:
+    """One set: accuracy per answer, a row per class, confusions, tiers and times."""
+    print(
+        f"\n## {name}: {result['parts']} parts, {result['served']['faces']} faces, "
+        f"{result['parts_failed']} failed\n"
+    )
+    print(f"{'answer':8s} {'face acc %':>10s} {'parts with a wrong face':>24s}")
     for answer in ANSWERS:
         report = result[answer]
         print(
-            f"\n{answer}: {report['faces']} faces, face accuracy {report['face_accuracy']:.4f}, "
-            f"{report['parts_with_wrong_faces']} parts with a wrong face"
+            f"{answer:8s} {_share(report['face_accuracy']):>10s} "
+            f"{report['parts_with_wrong_faces']:>24d}"
         )
-        print(f"{'class':28s} {'support':>8s} {'recall':>8s} {'precision':>9s}")
-        for cls, row in report["per_class"].items():
-            recall = "-" if row["recall"] is None else f"{row['recall']:.4f}"
-            precision = "-" if row["precision"] is None else f"{row['precision']:.4f}"
-            print(f"{cls:28s} {row['support']:8d} {recall:>8s} {precision:>9s}")
-        if report["confusions"]:
-            print("commonest confusions (truth -> predicted: faces):")
-            for row in report["confusions"][:10]:
-                print(f"  {row['truth']} -> {row['predicted']}: {row['faces']}")
+    classes = sorted({cls for answer in ANSWERS for cls in result[answer]["per_class"]})
     print(
-        f"\nserved by: {result['served_by']}; tier 1 declined: {result['tier_1_declined']}; "
-        f"faces named by the network: {result['network_named_share']:.4f}"
+        f"\n{'class (recall / precision %)':30s} {'faces':>6s}"
+        + "".join(f" {a:>15s}" for a in ANSWERS)
     )
-    ms = result["mean_ms"]
+    for cls in classes:
+        rows = [result[answer]["per_class"].get(cls) for answer in ANSWERS]
+        support = max(row["support"] for row in rows if row)
+        cells = "".join(
+            f" {'':>15s}"
+            if row is None
+            else f" {_share(row['recall']):>7s}/{_share(row['precision']):>7s}"
+            for row in rows
+        )
+        print(f"{cls:30s} {support:6d}{cells}")
+    for answer in ANSWERS:
+        confusions = result[answer]["confusions"][:5]
+        if confusions:
+            print(
+                f"{answer} commonest confusions: "
+                + "; ".join(f"{c['truth']} -> {c['predicted']} {c['faces']}" for c in confusions)
+            )
     print(
-        "mean per part: "
-        + ", ".join(f"{k} {v:.1f}" for k, v in ms.items() if k != "recognize_over_read_mesh")
-        + f"; recognize / (read + mesh) = {ms['recognize_over_read_mesh']:.3f}"
+        f"served by: {result['served_by']}; tier 1 declined: {result['tier_1_declined']}; "
+        f"faces named by the network: {_share(result['network_named_share'])} %"
     )
+    print("mean ms per part: " + ", ".join(f"{k} {v:.1f}" for k, v in result["mean_ms"].items()))
+
+
+def print_summary(results: dict[str, dict]) -> None:
+    """One row per set: face accuracy of each answer, parts tier 1 served, time per part."""
+    print("\n## summary (face accuracy %)\n")
+    print("| set | parts | faces | network | rules | served | served by tier 1 | ms/part |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, result in results.items():
+        tier_1 = result["served_by"].get(Tier.BREP_ML.label, 0)
+        print(
+            f"| {name} | {result['parts']} | {result['served']['faces']} | "
+            + " | ".join(_share(result[answer]["face_accuracy"]) for answer in ANSWERS)
+            + f" | {tier_1} | {result['mean_ms']['total_ms']:.0f} |"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
+    project = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", choices=sorted(DEFAULT_FOLDERS), default="mfcad")
+    parser.add_argument("--sets", nargs="+", choices=sorted(SETS), default=list(SETS))
     parser.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        help="unpacked dataset folder (default: .data/mfcad or .data/turningmilling)",
+        "--data", type=Path, default=project / ".data", help="folder holding the sets' folders"
     )
-    parser.add_argument("--limit", type=int, default=500)
+    parser.add_argument("--limit", type=int, default=300, help="parts per set at most")
+    parser.add_argument("--model", type=Path, default=project / "models" / "brepnet.onnx")
     parser.add_argument(
-        "--split",
-        choices=["all", "val"],
-        default="all",
-        help=(
-            "val: only the parts the network was not trained on (by name hash, as training/ splits)"
-        ),
+        "--out", type=Path, default=None, help="folder for <set>.json, summary.json"
     )
-    parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
     silence_occt()
-    data = (
-        args.data or Path(__file__).resolve().parents[1] / ".data" / DEFAULT_FOLDERS[args.dataset]
-    )
-    dataset = Dataset(check_data(data, args.dataset), args.dataset)
-    names = [n for n in dataset.names if args.split == "all" or split_of(n) == "val"]
-    result = evaluate(dataset, stable_sample(names, args.limit))
-    result["dataset"] = args.dataset
-    print_report(result, args.dataset)
+    results = {}
+    for name in args.sets:
+        spec = SETS[name]
+        dataset = Dataset(check_data(args.data / spec.folder, name), spec)
+        names = [n for n in dataset.names if not spec.validation_only or split_of(n) == "val"]
+        result = evaluate(dataset, stable_sample(names, args.limit), args.model)
+        result.update(set=name, model=model_at(args.model).version)
+        print_report(result, name)
+        results[name] = result
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / f"{name}.json").write_text(json.dumps(result, indent=1))
+    print_summary(results)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=1))
+        summary = {
+            name: {
+                "model": result["model"],
+                "parts": result["parts"],
+                "faces": result["served"]["faces"],
+                **{answer: result[answer]["face_accuracy"] for answer in ANSWERS},
+                "served_by": result["served_by"],
+                "mean_ms": result["mean_ms"]["total_ms"],
+            }
+            for name, result in results.items()
+        }
+        (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
     return 0
 
 

@@ -33,6 +33,7 @@ from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
 from geometry_service.geometry.cad_reader import silence_occt
+from training.placement import placed, random_placement
 from training.shapes import box_at, cut, cylinder, revolve
 
 # Every prismatic part but the hole plate is cut from this block.
@@ -276,6 +277,18 @@ def two_solid_assembly() -> list[TopoDS_Shape]:
     (0, 0, 0) to (160, 60, 40).
     """
     return [box(), cylinder(150.0, 30.0, 0.0, 10.0, 40.0)]
+
+
+# --------------------------------------------------------------- placement
+
+
+def turned_and_moved(shape: TopoDS_Shape, seed: int) -> TopoDS_Shape:
+    """``shape`` under a random rotation and shift drawn from ``seed``
+    (training/placement.py), geometry rewritten exactly, so faces and edges keep
+    their order and every area and angle its value: tests compare the answer on
+    the part as built with the answer on the part turned.
+    """
+    return placed(shape, random_placement(seed))
 
 
 # -------------------------------------------------------------------- STEP

@@ -11,10 +11,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pytest
-from OCP.BRepBuilderAPI import BRepBuilderAPI_Transform
-from OCP.gp import gp_Quaternion, gp_Trsf, gp_Vec
 
 from geometry_service.features import STOCK
 from geometry_service.geometric_fallback import recognize_features
@@ -151,17 +148,9 @@ def test_rules_answer_alike_on_the_part_turned_and_moved(tmp_path, builder):
     """The rules judge shapes, not placements: the same part under a random
     rotation and shift (exact, so faces keep their order) gets the same
     label on every face and the same features."""
-    rng = np.random.default_rng(ALL_PARTS.index(builder))
-    quaternion = rng.normal(size=4)
-    quaternion /= np.linalg.norm(quaternion)
-    move = gp_Trsf()
-    move.SetTranslation(gp_Vec(*rng.uniform(-50.0, 50.0, 3)))
-    turn = gp_Trsf()
-    turn.SetRotation(gp_Quaternion(*quaternion))
-    move.Multiply(turn)
     part = builder()
     placed = build_graph(read_cad(pb.write_step(part, tmp_path / "placed.step")))
-    shape = BRepBuilderAPI_Transform(part, move, True).Shape()
+    shape = pb.turned_and_moved(part, ALL_PARTS.index(builder))
     graph = build_graph(read_cad(pb.write_step(shape, tmp_path / "turned.step")))
     assert graph.face_area == pytest.approx(placed.face_area, rel=1e-9)  # the same faces, in order
     result, turned = (recognize_features(Part.from_graph(g)) for g in (placed, graph))

@@ -166,7 +166,7 @@ def main() -> None:
     )
     parser.add_argument("--data", type=Path, required=True, help="MFCAD-style or generated folder")
     parser.add_argument("--model", type=Path, default=Path("models/brepnet.onnx"))
-    parser.add_argument("--cache", type=Path, default=Path(".data/cache"))
+    parser.add_argument("--cache", type=Path, default=Path(".data/cache/inputs-1.5"))
     parser.add_argument("--out", type=Path, default=Path("var/eval/brepnet"))
     parser.add_argument("--split", choices=["val", "train", "all"], default="all")
     parser.add_argument("--limit", type=int, default=None)

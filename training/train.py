@@ -37,10 +37,10 @@ class TrainSettings:
     repeat: list[int] = field(
         default_factory=lambda: [1, 3]
     )  # per data folder: copies of its train parts per epoch
-    cache: Path = Path(".data/cache")
+    cache: Path = Path(".data/cache/inputs-1.5")  # input arrays: new folder per input change
     out: Path = Path("var/train/brepnet")
     model_out: Path = Path("models/brepnet.onnx")
-    version: str = "brepnet-1.4.0"
+    version: str = "brepnet-1.5.0"
     epochs: int = 18
     parts_per_batch: int = 32
     learning_rate: float = 3e-3
