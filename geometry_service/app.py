@@ -307,18 +307,18 @@ def _shop_limits_reader() -> Callable[[], Any]:
     field holding a JSON object (manufacturing/limits.py checks what is in it)."""
     if request.is_json:
         return lambda: _json_object().get("shop_limits")
-    return lambda: _json_field("shop_limits")
+    return _shop_limits_field
 
 
-def _json_field(name: str) -> Any:
-    raw = _form_field(name)
+def _shop_limits_field() -> Any:
+    raw = _form_field("shop_limits")
     if raw is None or raw == "":
         return None
     try:
         return answer_json.loads(raw)
     except (ValueError, RecursionError):
         raise PermanentError(
-            "invalid_shop_limits", f"{name} must hold a JSON object", 400
+            "invalid_shop_limits", "shop_limits must hold a JSON object", 400
         ) from None
 
 

@@ -42,10 +42,6 @@ class Part:
     def from_model(cls, model: CadModel) -> Part:
         return cls.from_graph(build_graph(model))
 
-    @property
-    def face_count(self) -> int:
-        return self.graph.face_count
-
     @cached_property
     def box(self) -> StockBox:
         """The tight axis-aligned box of the faces."""
