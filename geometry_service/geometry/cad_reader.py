@@ -48,7 +48,7 @@ from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
 from ..errors import PermanentError
 from ..file_format import SNIFF_BYTES, UTF8_BOM, CadFormat, sniff_format
-from .pmi import PartPmi, carries_pmi, extract_pmi, pmi_reader
+from .pmi import FacesOf, PartPmi, carries_pmi, extract_pmi, pmi_reader
 
 STEP_TESSELLATED_ONLY_WITHOUT_BREP = 2
 """``read.step.tessellated`` = OnNoBRep: an AP242 file that carries exact faces and a
@@ -158,17 +158,17 @@ def read_cad(path: Path, repair: bool = True, full_healing: bool = False) -> Cad
         head = handle.read(SNIFF_BYTES)
     file_format = sniff_format(head)
     if file_format is CadFormat.STEP:
-        shape, face_names, read_pmi = _read_step(path, head, full_healing)
+        shape, described = _read_step(path, head, full_healing)
     else:
-        (shape, face_names), read_pmi = _read_iges(path), None
+        shape, described = _read_iges(path)
 
     original_faces = _map(shape, TopAbs_FACE)
     if original_faces.Extent() == 0:
         raise PermanentError(
             "no_geometry", f"The file holds no faces: {_what_is_there(shape)}.", 422
         )
-    faces, names = original_faces, face_names(original_faces)
-    pmi = read_pmi(original_faces) if read_pmi is not None else None
+    faces = original_faces
+    names, pmi = described(original_faces)
     if repair and file_format is CadFormat.IGES:
         shape, faces, names = _elementary_surfaces(shape, faces, names)
     without_surface = _faces_without_surface(faces)
@@ -265,15 +265,16 @@ def _read_step(path: Path, head: bytes, full_healing: bool):
         _skip_shape_fixes(reader)
     if caf is None:
         reader.TransferRoots()
-        read_pmi = None
     else:
         caf.Transfer(document)
-        read_pmi = lambda faces: extract_pmi(document, _face_ids_in(faces))  # noqa: E731
-    return (
-        _transferred(reader.OneShape()),
-        lambda faces: _step_face_names(reader, faces),
-        read_pmi,
-    )
+
+    def described(faces: TopTools_IndexedMapOfShape) -> tuple[list[str | None], PartPmi | None]:
+        """The faces' names and the file's PMI, both found through one face lookup."""
+        face_ids = _face_ids_in(faces)
+        pmi = extract_pmi(document, face_ids) if caf is not None else None
+        return _step_face_names(reader, face_ids, faces.Extent()), pmi
+
+    return _transferred(reader.OneShape()), described
 
 
 def _skip_shape_fixes(reader: STEPControl_Reader) -> None:
@@ -303,7 +304,7 @@ def _read_iges(path: Path):
             "no_geometry", "The IGES file holds no faces: nothing to transfer.", 422
         )
     reader.TransferRoots()
-    return _transferred(reader.OneShape()), lambda faces: [None] * faces.Extent()
+    return _transferred(reader.OneShape()), lambda faces: ([None] * faces.Extent(), None)
 
 
 def _transferred(shape: TopoDS_Shape | None) -> TopoDS_Shape:
@@ -417,9 +418,7 @@ def _without_bom(path: Path, head: bytes) -> Iterator[Path]:
         os.unlink(copy)
 
 
-def _step_face_names(
-    reader: STEPControl_Reader, faces: TopTools_IndexedMapOfShape
-) -> list[str | None]:
+def _step_face_names(reader: STEPControl_Reader, face_ids: FacesOf, count: int) -> list[str | None]:
     """The name of each face's ADVANCED_FACE entity, found through the transfer map.
 
     One pass over the transferred entities, each face entity looked up among
@@ -431,22 +430,16 @@ def _step_face_names(
     instance. A face that the reader's healing split is mapped to a compound
     of its pieces: each piece keeps the entity's name.
     """
-    unplaced, instances = _faces_by_shape(faces)
     process = reader.WS().TransferReader().TransientProcess()
-    names: list[str | None] = [None] * faces.Extent()
+    names: list[str | None] = [None] * count
     for index in range(1, process.NbMapped() + 1):
         entity = process.Mapped(index)
         if not isinstance(entity, StepShape_FaceSurface):
             continue
         entity_name = entity.Name()
         name = (entity_name.ToCString() or None) if entity_name is not None else None
-        pieces = TopExp_Explorer(STEPConstruct.FindShape_s(process, entity), TopAbs_FACE)
-        while pieces.More():
-            for face_index in instances.get(
-                unplaced.FindIndex(pieces.Current().Located(TopLoc_Location())), ()
-            ):
-                names[face_index] = names[face_index] or name
-            pieces.Next()
+        for face_index in face_ids(STEPConstruct.FindShape_s(process, entity)):
+            names[face_index] = names[face_index] or name
     return names
 
 
@@ -463,9 +456,9 @@ def _faces_by_shape(
     return unplaced, instances
 
 
-def _face_ids_in(faces: TopTools_IndexedMapOfShape):
+def _face_ids_in(faces: TopTools_IndexedMapOfShape) -> FacesOf:
     """A function giving the ids of the part's faces inside a shape, wherever the shape
-    is placed (as ``_step_face_names`` finds them), every instance of each."""
+    is placed, every instance of each (the face names and the PMI are found through it)."""
     unplaced, instances = _faces_by_shape(faces)
 
     def face_ids(shape: TopoDS_Shape) -> list[int]:
