@@ -57,6 +57,7 @@ migrate: $(BIN)/.installed
 # writes the report to var/train/brepnet), a tiny run, and the evaluation of
 # what is served on every labelled set.
 GENERATED_PARTS ?= 4000
+REALISTIC_PARTS ?= 3000
 EVAL_LIMIT ?= 300
 MODEL_VERSION ?= brepnet-1.5.0
 # The cache holds the network's input arrays: a change to graph_features.py needs a new folder.
@@ -64,9 +65,10 @@ GRAPH_CACHE ?= $(DATA_DIR)/cache/inputs-1.5
 
 generate: $(BIN)/.installed-train
 	nice -n 10 $(BIN)/python -m training.generator --out $(DATA_DIR)/generated --count $(GENERATED_PARTS)
+	nice -n 10 $(BIN)/python -m training.realistic --out $(DATA_DIR)/realistic --count $(REALISTIC_PARTS)
 
 train: $(BIN)/.installed-train data generate
-	nice -n 10 $(BIN)/python -m training.train --data $(DATA_DIR)/mfcad $(DATA_DIR)/generated \
+	nice -n 10 $(BIN)/python -m training.train --data $(DATA_DIR)/mfcad $(DATA_DIR)/generated $(DATA_DIR)/realistic \
 		--cache $(GRAPH_CACHE) --out var/train/brepnet --model-out models/brepnet.onnx --version $(MODEL_VERSION)
 
 train-tiny: $(BIN)/.installed-train
@@ -74,7 +76,7 @@ train-tiny: $(BIN)/.installed-train
 	$(BIN)/python -m training.train --data var/train/tiny/data --cache var/train/tiny/cache --out var/train/tiny \
 		--model-out var/train/tiny/brepnet.onnx --version tiny --epochs 1 --max-steps 5 --workers 1
 
-# MFCAD val, generated val, MFCAD val turned at random, TurningMilling: tier 1 (the network),
+# MFCAD val, generated val, realistic val, MFCAD val turned at random, TurningMilling: tier 1 (the network),
 # tier 2 (the rules) and the served answer, per class, and the time per part; EVAL_LIMIT parts
 # a set. Tables on stdout, JSON in var/eval/.
 eval: $(BIN)/.installed-train data generate

@@ -5,6 +5,9 @@ against its labels (matched by STEP face name, never by explorer order):
 
 - ``mfcad``: MFCAD's validation parts (by name hash, as training/ splits);
 - ``generated``: the validation parts of training/generator.py's set;
+- ``realistic``: the validation parts of training/realistic.py's set (rim
+  chamfers and rounds, corner radii and floor fillets, counterbored,
+  countersunk and drilled holes, holes in floors, half the parts turned);
 - ``rotated``: the same MFCAD validation parts, each turned and moved by a
   random rotation fixed by its name (training/placement.py: geometry
   rewritten exactly, faces and their names kept), so a number that differs
@@ -22,7 +25,7 @@ others, and the time per part; then one summary table over the sets. Writes
 ``<set>.json`` and ``summary.json`` under --out.
 
 The data sets are unpacked by ``make data`` (scripts/unpack_data.sh) into
-.data/mfcad and .data/turningmilling; ``make generate`` writes .data/generated.
+.data/mfcad and .data/turningmilling; ``make generate`` writes .data/generated and .data/realistic.
 
     python scripts/eval_geometric.py --sets mfcad rotated --limit 200 --out var/eval
 """
@@ -94,6 +97,7 @@ class LabelledSet:
 SETS = {
     "mfcad": LabelledSet("mfcad", "mfcad", validation_only=True),
     "generated": LabelledSet("generated", "generated", validation_only=True),
+    "realistic": LabelledSet("realistic", "generated", validation_only=True),
     "rotated": LabelledSet("mfcad", "mfcad", validation_only=True, turned=True),
     "tm": LabelledSet("turningmilling", "tm", validation_only=False),
 }
@@ -104,7 +108,8 @@ def check_data(data: Path, name: str) -> Path:
     if not (data / "step").is_dir():
         raise SystemExit(
             f"eval_geometric: no {name} data in {data} (expected {data / 'step'}); run "
-            "`make data` (MFCAD, TurningMilling) or `make generate` (generated), or pass --data"
+            "`make data` (MFCAD, TurningMilling) or `make generate` (generated, realistic), "
+            "or pass --data"
         )
     return data
 

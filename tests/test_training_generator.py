@@ -20,9 +20,9 @@ from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
 from training.dataset import face_class_tables, load_part
 from training.generator import (
     GENERATED_CLASSES,
-    _cut_feature,
-    _History,
-    _PartInProgress,
+    History,
+    PartInProgress,
+    cut_feature,
     generate_part,
     stock_frames,
     write_parts,
@@ -103,12 +103,12 @@ def test_stock_planes_lie_on_the_block(generated: Path) -> None:
             assert min(abs(position - low[axis]), abs(position - high[axis])) < TOL
 
 
-def _block_with_pocket() -> _PartInProgress:
+def _block_with_pocket() -> PartInProgress:
     """A 100 x 80 x 40 block with a 20 x 20 x 10 pocket in its top face (instance 0)."""
     block = box_at(0.0, 0.0, 0.0, 100.0, 80.0, 40.0)
-    part = _PartInProgress(block, _History(block))
+    part = PartInProgress(block, History(block))
     assert (
-        _cut_feature(part, "rectangular_pocket", 0, box_between((40, 30, 30), (60, 50, 41)))
+        cut_feature(part, "rectangular_pocket", 0, box_between((40, 30, 30), (60, 50, 41)))
         is not None
     )
     return part
@@ -118,7 +118,7 @@ def test_a_cut_that_leaves_every_feature_its_faces_is_kept() -> None:
     """A through hole in the pocket's floor splits the floor, but the pocket keeps all
     five faces."""
     part = _block_with_pocket()
-    assert _cut_feature(part, "through_hole", 1, cylinder(50, 40, -1, 4, 42)) is not None
+    assert cut_feature(part, "through_hole", 1, cylinder(50, 40, -1, 4, 42)) is not None
     labels = part.history.labels()[1]
     assert labels.count("rectangular_pocket") == 5
     assert labels.count("through_hole") == 1
@@ -130,8 +130,7 @@ def test_a_cut_that_takes_a_features_face_is_dropped() -> None:
     part = _block_with_pocket()
     before = part.history.labels()[1]
     assert (
-        _cut_feature(part, "rectangular_passage", 1, box_between((35, 25, -1), (65, 55, 41)))
-        is None
+        cut_feature(part, "rectangular_passage", 1, box_between((35, 25, -1), (65, 55, 41))) is None
     )
     assert part.history.labels()[1] == before
 
@@ -139,7 +138,7 @@ def test_a_cut_that_takes_a_features_face_is_dropped() -> None:
 def test_a_feature_that_would_lie_in_the_air_of_another_is_dropped() -> None:
     """A blind hole ending above the pocket's floor has no bottom: it is not a blind hole."""
     part = _block_with_pocket()
-    assert _cut_feature(part, "blind_hole", 1, cylinder(50, 40, 35, 3, 6)) is None
+    assert cut_feature(part, "blind_hole", 1, cylinder(50, 40, 35, 3, 6)) is None
 
 
 def test_a_cut_that_severs_a_feature_is_dropped() -> None:
@@ -149,11 +148,11 @@ def test_a_cut_that_severs_a_feature_is_dropped() -> None:
     part = _block_with_pocket()
     before = part.history.labels()[1]
     assert (
-        _cut_feature(part, "rectangular_through_slot", 1, box_between((-1, 38, 20), (101, 42, 41)))
+        cut_feature(part, "rectangular_through_slot", 1, box_between((-1, 38, 20), (101, 42, 41)))
         is None
     )
     assert (
-        _cut_feature(part, "rectangular_through_slot", 1, box_between((-1, 38, 35), (101, 42, 41)))
+        cut_feature(part, "rectangular_through_slot", 1, box_between((-1, 38, 35), (101, 42, 41)))
         is None
     )
     assert part.history.labels()[1] == before

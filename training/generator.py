@@ -174,7 +174,7 @@ def _regular_polygon(cx: float, cy: float, radius: float, sides: int, turn: floa
     ]
 
 
-def _inside_centre(rng: random.Random, frame: Frame, reach: float) -> tuple[float, float] | None:
+def inside_centre(rng: random.Random, frame: Frame, reach: float) -> tuple[float, float] | None:
     """A centre whose disc of radius ``reach`` keeps a margin to the face's sides."""
     margin = 0.05 * min(frame.lu, frame.lv)
     if 2 * (reach + margin) >= min(frame.lu, frame.lv):
@@ -190,7 +190,7 @@ def _depth(rng: random.Random, frame: Frame, low: float = 0.15, high: float = 0.
 
 def _hole(rng: random.Random, frame: Frame, through: bool) -> TopoDS_Shape | None:
     radius = rng.uniform(0.03, 0.12) * min(frame.lu, frame.lv)
-    centre = _inside_centre(rng, frame, radius)
+    centre = inside_centre(rng, frame, radius)
     if centre is None:
         return None
     bottom = -frame.depth - AIR if through else -_depth(rng, frame, 0.2, 0.8)
@@ -201,7 +201,7 @@ def _polygon_cut(
     rng: random.Random, frame: Frame, sides: int, through: bool
 ) -> TopoDS_Shape | None:
     radius = rng.uniform(0.1, 0.28) * min(frame.lu, frame.lv)
-    centre = _inside_centre(rng, frame, radius)
+    centre = inside_centre(rng, frame, radius)
     if centre is None:
         return None
     bottom = -frame.depth - AIR if through else -_depth(rng, frame)
@@ -212,7 +212,7 @@ def _polygon_cut(
 def _rectangle_cut(rng: random.Random, frame: Frame, through: bool) -> TopoDS_Shape | None:
     a = rng.uniform(0.15, 0.45) * frame.lu
     b = rng.uniform(0.15, 0.45) * frame.lv
-    centre = _inside_centre(rng, frame, 0.5 * math.hypot(a, b))
+    centre = inside_centre(rng, frame, 0.5 * math.hypot(a, b))
     if centre is None:
         return None
     bottom = -frame.depth - AIR if through else -_depth(rng, frame)
@@ -298,7 +298,7 @@ def _two_sided_step(rng: random.Random, frame: Frame, width: float, depth: float
 def _circular_end_pocket(rng: random.Random, frame: Frame) -> TopoDS_Shape | None:
     width = rng.uniform(0.08, 0.2) * frame.lv
     length = rng.uniform(0.1, 0.3) * frame.lu
-    centre = _inside_centre(rng, frame, 0.5 * length + 0.5 * width)
+    centre = inside_centre(rng, frame, 0.5 * length + 0.5 * width)
     if centre is None:
         return None
     depth = _depth(rng, frame)
@@ -312,7 +312,7 @@ def _circular_end_pocket(rng: random.Random, frame: Frame) -> TopoDS_Shape | Non
 
 def _oring(rng: random.Random, frame: Frame) -> TopoDS_Shape | None:
     outer = rng.uniform(0.1, 0.3) * min(frame.lu, frame.lv)
-    centre = _inside_centre(rng, frame, outer)
+    centre = inside_centre(rng, frame, outer)
     if centre is None:
         return None
     depth = rng.uniform(0.05, 0.3) * frame.depth
@@ -356,13 +356,13 @@ GENERATED_CLASSES = tuple(sorted(TOOLS)) + ("chamfer", "round")
 # ------------------------------------------------------------------ history tracking
 
 
-def _faces_of(shape: TopoDS_Shape) -> IndexedMapOfShape:
+def faces_of(shape: TopoDS_Shape) -> IndexedMapOfShape:
     faces = IndexedMapOfShape()
     TopExp.MapShapes_s(shape, TopAbs_FACE, faces)
     return faces
 
 
-def _bounds(shape: TopoDS_Shape) -> tuple[list[float], list[float]]:
+def bounds(shape: TopoDS_Shape) -> tuple[list[float], list[float]]:
     box = Bnd_Box()
     BRepBndLib.Add_s(shape, box)
     return list(box.CornerMin().Coord()), list(box.CornerMax().Coord())
@@ -381,7 +381,7 @@ class Footprint:
     patches: int
 
 
-class _History:
+class History:
     """The class, instance and origin of every face of a shape, carried through each operation.
 
     Immutable: ``after`` returns the history of the operation's result, so a
@@ -393,10 +393,10 @@ class _History:
         self.entries: list[Entry] = (
             entries
             if entries is not None
-            else [(face, STOCK, -1, (-1, i)) for i, face in enumerate(_face_list(_faces_of(shape)))]
+            else [(face, STOCK, -1, (-1, i)) for i, face in enumerate(_face_list(faces_of(shape)))]
         )
 
-    def after(self, operation: BRepBuilderAPI_MakeShape, new_faces: list[Entry]) -> _History:
+    def after(self, operation: BRepBuilderAPI_MakeShape, new_faces: list[Entry]) -> History:
         """The history of ``operation``'s result, with the faces it made from its tool."""
         carried: list[Entry] = []
         for face, label, instance, origin in self.entries + new_faces:
@@ -408,13 +408,13 @@ class _History:
             else:
                 carried.extend((image, label, instance, origin) for image in modified)
         shape = operation.Shape()
-        present = _faces_of(shape)
-        return _History(shape, [entry for entry in carried if present.Contains(entry[0])])
+        present = faces_of(shape)
+        return History(shape, [entry for entry in carried if present.Contains(entry[0])])
 
     def footprints(self) -> dict[int, Footprint]:
         """Per feature instance: the tool faces of which something is left, and in how many
         edge-connected patches its faces lie."""
-        faces = _faces_of(self.shape)
+        faces = faces_of(self.shape)
         origins: dict[int, set[Origin]] = {}
         instance_of: dict[int, int] = {}  # face index -> instance
         for face, _, instance, origin in self.entries:
@@ -440,7 +440,7 @@ class _History:
 
     def labels(self) -> tuple[IndexedMapOfShape, list[str], list[int]] | None:
         """Faces of the shape with their class and instance; None if any face has no history."""
-        faces = _faces_of(self.shape)
+        faces = faces_of(self.shape)
         labels: list[str | None] = [None] * faces.Extent()
         instances = [-1] * faces.Extent()
         for face, label, instance, _ in self.entries:
@@ -456,7 +456,7 @@ def _face_list(faces: IndexedMapOfShape) -> list[TopoDS_Shape]:
     return [faces.FindKey(i) for i in range(1, faces.Extent() + 1)]
 
 
-def _is_one_valid_solid(shape: TopoDS_Shape) -> bool:
+def is_one_valid_solid(shape: TopoDS_Shape) -> bool:
     solids = IndexedMapOfShape()
     TopExp.MapShapes_s(shape, TopAbs_SOLID, solids)
     return solids.Extent() == 1 and BRepCheck_Analyzer(shape).IsValid()
@@ -466,47 +466,61 @@ def _is_one_valid_solid(shape: TopoDS_Shape) -> bool:
 
 
 @dataclass
-class _PartInProgress:
+class PartInProgress:
     """The plain block, the history so far, and the footprint each feature must keep."""
 
     block: TopoDS_Shape
-    history: _History
+    history: History
     expected: dict[int, Footprint] = field(default_factory=dict)
 
-    def keeps_every_feature_and(self, candidate: _History, instance: int, own: Footprint) -> bool:
+    def keeps_every_feature_and(self, candidate: History, instance: int, own: Footprint) -> bool:
         """Whether ``candidate`` leaves every earlier feature its footprint and the new
         ``instance`` the footprint (``own``) it has when cut alone into the plain block."""
         return candidate.footprints() == {**self.expected, instance: own}
 
 
-def _blend(
-    part: _PartInProgress, rng: random.Random, kind: str, instance: int, size: float
+def blend_edges(
+    part: PartInProgress, kind: str, instance: int, edges: list[TopoDS_Shape], size: float
 ) -> FeatureRecord | None:
-    """Chamfer or round one or two edges of the plain block; the new faces come from
-    ``Generated``."""
-    edges = IndexedMapOfShape()
-    TopExp.MapShapes_s(part.history.shape, TopAbs_EDGE, edges)
-    chosen = rng.sample(range(1, edges.Extent() + 1), rng.choice([1, 2]))
+    """Chamfer or round ``edges`` of the part as feature ``instance``; the new faces come
+    from ``Generated``. None, and the part unchanged, when the blend fails or takes a
+    face from another feature."""
     maker = (
         BRepFilletAPI_MakeChamfer(part.history.shape)
         if kind == "chamfer"
         else BRepFilletAPI_MakeFillet(part.history.shape)
     )
-    for index in chosen:
-        maker.Add(size, TopoDS.Edge(edges.FindKey(index)))
+    for edge in edges:
+        maker.Add(size, TopoDS.Edge(edge))
     maker.Build()
-    if not maker.IsDone() or not _is_one_valid_solid(maker.Shape()):
+    if not maker.IsDone() or not is_one_valid_solid(maker.Shape()):
         return None
-    generated_faces = [face for i in chosen for face in maker.Generated(edges.FindKey(i))]
+    present = faces_of(maker.Shape())
+    generated_faces = [
+        face for edge in edges for face in maker.Generated(edge) if present.Contains(face)
+    ]
+    if not generated_faces:
+        return None
     generated = [(face, kind, instance, (instance, k)) for k, face in enumerate(generated_faces)]
     after = part.history.after(maker, [])
-    part.history = _History(after.shape, after.entries + generated)
-    part.expected[instance] = part.history.footprints()[instance]
-    box_min, box_max = _bounds(_compound_of(generated_faces))
+    candidate = History(after.shape, after.entries + generated)
+    footprints = candidate.footprints()
+    if {k: v for k, v in footprints.items() if k != instance} != part.expected:
+        return None
+    part.history = candidate
+    part.expected[instance] = footprints[instance]
+    box_min, box_max = bounds(compound_of(generated_faces))
     return FeatureRecord(instance, kind, box_min, box_max)
 
 
-def _compound_of(shapes: list[TopoDS_Shape]) -> TopoDS_Shape:
+def block_edges(part: PartInProgress, rng: random.Random) -> list[TopoDS_Shape]:
+    """One or two edges of the plain block, at random."""
+    edges = IndexedMapOfShape()
+    TopExp.MapShapes_s(part.history.shape, TopAbs_EDGE, edges)
+    return [edges.FindKey(i) for i in rng.sample(range(1, edges.Extent() + 1), rng.choice([1, 2]))]
+
+
+def compound_of(shapes: list[TopoDS_Shape]) -> TopoDS_Shape:
     compound = TopoDS_Compound()
     builder = BRep_Builder()
     builder.MakeCompound(compound)
@@ -515,21 +529,32 @@ def _compound_of(shapes: list[TopoDS_Shape]) -> TopoDS_Shape:
     return compound
 
 
-def _cut_feature(
-    part: _PartInProgress, label: str, instance: int, tool: TopoDS_Shape
+def cut_feature(
+    part: PartInProgress,
+    label: str,
+    instance: int,
+    tool: TopoDS_Shape,
+    reference: TopoDS_Shape | None = None,
 ) -> FeatureRecord | None:
     """Cut ``tool`` (global placement) as feature ``instance``; None, and the part unchanged,
-    when the cut fails or changes what a feature is."""
+    when the cut fails or changes what a feature is.
+
+    The footprint the feature must keep is the one it has when cut alone into
+    ``reference``: the plain block by default, or the block with the feature it
+    is cut from (a hole drilled in a pocket's floor, a countersink on a hole),
+    without which it would be a closed cavity or a different shape.
+    """
     tool_faces = [
-        (face, label, instance, (instance, k)) for k, face in enumerate(_face_list(_faces_of(tool)))
+        (face, label, instance, (instance, k)) for k, face in enumerate(_face_list(faces_of(tool)))
     ]
-    alone = BRepAlgoAPI_Cut(part.block, tool)
+    reference = part.block if reference is None else reference
+    alone = BRepAlgoAPI_Cut(reference, tool)
     if not alone.IsDone():
         return None
     cut = BRepAlgoAPI_Cut(part.history.shape, tool)
-    if not cut.IsDone() or not _is_one_valid_solid(cut.Shape()):
+    if not cut.IsDone() or not is_one_valid_solid(cut.Shape()):
         return None
-    own = _History(part.block).after(alone, tool_faces).footprints().get(instance)
+    own = History(reference).after(alone, tool_faces).footprints().get(instance)
     if not own:
         return None
     candidate = part.history.after(cut, tool_faces)
@@ -537,22 +562,30 @@ def _cut_feature(
         return None
     part.history = candidate
     part.expected[instance] = own
-    box_min, box_max = _bounds(tool)
+    box_min, box_max = bounds(tool)
     return FeatureRecord(instance, label, box_min, box_max)
+
+
+def start_part(rng: random.Random) -> tuple[list[float], PartInProgress, list[FeatureRecord]]:
+    """A block of random sides, one or two of its edges chamfered or rounded at
+    ``BLEND_CHANCE``: its sides, the part in progress and the blend's record."""
+    dims = [rng.uniform(*STOCK_RANGE) for _ in range(3)]
+    block = box_at(0.0, 0.0, 0.0, *dims)
+    part = PartInProgress(block, History(block))
+    records: list[FeatureRecord] = []
+    if rng.random() < BLEND_CHANCE:
+        kind = rng.choice(["chamfer", "round"])
+        size = rng.uniform(0.03, 0.1) * min(dims)
+        record = blend_edges(part, kind, 0, block_edges(part, rng), size)
+        records += [record] if record else []
+    return dims, part, records
 
 
 def generate_part(seed: int, name: str | None = None) -> GeneratedPart:
     """One labelled part, the same for the same seed."""
     rng = random.Random(seed)
     while True:
-        dims = [rng.uniform(*STOCK_RANGE) for _ in range(3)]
-        block = box_at(0.0, 0.0, 0.0, *dims)
-        part = _PartInProgress(block, _History(block))
-        records: list[FeatureRecord] = []
-        if rng.random() < BLEND_CHANCE:
-            kind = rng.choice(["chamfer", "round"])
-            record = _blend(part, rng, kind, 0, rng.uniform(0.03, 0.1) * min(dims))
-            records += [record] if record else []
+        dims, part, records = start_part(rng)
         frames = stock_frames(*dims)
         wanted = rng.randint(*FEATURES_PER_PART)
         for _ in range(3 * wanted):
@@ -564,7 +597,7 @@ def generate_part(seed: int, name: str | None = None) -> GeneratedPart:
             if local is None:
                 continue
             tool = BRepBuilderAPI_Transform(local, frame.placement(), True).Shape()
-            record = _cut_feature(part, label, len(records), tool)
+            record = cut_feature(part, label, len(records), tool)
             records += [record] if record else []
         labelled = part.history.labels()
         if labelled is not None:
@@ -599,26 +632,47 @@ def write_part(part: GeneratedPart, out: Path) -> None:
     (out / "labels" / f"{part.name}.json").write_text(json.dumps(labels))
 
 
-def write_parts(out: Path, seeds: Iterable[int]) -> Path:
+@dataclass(frozen=True)
+class Style:
+    """A kind of generated part: the prefix of its names and how one is built from a seed."""
+
+    prefix: str
+    build: Callable[[int, str], GeneratedPart]
+
+    def name(self, seed: int) -> str:
+        return f"{self.prefix}_{seed:06d}"
+
+    def part(self, seed: int) -> GeneratedPart:
+        return self.build(seed, self.name(seed))
+
+
+def _plain_part(seed: int, name: str) -> GeneratedPart:
+    return generate_part(seed, name)
+
+
+PLAIN = Style("gen", _plain_part)
+
+
+def write_parts(out: Path, seeds: Iterable[int], style: Style = PLAIN) -> Path:
     """Generate and write the parts of ``seeds`` one after the other; returns ``out``."""
     for seed in seeds:
-        write_part(generate_part(seed), out)
+        write_part(style.part(seed), out)
     return out
 
 
-def _generate_one(job: tuple[int, Path]) -> None:
-    seed, out = job
-    write_parts(out, [seed])
+def _generate_one(job: tuple[int, Path, Style]) -> None:
+    seed, out, style = job
+    write_parts(out, [seed], style)
 
 
-def generate(out: Path, count: int, seed: int = 0, workers: int = 2) -> None:
+def generate(out: Path, count: int, seed: int = 0, workers: int = 2, style: Style = PLAIN) -> None:
     """Parts ``seed`` .. ``seed + count - 1``; parts already written are kept."""
     from tqdm import tqdm
 
     jobs = [
-        (s, out)
+        (s, out, style)
         for s in range(seed, seed + count)
-        if not (out / "labels" / f"gen_{s:06d}.json").is_file()
+        if not (out / "labels" / f"{style.name(s)}.json").is_file()
     ]
     with multiprocessing.get_context("forkserver").Pool(workers, silence_occt) as pool:
         for _ in tqdm(
@@ -630,14 +684,19 @@ def generate(out: Path, count: int, seed: int = 0, workers: int = 2) -> None:
             pass
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def command_line(style: Style, count: int, description: str) -> None:
+    """``--out``, ``--count``, ``--seed``, ``--workers``: generate parts of ``style``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--count", type=int, default=4000)
+    parser.add_argument("--count", type=int, default=count)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    generate(args.out, args.count, args.seed, args.workers)
+    generate(args.out, args.count, args.seed, args.workers, style)
+
+
+def main() -> None:
+    command_line(PLAIN, 4000, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

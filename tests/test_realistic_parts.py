@@ -1,0 +1,144 @@
+"""Realistic training parts (training/realistic.py): labels true to the finished shape.
+
+Parts are read back from the STEP files the generator writes, through the
+dataset code training uses; the compound features (a countersunk hole, a
+hole in a pocket's floor) are cut here on known blocks so what each face
+must be called is known exactly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geometry_service.features import STOCK
+from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
+from geometry_service.geometry.cad_reader import read_cad
+from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
+from training.dataset import face_class_tables, load_part
+from training.generator import History, PartInProgress, stock_frames, write_parts
+from training.realistic import REALISTIC, Cut, Site, cut_drawn, decorated
+from training.shapes import box_at, box_between, cylinder, revolve
+
+SEEDS = range(16)
+TOL = 1e-3  # mm
+
+
+@pytest.fixture(scope="module")
+def realistic(tmp_path_factory) -> Path:
+    return write_parts(tmp_path_factory.mktemp("realistic"), SEEDS, REALISTIC)
+
+
+def test_same_seed_same_part() -> None:
+    first, second = REALISTIC.part(5), REALISTIC.part(5)
+    assert first.face_labels == second.face_labels
+    assert [(r.label, r.instance) for r in first.features] == [
+        (r.label, r.instance) for r in second.features
+    ]
+
+
+def test_every_face_is_labelled_in_the_taxonomy(realistic: Path) -> None:
+    tables = face_class_tables(realistic)
+    assert len(tables) == len(SEEDS)
+    assert all(name.startswith("real_") for name in tables)
+    for name, table in tables.items():
+        part = load_part(realistic / "step" / f"{name}.step", table)
+        assert (part.labels >= 0).all(), name
+        assert (part.labels < len(MFCADPP_CLASSES)).all(), name
+
+
+def test_the_set_holds_what_real_parts_have(realistic: Path) -> None:
+    """Across the seeds: corner radii in pockets, cones that are countersinks or drill
+    points, rims rounded, and parts that do not stand square to the axes."""
+    kinds: Counter = Counter()
+    turned = 0
+    for labels_path in sorted((realistic / "labels").glob("*.json")):
+        faces = json.loads(labels_path.read_text())["faces"]
+        graph = build_graph(read_cad(realistic / "step" / f"{labels_path.stem}.step"))
+        for face, name in enumerate(graph.face_names):
+            kinds[(faces[name]["label"], SURFACE_TYPES[graph.face_surface_type[face]])] += 1
+        stock = [f for f, name in enumerate(graph.face_names) if faces[name]["label"] == STOCK]
+        axes = np.abs(graph.face_axis[stock])
+        turned += bool((axes.max(axis=1) < 1 - 1e-6).any())
+    pocket_radii = sum(
+        kinds[(label, "cylinder")] for label in ("rectangular_pocket", "rectangular_blind_slot")
+    )
+    assert pocket_radii > 0
+    assert kinds[("chamfer", "cone")] > 0
+    assert kinds[("round", "cylinder")] + kinds[("round", "torus")] > 0
+    assert 0 < turned < len(SEEDS)
+
+
+def test_feature_faces_lie_where_the_feature_was_cut(realistic: Path) -> None:
+    for labels_path in sorted((realistic / "labels").glob("*.json")):
+        data = json.loads(labels_path.read_text())
+        boxes = {f["instance"]: f for f in data["features"]}
+        graph = build_graph(read_cad(realistic / "step" / f"{labels_path.stem}.step"))
+        for face, name in enumerate(graph.face_names):
+            entry = data["faces"][name]
+            if entry["label"] == STOCK:
+                continue
+            record = boxes[entry["instance"]]
+            assert record["label"] == entry["label"]
+            centroid = graph.face_centroid[face]
+            assert (centroid >= np.asarray(record["box_min"]) - TOL).all(), (labels_path, name)
+            assert (centroid <= np.asarray(record["box_max"]) + TOL).all(), (labels_path, name)
+
+
+def _block() -> PartInProgress:
+    block = box_at(0, 0, 0, 100, 80, 40)
+    return PartInProgress(block, History(block))
+
+
+def _labels(part: PartInProgress) -> Counter:
+    return Counter(part.history.labels()[1])
+
+
+def test_a_countersink_is_a_chamfer_round_its_hole() -> None:
+    part, records, floors = _block(), [], []
+    top = Site(stock_frames(100, 80, 40)[0])  # the face z = 40, local origin at (0, 0, 40)
+    cone = revolve([(0, -4), (2, -4), (9, 1), (0, 1)], centre=(50, 40, 0))
+    made = cut_drawn(
+        part,
+        top,
+        [Cut("through_hole", cylinder(50, 40, -41, 4, 42)), Cut("chamfer", cone)],
+        records,
+        floors,
+    )
+    assert made == {0, 1}
+    assert _labels(part) == Counter({STOCK: 6, "through_hole": 1, "chamfer": 1})
+
+
+def test_a_hole_in_a_pocket_floor_is_judged_against_the_pocket() -> None:
+    """Cut alone into the plain block the hole would be blind from below; against the block
+    with its pocket it is the through hole it is."""
+    part, records, floors = _block(), [], []
+    top = Site(stock_frames(100, 80, 40)[0])
+    pocket = Cut(
+        "rectangular_pocket",
+        box_between((30, 20, -10), (70, 60, 1)),
+        ((30.0, 20.0, -10.0), (1.0, 0.0, 0.0), 40.0, 40.0, 30.0),
+    )
+    assert cut_drawn(part, top, [pocket], records, floors) == {0}
+    assert len(floors) == 1 and floors[0].frame.origin == pytest.approx((30, 20, 30))
+    floor = floors[0]
+    hole = Cut("through_hole", cylinder(20, 20, -31, 3, 32))
+    assert cut_drawn(part, Site(floor.frame), [hole], records, floors) == set()
+    assert cut_drawn(part, floor, [hole], records, floors) == {1}
+    assert _labels(part) == Counter({STOCK: 6, "rectangular_pocket": 5, "through_hole": 1})
+
+
+def test_corner_radii_and_floor_fillets_belong_to_the_pocket() -> None:
+    import random
+
+    frame = stock_frames(100, 80, 40)[0]
+    tool = decorated(random.Random(1), box_between((30, 20, -10), (70, 60, 1)), frame)
+    part, records, floors = _block(), [], []
+    assert cut_drawn(part, Site(frame), [Cut("rectangular_pocket", tool)], records, floors)
+    labels = _labels(part)
+    assert labels[STOCK] == 6 and labels["rectangular_pocket"] > 5
+    assert set(labels) == {STOCK, "rectangular_pocket"}
