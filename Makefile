@@ -57,9 +57,9 @@ migrate: $(BIN)/.installed
 # writes the report to var/train/brepnet), a tiny run, and the evaluation of
 # what is served on every labelled set.
 GENERATED_PARTS ?= 4000
-REALISTIC_PARTS ?= 3000
+REALISTIC_PARTS ?= 6000
 EVAL_LIMIT ?= 300
-MODEL_VERSION ?= brepnet-1.5.0
+MODEL_VERSION ?= brepnet-1.6.0
 # The cache holds the network's input arrays: a change to graph_features.py needs a new folder.
 GRAPH_CACHE ?= $(DATA_DIR)/cache/inputs-1.5
 

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from .recognition.taxonomy import MFCADPP_FACE_READING
+
 STOCK = "stock"
 UNNUMBERED = -1  # a feature's id until the answer's features are numbered
 
@@ -69,3 +71,17 @@ def face_owners(features: Sequence[Feature], face_count: int) -> list[int | None
         for face in feature.face_ids:
             owner[face] = feature.id
     return owner
+
+
+def face_labels(features: Sequence[Feature], owner: Sequence[int | None]) -> list[str]:
+    """Each face's label: ``stock``, its feature's type, or where the feature is richer
+    than MFCAD++ the MFCAD++ name of the part of it the face lies in (a counterbore's
+    wall and shoulder are a ``blind_hole``, a countersink a ``chamfer``)."""
+    labels = [STOCK if number is None else features[number].type for number in owner]
+    for feature in features:
+        for part in feature.parameters.get("segments", ()):
+            reading = MFCADPP_FACE_READING.get(part.get("kind"))
+            if reading is not None:
+                for face in part["faces"]:
+                    labels[face] = reading
+    return labels

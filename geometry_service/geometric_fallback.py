@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import STOCK, Recognition, face_owners, numbered
+from .features import Recognition, face_labels, face_owners, numbered
 from .geometry.part import Part
 from .geometry.stock import box_plane_faces
 from .recognition.candidate import Candidate
@@ -55,8 +55,10 @@ def recognize_features(part: Part) -> Recognition:
     if turning.part_type != "prismatic":
         claim(turning.features(free))
     claim(recognize_orings(topology, free))
-    claim(recognize_holes(topology, free))
-    claim(recognize_chamfers(topology, free))
+    holes = recognize_holes(topology, free)
+    claim(holes)
+    chamfers = recognize_chamfers(topology, free)
+    claim(chamfers)
     claim(recognize_rounds(topology, free))
     claim(
         recognize_depressions(
@@ -66,6 +68,8 @@ def recognize_features(part: Part) -> Recognition:
             turning.axis,
             turned=turning.part_type != "prismatic",
             block=block,
+            holes=_faces_of(holes, graph.face_count),
+            chamfers=_faces_of(chamfers, graph.face_count),
         )
     )
     claim(recognize_concave_rounds(topology, free))
@@ -74,7 +78,7 @@ def recognize_features(part: Part) -> Recognition:
 
     features = numbered([candidate.feature(METHOD) for candidate in candidates])
     owner = face_owners(features, graph.face_count)
-    labels = [STOCK if number is None else features[number].type for number in owner]
+    labels = face_labels(features, owner)
 
     parameters = {
         "part_type": turning.part_type,
@@ -99,3 +103,10 @@ def recognize_features(part: Part) -> Recognition:
         part_type=turning.part_type,
         part_parameters=parameters,
     )
+
+
+def _faces_of(candidates: list[Candidate], face_count: int) -> np.ndarray:
+    mask = np.zeros(face_count, dtype=bool)
+    for candidate in candidates:
+        mask[candidate.face_ids] = True
+    return mask

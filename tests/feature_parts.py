@@ -473,3 +473,44 @@ def flanged_bushing() -> TopoDS_Shape:
     along X (one each side)."""
     body = revolve([(10, 0), (30, 0), (30, 8), (20, 8), (20, 50), (10, 50)])
     return cut(body, cylinder(-25, 0, 30, 3.0, 50, direction=(1, 0, 0)))
+
+
+def filleted_pocket(corner: float = 4.0, floor: float = 2.0) -> TopoDS_Shape:
+    """The pocket x 30..70, y 20..40, floor z=20, with ``corner`` radii and ``floor``
+    fillets round its floor: where fillets of two radii meet, OCCT closes each corner
+    with a spline patch (real CAD does the same)."""
+    tool = fillet_vertical_edges(box_at(30, 20, 20, 40, 20, 10 + AIR), corner)
+    maker = BRepFilletAPI_MakeFillet(tool)
+    for edge in edges_where(tool, lambda a, b: abs(a[2] - 20) < 1e-9 and abs(b[2] - 20) < 1e-9):
+        maker.Add(floor, edge)
+    return cut(block(), maker.Shape())
+
+
+def pocket_pierced_by_counterbored_hole() -> TopoDS_Shape:
+    """The pocket x 30..70, y 20..40, floor z=20 (corner radii 3), and a through hole
+    of diameter 6 along X at y=30, z=20 (on the floor's level), counterbored to
+    diameter 10 from x=0 to x=35: the counterbore's shoulder stands inside the pocket
+    and cuts its floor's edge."""
+    pocket = cut(block(), fillet_vertical_edges(box_at(30, 20, 20, 40, 20, 10 + AIR), 3.0))
+    hole = cylinder(-AIR, 30, 20, 3.0, 100 + 2 * AIR, direction=(1.0, 0.0, 0.0))
+    counterbore = cylinder(-AIR, 30, 20, 5.0, 35 + AIR, direction=(1.0, 0.0, 0.0))
+    return cut(pocket, hole, counterbore)
+
+
+def through_slot_with_chamfered_exit(chamfer: float = 1.5) -> TopoDS_Shape:
+    """A through slot 10 wide (y 25..35) and 8 deep along X, its rim on the x=100 face
+    chamfered ``chamfer`` at 45 degrees (three planes meeting in the slot's corners)."""
+    slotted = cut(block(), box_at(-AIR, 25, 22, 100 + 2 * AIR, 10, 8 + AIR))
+    maker = BRepFilletAPI_MakeChamfer(slotted)
+    for edge in edges_where(
+        slotted,
+        lambda a, b: a[0] == b[0] == 100 and all(24 < p[1] < 36 and p[2] > 21 for p in (a, b)),
+    ):
+        maker.Add(chamfer, edge)
+    return maker.Shape()
+
+
+def corner_cut_by_end_mill(radius: float = 15.0, depth: float = 10.0) -> TopoDS_Shape:
+    """A quarter circle of ``radius`` milled ``depth`` deep at the block's corner (0, 0)
+    from the top: MFCAD++'s circular blind step."""
+    return cut(block(), cylinder(0, 0, 30 - depth, radius, depth + AIR))

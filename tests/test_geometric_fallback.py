@@ -19,7 +19,12 @@ from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.geometry.part import Part
 from geometry_service.recognition.iso_sizes import nearest_drill, nearest_tap
-from geometry_service.recognition.taxonomy import FAMILY_BY_TYPE, FEATURE_TYPES, MFCADPP_CLASSES
+from geometry_service.recognition.taxonomy import (
+    FAMILY_BY_TYPE,
+    FEATURE_TYPES,
+    MFCADPP_CLASSES,
+    MFCADPP_FACE_READING,
+)
 from tests import feature_parts as fp
 from tests import part_builders as pb
 
@@ -66,6 +71,10 @@ ALL_PARTS = [
     fp.pocket_through_bar_rim,
     fp.flanged_bushing,
     fp.cross_drilled_shaft,
+    fp.filleted_pocket,
+    fp.pocket_pierced_by_counterbored_hole,
+    fp.through_slot_with_chamfered_exit,
+    fp.corner_cut_by_end_mill,
 ]
 
 
@@ -139,8 +148,14 @@ def test_features_answer_in_the_common_shape_and_cover_every_face(recognize, bui
         if label == STOCK:
             assert owner is None
         else:
-            assert face in result.features[owner].face_ids
-            assert result.features[owner].type == label
+            feature = result.features[owner]
+            assert face in feature.face_ids
+            readings = {
+                MFCADPP_FACE_READING[part["kind"]]
+                for part in feature.parameters.get("segments", ())
+                if face in part["faces"] and part["kind"] in MFCADPP_FACE_READING
+            }
+            assert label in (readings or {feature.type})
 
 
 @pytest.mark.parametrize("builder", ALL_PARTS, ids=lambda b: b.__name__)
@@ -237,6 +252,13 @@ def test_counterbored_hole(recognize):
     (bore,) = p["segments"]
     assert bore["kind"] == "counterbore"
     assert close(bore["diameter"], 11.0) and close(bore["depth"], 6.8)
+    # In MFCAD++ terms the counterbore's wall and shoulder are a blind hole over the hole.
+    assert len(bore["faces"]) == 2
+    assert sorted(result.face_labels[f] for f in hole.face_ids) == [
+        "blind_hole",
+        "blind_hole",
+        "through_hole",
+    ]
     assert vec_close(p["axis"], [0, 0, -1]) and vec_close(p["entry_point"], [30, 30, 30])
     removed = math.pi * (3.3**2 * (30 - 6.8) + 5.5**2 * 6.8)
     assert close(result.part_parameters["removed_volume"], removed)
@@ -250,6 +272,7 @@ def test_countersunk_hole(recognize):
     assert hole.subtype == "countersink" and len(hole.face_ids) == 2
     (sink,) = p["segments"]
     assert sink["kind"] == "countersink"
+    assert sorted(result.face_labels[f] for f in hole.face_ids) == ["chamfer", "through_hole"]
     assert close(sink["diameter"], 13.0) and close(sink["angle_deg"], 90.0)
     assert close(sink["depth"], 3.2) and close(p["diameter"], 6.6) and close(p["depth"], 30.0)
     assert vec_close(p["entry_point"], [70, 30, 30])
@@ -747,3 +770,38 @@ def test_the_bar_is_as_long_as_the_part_where_a_rounded_rim_reaches_past_its_edg
     assert result.part_parameters["turning_axis"] == pytest.approx([0.0, 0.0, 1.0])
     assert result.part_parameters["bar_length"] == pytest.approx(3.0, abs=1e-6)
     assert result.part_parameters["bar_diameter"] == pytest.approx(63.0, abs=1e-6)
+
+
+def test_a_pocket_with_spline_corner_patches_is_one_closed_pocket(recognize):
+    """Corner radii of 4 and floor fillets of 2 meet in spline patches; they belong to
+    the pocket, which is closed (it was a blind slot open at its patches)."""
+    result = recognize(fp.filleted_pocket)
+    assert kinds(result) == {"rectangular_pocket": 1}
+    pocket = only(result, "rectangular_pocket")
+    assert pocket.subtype == "closed" and len(pocket.face_ids) == 17
+    assert close(pocket.parameters["depth"], 10.0)
+    assert close(pocket.parameters["floor_fillet_radius"], 2.0)
+
+
+def test_a_pocket_pierced_by_a_counterbore_stays_closed(recognize):
+    result = recognize(fp.pocket_pierced_by_counterbored_hole)
+    assert kinds(result) == {"rectangular_pocket": 1, "through_hole": 1}
+    assert only(result, "rectangular_pocket").subtype == "closed"
+    hole = only(result, "through_hole")
+    assert hole.subtype == "counterbore" and close(hole.parameters["diameter"], 6.0)
+
+
+def test_a_chamfer_where_a_slot_runs_out_is_a_chamfer(recognize):
+    result = recognize(fp.through_slot_with_chamfered_exit)
+    assert kinds(result) == {"rectangular_through_slot": 1, "chamfer": 1}
+    chamfer = only(result, "chamfer")
+    assert len(chamfer.face_ids) == 3
+    assert {result.face_labels[f] for f in chamfer.face_ids} == {"chamfer"}
+
+
+def test_a_quarter_circle_at_a_corner_is_a_circular_blind_step(recognize):
+    result = recognize(fp.corner_cut_by_end_mill)
+    assert kinds(result) == {"circular_blind_step": 1}
+    step = only(result, "circular_blind_step")
+    assert close(step.parameters["diameter"], 30.0) and close(step.parameters["depth"], 10.0)
+    assert close(step.parameters["arc_deg"], 90.0)

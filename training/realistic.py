@@ -21,7 +21,7 @@ builds such parts with the same history-tracked labels:
 - half of the parts are then **turned and moved** by a random placement
   (placement.py), the geometry rewritten exactly, faces in the same order.
 
-    python -m training.realistic --out .data/realistic --count 3000 --seed 0
+    python -m training.realistic --out .data/realistic --count 6000 --seed 0
 """
 
 from __future__ import annotations
@@ -424,7 +424,7 @@ REALISTIC = Style("real", realistic_part)
 
 
 def main() -> None:
-    command_line(REALISTIC, 3000, __doc__.splitlines()[0])
+    command_line(REALISTIC, 6000, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

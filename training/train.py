@@ -33,15 +33,21 @@ from .model import BRepNet, ModelConfig
 
 @dataclass
 class TrainSettings:
-    data: list[Path] = field(default_factory=lambda: [Path(".data/mfcad"), Path(".data/generated")])
+    data: list[Path] = field(
+        default_factory=lambda: [
+            Path(".data/mfcad"),
+            Path(".data/generated"),
+            Path(".data/realistic"),
+        ]
+    )
     repeat: list[int] = field(
-        default_factory=lambda: [1, 3]
+        default_factory=lambda: [1, 3, 2]
     )  # per data folder: copies of its train parts per epoch
     cache: Path = Path(".data/cache/inputs-1.5")  # input arrays: new folder per input change
     out: Path = Path("var/train/brepnet")
     model_out: Path = Path("models/brepnet.onnx")
-    version: str = "brepnet-1.5.0"
-    epochs: int = 18
+    version: str = "brepnet-1.6.0"
+    epochs: int = 12
     parts_per_batch: int = 32
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4

@@ -76,9 +76,7 @@ def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candida
         elif len(group) == 1:
             found.append(_planar_chamfer(topology, group[0], oblique))
         else:
-            widest = max(planes, key=lambda f: graph.face_area[f])
-            own = [n for n in oblique if any(m.edge == n.edge for m in topology.neighbours[widest])]
-            chain = _planar_chamfer(topology, widest, own)
+            chain = _chain_chamfer(topology, planes, oblique)
             chain.face_ids = sorted(group)
             chain.subtype = "chain"
             chain.parameters["length"] = float(
@@ -90,22 +88,28 @@ def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candida
 
 def _inside_corner_pieces(topology: PartTopology, free: np.ndarray) -> set[int]:
     """Chamfer planes of a rim run round a sharp inside corner (a square
-    pocket's): neighbours meet there in concave valleys. Planes whose every
-    convex edge is oblique (at least two) and whose concave neighbours are
-    all such planes too; a V slot's or a passage's sides also meet their
-    ends square, a pocket's walls also meet its floor."""
+    pocket's, a slot's where it runs out): neighbours meet there in concave
+    valleys. Planes whose two longest convex edges are oblique and whose
+    concave neighbours are all such planes too; a V slot's side meets the
+    top obliquely along one long edge only, a pocket's walls also meet its
+    floor."""
     graph = topology.graph
 
-    def oblique_only(face: int) -> bool:
-        convex = [n for n in topology.neighbours[face] if n.convexity == CONVEX]
+    def oblique_sides(face: int) -> bool:
+        """Its two longest convex edges are oblique: the chamfer's two sides (its ends
+        may meet a stock face square, where a slot's chamfered rim runs out)."""
+        convex = sorted(
+            (n for n in topology.neighbours[face] if n.convexity == CONVEX),
+            key=lambda n: -graph.edge_length[n.edge],
+        )
         return len(convex) >= 2 and all(
-            abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT for n in convex
+            abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT for n in convex[:2]
         )
 
     pieces = {
         int(f)
         for f in np.flatnonzero(free & (graph.face_surface_type == PLANE))
-        if any(n.convexity == CONCAVE for n in topology.neighbours[f]) and oblique_only(int(f))
+        if any(n.convexity == CONCAVE for n in topology.neighbours[f]) and oblique_sides(int(f))
     }
     while True:
         kept = {
@@ -116,6 +120,22 @@ def _inside_corner_pieces(topology: PartTopology, free: np.ndarray) -> set[int]:
         if kept == pieces:
             return pieces
         pieces = kept
+
+
+def _chain_chamfer(topology: PartTopology, planes: list[int], oblique) -> Candidate:
+    """A chamfer chain measured on its widest plane that meets both supports (a plane
+    between two cones of a rim may touch only one of them); on the widest plane,
+    with the chain's two longest oblique edges, where none does."""
+    graph = topology.graph
+
+    def own(face: int) -> list:
+        edges = {m.edge for m in topology.neighbours[face]}
+        return [n for n in oblique if n.edge in edges]
+
+    for face in sorted(planes, key=lambda f: graph.face_area[f], reverse=True):
+        if len(own(face)) >= 2:
+            return _planar_chamfer(topology, face, own(face))
+    return _planar_chamfer(topology, max(planes, key=lambda f: graph.face_area[f]), oblique)
 
 
 def _planar_chamfer(topology: PartTopology, face: int, oblique) -> Candidate:

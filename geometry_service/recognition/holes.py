@@ -35,6 +35,10 @@ from .candidate import Candidate
 from .iso_sizes import DrillMatch, TapMatch, nearest_drill, nearest_tap
 
 FULL_TURN = 2.0 * math.pi
+CORNER_ARC_DEG = 135.0
+"""A blind bore covering no more of its circle than this is a corner cut by a round
+end mill (MFCAD++'s circular blind step, a quarter circle), not a hole: a hole that
+breaks out of the part keeps at least half of its circle."""
 
 
 @dataclass
@@ -264,12 +268,18 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
             continue
         near, far = sorted((depth_of(seg.start), depth_of(seg.end)))
         if seg.kind == "cylinder" and seg.radius_start > radius + tol and near < tol:
+            shoulder = [
+                face
+                for plane in segments
+                if plane.kind == "plane" and abs(depth_of(plane.start) - far) < tol
+                for face in plane.faces
+            ]
             stack_parts.append(
                 {
                     "kind": "counterbore",
                     "diameter": 2.0 * seg.radius_start,
                     "depth": far - near,
-                    "faces": seg.faces,
+                    "faces": seg.faces + shoulder,
                 }
             )
             subtype_parts.append("counterbore")
@@ -340,6 +350,8 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
         params["bottom_faces"] = sorted(cone.faces)  # a drill point closes the hole
     kind = "through_hole" if through else "blind_hole"
     subtype = "+".join(subtype_parts) if subtype_parts else "plain"
+    if not through and math.degrees(main.span) <= CORNER_ARC_DEG:
+        kind, subtype = "circular_blind_step", "blind"
     return Candidate(kind, sorted(stack.faces), params, subtype)
 
 

@@ -50,6 +50,7 @@ from ..geometry.topology import (
 from .candidate import Candidate
 from .taxonomy import PASSAGE_BY_SIDES, POCKET_BY_SIDES
 
+ELEMENTARY = (PLANE, CYLINDER, CONE, SPHERE, TORUS)
 MAX_DRAFT = math.sin(math.radians(3.0))  # a wall may lean open this much
 CONTOUR_FOOTPRINT_SHARE = 0.5
 """A boss on an open floor covering this much of the block's footprint is the part's
@@ -69,6 +70,8 @@ class Setting:
     turning_axis: np.ndarray | None = None
     turned: bool = False
     block: OrientedBox | None = None  # the stock block, where the caller knows it
+    holes: np.ndarray | None = None  # bool per face: a hole's, where the caller knows them
+    chamfers: np.ndarray | None = None  # bool per face: a chamfer's, where the caller knows them
 
 
 @dataclass
@@ -86,10 +89,14 @@ def recognize_depressions(
     turning_axis: np.ndarray | None = None,
     turned: bool = False,
     block: OrientedBox | None = None,
+    holes: np.ndarray | None = None,
+    chamfers: np.ndarray | None = None,
 ) -> list[Candidate]:
     """Classify every concave-connected component of the free faces; ``block`` (the
-    stock block) tells a boss from the part's outer contour."""
-    setting = Setting(stock_axes, free, turning_axis, turned, block)
+    stock block) tells a boss from the part's outer contour, ``holes`` (the faces of
+    the holes found) a floor pierced by a hole from one open onto the outside, and
+    ``chamfers`` (the chamfers' faces) where a cut runs out through a chamfered rim."""
+    setting = Setting(stock_axes, free, turning_axis, turned, block, holes, chamfers)
     found: list[Candidate] = []
     claimed: set[int] = set()
     # Largest first, so that a boss claims its top before the top is seen alone.
@@ -169,7 +176,8 @@ def _stands_on(
     """A face that a cut with this floor normal leaves: a wall square to the
     floor (plane or cylinder along the normal: walls, corner radii, round
     ends), a fillet along the floor's edge (a concave cylinder tangent to the
-    floor) or the torus or sphere where such fillets meet a corner radius.
+    floor) or the torus, sphere or spline patch where such fillets meet a corner
+    radius.
     With ``overhang``, also a plane facing the floor: a pocket closed all
     round whose cut runs on under the material (a pocket sunk into a turned
     groove). Never for an open floor: a passage's opposite walls face each
@@ -193,7 +201,11 @@ def _stands_on(
         )
     if kind == TORUS:
         return topology.parallel(normal, axis)
-    return kind == SPHERE
+    if kind == SPHERE:
+        return True
+    # A free-form patch tangent to every neighbour: where a floor fillet meets a corner
+    # radius of another radius, CAD closes the corner with a spline blend.
+    return kind not in ELEMENTARY and all(n.convexity == SMOOTH for n in topology.neighbours[face])
 
 
 def _wall(
@@ -356,7 +368,9 @@ def _classify(
     planes = _distinct_planes(topology, planar)
     sides = len(planes)
     ends = _round_ends(topology, rounds)
-    through = _opposite_pair(topology, open_sides)
+    through = _opposite_pair(
+        topology, open_sides | _beyond_rim_blends(topology, open_sides, floor_normal, setting)
+    )
     rising = _rising_ends(topology, walls, floor_normal, members)
 
     if not _real_openings(topology, open_sides, setting):
@@ -365,7 +379,8 @@ def _classify(
         else:
             # Where the outside clipped the outline, the clipped side stands for a wall.
             kind = POCKET_BY_SIDES.get(sides + bool(open_sides), "rectangular_pocket")
-        subtype = "closed" if not open_sides else "open"
+        pierced = setting.holes is not None and all(setting.holes[f] for f in open_sides)
+        subtype = "closed" if pierced else "open"
     elif through:
         if sides == 1 and not rounds:
             aligned = _axis_aligned(topology, floor_normal, setting.stock_axes) and _axis_aligned(
@@ -415,9 +430,37 @@ def _classify(
     return found
 
 
+def _beyond_rim_blends(
+    topology: PartTopology, open_sides: set[int], floor_normal: np.ndarray, setting: Setting
+) -> set[int]:
+    """The side faces that rim chamfers among ``open_sides`` join, where a cut runs out
+    through a chamfered edge: the stock face beyond the chamfer is where it opens. A
+    chamfer is a plane the chamfer rule claimed, oblique to the floor."""
+    graph = topology.graph
+    beyond: set[int] = set()
+    if setting.chamfers is None:
+        return beyond
+    for face in open_sides:
+        if not setting.chamfers[face] or graph.face_surface_type[face] != PLANE:
+            continue
+        if topology.parallel(floor_normal, graph.face_axis[face]) or topology.perpendicular(
+            floor_normal, graph.face_axis[face]
+        ):
+            continue
+        beyond.update(
+            n.face
+            for n in topology.neighbours[face]
+            if n.convexity == CONVEX
+            and graph.face_surface_type[n.face] == PLANE
+            and topology.perpendicular(floor_normal, graph.face_axis[n.face])
+        )
+    return beyond
+
+
 def _real_openings(topology: PartTopology, open_sides: set[int], setting: Setting) -> set[int]:
     """The faces a cut's floor runs out onto that make it open: not a hole
-    that pierces the floor's edge (a bore through a pocket's floor), nor on a
+    that pierces the floor's edge (a bore through a pocket's floor, or a
+    counterbored hole drilled through its wall, shoulder and all), nor on a
     turned part the turned outside (a surface of revolution about the turning
     axis: a pocket whose outline the bar's round surface or its rounded
     shoulder clipped, where a slot runs out through a flat side it was cut
@@ -425,6 +468,8 @@ def _real_openings(topology: PartTopology, open_sides: set[int], setting: Settin
     graph = topology.graph
 
     def clipping(face: int) -> bool:
+        if setting.holes is not None and setting.holes[face]:
+            return True
         kind = graph.face_surface_type[face]
         if kind in (CYLINDER, CONE) and topology.inward(face):
             return True

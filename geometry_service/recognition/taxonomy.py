@@ -41,9 +41,19 @@ EXTRA_CLASSES: tuple[str, ...] = ("boss", "contour")
 
 FEATURE_TYPES: tuple[str, ...] = MFCADPP_CLASSES + TURNING_CLASSES + EXTRA_CLASSES
 
-# How the MFCAD++ taxonomy (the network's) names the parts of a feature that the
-# rules name more richly, by subtype: a counterbore is a blind hole sunk over the
-# hole, a countersink a chamfer round its rim. Tier 1 counts these as agreeing.
+# The two vocabularies. A feature's ``type`` is the rules' name for the whole
+# feature, richer than MFCAD++ where MFCAD++ has no name (a counterbored or
+# countersunk hole, a closed pocket with islands, an open pocket, a boss, a
+# contour, the turned types); a face's ``label`` is always its MFCAD++ class
+# where there is one. The parts of a hole that MFCAD++ names apart, by the
+# segment kind the hole module reports: a counterbore (its wall and shoulder)
+# is a blind hole sunk over the hole, a countersink a chamfer round its rim.
+MFCADPP_FACE_READING: dict[str, str] = {
+    "counterbore": "blind_hole",
+    "countersink": "chamfer",
+    "exit_countersink": "chamfer",
+}
+# What tier 1 counts as agreeing with a rules feature of such a subtype, on any of its faces.
 MFCADPP_READINGS: dict[str, frozenset[str]] = {
     "counterbore": frozenset({"blind_hole", "through_hole"}),
     "countersink": frozenset({"chamfer"}),
