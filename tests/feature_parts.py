@@ -514,3 +514,9 @@ def corner_cut_by_end_mill(radius: float = 15.0, depth: float = 10.0) -> TopoDS_
     """A quarter circle of ``radius`` milled ``depth`` deep at the block's corner (0, 0)
     from the top: MFCAD++'s circular blind step."""
     return cut(block(), cylinder(0, 0, 30 - depth, radius, depth + AIR))
+
+
+def pocket_beside_a_deeper_pocket() -> TopoDS_Shape:
+    """Pocket A (x 20..60, y 20..40, floor z=14) and pocket B (x 50..80, y 15..45, floor
+    z=22) overlapping it: B's floor drops into A's walls, which do not open B."""
+    return cut(block(), box_at(20, 20, 14, 40, 20, 16 + AIR), box_at(50, 15, 22, 30, 30, 8 + AIR))

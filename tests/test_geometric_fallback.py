@@ -75,6 +75,7 @@ ALL_PARTS = [
     fp.pocket_pierced_by_counterbored_hole,
     fp.through_slot_with_chamfered_exit,
     fp.corner_cut_by_end_mill,
+    fp.pocket_beside_a_deeper_pocket,
 ]
 
 
@@ -805,3 +806,10 @@ def test_a_quarter_circle_at_a_corner_is_a_circular_blind_step(recognize):
     step = only(result, "circular_blind_step")
     assert close(step.parameters["diameter"], 30.0) and close(step.parameters["depth"], 10.0)
     assert close(step.parameters["arc_deg"], 90.0)
+
+
+def test_a_pocket_whose_floor_drops_into_a_deeper_pocket_is_a_pocket(recognize):
+    result = recognize(fp.pocket_beside_a_deeper_pocket)
+    assert kinds(result) == {"rectangular_pocket": 2}
+    depths = sorted(f.parameters["depth"] for f in result.features)
+    assert close(depths[0], 8.0) and close(depths[1], 16.0)

@@ -373,7 +373,7 @@ def _classify(
     )
     rising = _rising_ends(topology, walls, floor_normal, members)
 
-    if not _real_openings(topology, open_sides, setting):
+    if not _real_openings(topology, open_sides, setting, walled=sides >= 3 or bool(ends)):
         if ends and sides == 2:
             kind = "circular_end_pocket"
         else:
@@ -457,10 +457,14 @@ def _beyond_rim_blends(
     return beyond
 
 
-def _real_openings(topology: PartTopology, open_sides: set[int], setting: Setting) -> set[int]:
+def _real_openings(
+    topology: PartTopology, open_sides: set[int], setting: Setting, walled: bool = False
+) -> set[int]:
     """The faces a cut's floor runs out onto that make it open: not a hole
     that pierces the floor's edge (a bore through a pocket's floor, or a
-    counterbored hole drilled through its wall, shoulder and all), nor on a
+    counterbored hole drilled through its wall, shoulder and all), nor, for a
+    cut ``walled`` on three sides or more, another cut it runs into (a pocket
+    sunk beside a deeper one: its floor drops into the other's walls), nor on a
     turned part the turned outside (a surface of revolution about the turning
     axis: a pocket whose outline the bar's round surface or its rounded
     shoulder clipped, where a slot runs out through a flat side it was cut
@@ -469,6 +473,8 @@ def _real_openings(topology: PartTopology, open_sides: set[int], setting: Settin
 
     def clipping(face: int) -> bool:
         if setting.holes is not None and setting.holes[face]:
+            return True
+        if walled and setting.free[face]:
             return True
         kind = graph.face_surface_type[face]
         if kind in (CYLINDER, CONE) and topology.inward(face):
