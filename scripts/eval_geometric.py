@@ -192,6 +192,9 @@ def evaluate(dataset: Dataset, names: list[str], model_path: Path) -> dict:
         except Exception as exc:  # noqa: BLE001 - one bad part must not end the evaluation
             errors[name] = f"{type(exc).__name__}: {exc}"
             continue
+        if context.rules is None:  # the rules raised: the ladder fell past both recognizers
+            errors[name] = "; ".join(f"{f.code}: {f.reason}" for f in result.degradation)
+            continue
         for key, value in zip(
             timings,
             (model.read_ms, graph.build_ms, mesh.mesh_ms, network_ms, served_ms),

@@ -374,13 +374,14 @@ def _classify(
     rising = _rising_ends(topology, walls, floor_normal, members)
 
     if not _real_openings(topology, open_sides, setting, walled=sides >= 3 or bool(ends)):
+        closed = all(setting.holes is not None and setting.holes[f] for f in open_sides)
         if ends and sides == 2:
             kind = "circular_end_pocket"
         else:
-            # Where the outside clipped the outline, the clipped side stands for a wall.
-            kind = POCKET_BY_SIDES.get(sides + bool(open_sides), "rectangular_pocket")
-        pierced = setting.holes is not None and all(setting.holes[f] for f in open_sides)
-        subtype = "closed" if pierced else "open"
+            # Where the outside clipped the outline, the clipped side stands for a wall
+            # (a hole through a wall is none).
+            kind = POCKET_BY_SIDES.get(sides + (not closed), "rectangular_pocket")
+        subtype = "closed" if closed else "open"
     elif through:
         if sides == 1 and not rounds:
             aligned = _axis_aligned(topology, floor_normal, setting.stock_axes) and _axis_aligned(
