@@ -45,12 +45,25 @@ from .features import STOCK, Feature, Recognition, face_owners, numbered
 from .geometric_fallback import METHOD as RULES_METHOD
 from .geometry.topology import PartTopology
 from .graceful_degradation import Tier
-from .recognition.taxonomy import MFCADPP_CLASSES, MFCADPP_READINGS
+from .recognition.taxonomy import FAMILY_BY_TYPE, MFCADPP_CLASSES, MFCADPP_READINGS
 
 RULES_CONFIDENCE = Tier.MESH_HEURISTICS.confidence  # the rules' own, where nothing checks them
 REVIEW_FACTOR = 0.5  # a disputed feature keeps this share of its namer's confidence
 MAX_CONFIDENCE = Tier.BREP_ML.confidence  # tier 1's nominal: the answer claims no more
 CLASS_INDEX = {name: index for index, name in enumerate(MFCADPP_CLASSES)}
+
+
+def rules_keep(feature: Feature) -> bool:
+    """Whether the network may contest this rules feature but not rename it: a whole
+    hole (a stack of exact bores all round, through or blind read from the topology,
+    diameters from the surfaces) or a convex round (an O-ring is a groove, never a
+    round). On the NIST parts brepnet-1.6.0, sure, called 8 rounds O-rings and split
+    counterbored holes into blind holes, two of no diameter; such a feature keeps the
+    rules' type and is flagged ``needs_review``. A partial bore stays open to the
+    network: a half-round slot is one to the rules."""
+    if FAMILY_BY_TYPE.get(feature.type) == "hole":
+        return not feature.parameters.get("partial", False)
+    return feature.type == "round" and feature.subtype == "convex"
 
 
 def out_of_domain(rules: Recognition) -> str | None:
@@ -76,6 +89,7 @@ class FaceVerdicts:
     sure: np.ndarray  # bool: the network is sure of the face
     network_named: np.ndarray  # bool: sure, and the taxonomy has a name for what the rules see
     contested: np.ndarray  # bool: sure, and the rules call it otherwise
+    overridden: np.ndarray  # bool: contested, and not a face of a feature the rules keep
 
 
 @dataclass(frozen=True)
@@ -129,14 +143,14 @@ def combine(
 ) -> Recognition:
     """The served answer: the network's labels where it is sure, the rules' elsewhere."""
     agree = verdicts.agree
-    contested = verdicts.contested
-    disputed = contested.copy()  # contested faces and every face of a feature they split
+    overridden = verdicts.overridden
+    disputed = overridden.copy()  # overridden faces and every face of a feature they split
     for feature in rules.features:
-        if contested[feature.face_ids].any():
+        if overridden[feature.face_ids].any():
             disputed[feature.face_ids] = True
 
     labels = [
-        verdicts.network_label[f] if contested[f] else rules.face_labels[f]
+        verdicts.network_label[f] if overridden[f] else rules.face_labels[f]
         for f in range(topology.face_count)
     ]
     features: list[Feature] = []
@@ -157,7 +171,8 @@ def combine(
         "rules_named_faces": int(topology.face_count - verdicts.network_named.sum()),
         "compared_faces": sum(a is not None for a in agree),
         "agreeing_faces": sum(a is True for a in agree),
-        "contested_faces": int(contested.sum()),
+        "contested_faces": int(verdicts.contested.sum()),
+        "overridden_faces": int(overridden.sum()),
         "unsure_faces": int((~verdicts.sure).sum()),
         "features_needing_review": sum(f.needs_review for f in features),
     }
@@ -194,6 +209,9 @@ def _verdicts(
     ]
     probability = np.asarray(prediction.probability, dtype=float)
     sure = probability >= min_probability
+    contested = sure & np.array([a is False for a in agree], dtype=bool)
+    keep = [rules_keep(feature) for feature in rules.features]
+    kept = np.array([owner is not None and keep[owner] for owner in rules.face_feature])
     return FaceVerdicts(
         network_label=labels,
         probability=probability,
@@ -201,7 +219,8 @@ def _verdicts(
         agree=agree,
         sure=sure,
         network_named=sure & np.array([a is not None for a in agree], dtype=bool),
-        contested=sure & np.array([a is False for a in agree], dtype=bool),
+        contested=contested,
+        overridden=contested & ~kept,
     )
 
 

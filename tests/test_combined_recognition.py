@@ -174,17 +174,47 @@ def test_an_unsure_network_that_reads_a_feature_otherwise_flags_it(part) -> None
 
 
 def test_a_sure_stock_label_takes_the_face_out_of_its_feature(part) -> None:
-    topology, rules = part(pb.box_with_blind_hole)
-    hole = only(rules, "blind_hole")
-    floor = hole.parameters["bottom_faces"][0]
+    topology, rules = part(pb.box_with_pocket)
+    pocket = only(rules, "rectangular_pocket")
+    floor = pocket.parameters["floor_faces"][0]
     labels = list(rules.face_labels)
     labels[floor] = STOCK
     answer = combined((topology, rules), labels, [SURE] * topology.face_count)
     assert answer.face_labels[floor] == STOCK and answer.face_feature[floor] is None
-    regrouped = only(answer, "blind_hole")
+    regrouped = only(answer, "rectangular_pocket")
     assert (
         floor not in regrouped.face_ids and regrouped.needs_review and regrouped.agreement is False
     )
+
+
+def test_a_whole_hole_and_a_round_keep_the_rules_type_where_the_network_contests_them(
+    part,
+) -> None:
+    """The network may flag a hole or a convex round but not rename it (rules_keep):
+    on NIST parts a sure brepnet-1.6.0 called rounds O-rings and split counterbores."""
+    topology, rules = part(pb.box_with_blind_hole)
+    hole = only(rules, "blind_hole")
+    labels = [
+        "circular_end_pocket" if f in hole.face_ids else label
+        for f, label in enumerate(rules.face_labels)
+    ]
+    answer = combined((topology, rules), labels, [SURE] * topology.face_count)
+    kept = only(answer, "blind_hole")
+    assert kept.face_ids == hole.face_ids and kept.parameters == hole.parameters
+    assert (kept.agreement, kept.needs_review) == (False, True)
+    assert [answer.face_labels[f] for f in hole.face_ids] == ["blind_hole"] * len(hole.face_ids)
+    recognizers = answer.part_parameters["recognizers"]
+    assert recognizers["contested_faces"] == len(hole.face_ids)
+    assert recognizers["overridden_faces"] == 0
+
+    topology, rules = part(pb.chamfered_filleted_block)
+    round_ = only(rules, "round")
+    labels = [
+        "Oring" if f in round_.face_ids else label for f, label in enumerate(rules.face_labels)
+    ]
+    answer = combined((topology, rules), labels, [SURE] * topology.face_count)
+    assert only(answer, "round").needs_review
+    assert all(answer.face_labels[f] == "round" for f in round_.face_ids)
 
 
 def test_a_counterbore_read_as_a_blind_hole_over_a_through_hole_agrees(part) -> None:
