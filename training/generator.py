@@ -646,11 +646,7 @@ class Style:
         return self.build(seed, self.name(seed))
 
 
-def _plain_part(seed: int, name: str) -> GeneratedPart:
-    return generate_part(seed, name)
-
-
-PLAIN = Style("gen", _plain_part)
+PLAIN = Style("gen", generate_part)
 
 
 def write_parts(out: Path, seeds: Iterable[int], style: Style = PLAIN) -> Path:

@@ -84,7 +84,7 @@ DECORATED = frozenset(
         "circular_blind_step",
     }
 )
-# Hole kinds beside the plain ones, and how often a hole is one of them.
+# The kinds of hole drawn, alike likely (a through hole is never drilled to a point).
 HOLE_KINDS = ("plain", "drilled", "counterbored", "countersunk")
 FLOOR_SITE_CHANCE = 0.3  # of a feature drawn on the floor of an earlier pocket or step
 
@@ -104,9 +104,7 @@ class Cut:
 
     label: str
     tool: TopoDS_Shape
-    floor: (
-        tuple[tuple[float, float, float], tuple[float, float, float], float, float, float] | None
-    ) = None  # a floor for later holes: origin, u (local), lu, lv, depth left below it
+    floor: Frame | None = None  # the floor it leaves for later holes, in the same local frame
 
 
 # ------------------------------------------------------------------ tools (local frame)
@@ -232,7 +230,7 @@ def _pocket_with_floor(rng: random.Random, frame: Frame, through: bool) -> list[
     floor = None
     if not through:
         corner = (centre[0] - c * a / 2 + s * b / 2, centre[1] - s * a / 2 - c * b / 2, -depth)
-        floor = (corner, (c, s, 0.0), a, b, frame.depth - depth)
+        floor = Frame(corner, (c, s, 0.0), (0.0, 0.0, 1.0), a, b, frame.depth - depth)
     return [Cut(label, tool, floor)]
 
 
@@ -245,9 +243,10 @@ def _step_with_floor(rng: random.Random, frame: Frame, through: bool) -> list[Cu
     far = frame.lu + AIR if through else length
     tool = box_between((-AIR, -AIR, -depth), (far, width, AIR))
     label = "rectangular_through_step" if through else "rectangular_blind_step"
-    return [
-        Cut(label, tool, ((0.0, 0.0, -depth), (1.0, 0.0, 0.0), length, width, frame.depth - depth))
-    ]
+    floor = Frame(
+        (0.0, 0.0, -depth), (1.0, 0.0, 0.0), (0.0, 0.0, 1.0), length, width, frame.depth - depth
+    )
+    return [Cut(label, tool, floor)]
 
 
 def draw_feature(rng: random.Random, frame: Frame, on_floor: bool) -> list[Cut] | None:
@@ -311,13 +310,13 @@ def _local_extent(tool: TopoDS_Shape, frame: Frame) -> float:
     return max(min(sides), 0.0)
 
 
-def _frame_on_floor(frame: Frame, floor) -> Frame:
-    """The floor (local origin, local ``u``, sides, depth left) as a frame in global space."""
-    origin, u, lu, lv, depth = floor
+def _frame_on_floor(frame: Frame, floor: Frame) -> Frame:
+    """``floor``, a frame in ``frame``'s local coordinates (its normal the local z), in
+    global space."""
     placement = frame.placement()
-    point = gp_Pnt(*origin).Transformed(placement)
-    direction = gp_Vec(*u).Transformed(placement)
-    return Frame(point.Coord(), direction.Coord(), frame.normal, lu, lv, depth)
+    point = gp_Pnt(*floor.origin).Transformed(placement)
+    direction = gp_Vec(*floor.u).Transformed(placement)
+    return Frame(point.Coord(), direction.Coord(), frame.normal, floor.lu, floor.lv, floor.depth)
 
 
 # ------------------------------------------------------------------ parts

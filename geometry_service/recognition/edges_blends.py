@@ -133,8 +133,9 @@ def _chain_chamfer(topology: PartTopology, planes: list[int], oblique) -> Candid
         return [n for n in oblique if n.edge in edges]
 
     for face in sorted(planes, key=lambda f: graph.face_area[f], reverse=True):
-        if len(own(face)) >= 2:
-            return _planar_chamfer(topology, face, own(face))
+        supports = own(face)
+        if len(supports) >= 2:
+            return _planar_chamfer(topology, face, supports)
     return _planar_chamfer(topology, max(planes, key=lambda f: graph.face_area[f]), oblique)
 
 
