@@ -20,7 +20,7 @@ from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
 from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
 from training.dataset import face_class_tables, load_part
-from training.generator import History, PartInProgress, stock_frames, write_parts
+from training.generator import Frame, History, PartInProgress, stock_frames, write_parts
 from training.realistic import REALISTIC, Cut, Site, cut_drawn, decorated
 from training.shapes import box_at, box_between, cylinder, revolve
 
@@ -121,7 +121,7 @@ def test_a_hole_in_a_pocket_floor_is_judged_against_the_pocket() -> None:
     pocket = Cut(
         "rectangular_pocket",
         box_between((30, 20, -10), (70, 60, 1)),
-        ((30.0, 20.0, -10.0), (1.0, 0.0, 0.0), 40.0, 40.0, 30.0),
+        Frame((30.0, 20.0, -10.0), (1.0, 0.0, 0.0), (0.0, 0.0, 1.0), 40.0, 40.0, 30.0),
     )
     assert cut_drawn(part, top, [pocket], records, floors) == {0}
     assert len(floors) == 1 and floors[0].frame.origin == pytest.approx((30, 20, 30))
