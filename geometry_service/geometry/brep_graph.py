@@ -31,13 +31,11 @@ from enum import IntEnum
 import numpy as np
 from OCP.BRep import BRep_Tool
 from OCP.BRepAdaptor import BRepAdaptor_Curve, BRepAdaptor_Curve2d, BRepAdaptor_Surface
-from OCP.BRepGProp import BRepGProp
 from OCP.BRepTools import BRepTools, BRepTools_WireExplorer
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 from OCP.GCPnts import GCPnts_AbscissaPoint
 from OCP.GeomAbs import GeomAbs_CurveType, GeomAbs_SurfaceType
 from OCP.gp import gp_Pnt, gp_Pnt2d, gp_Vec
-from OCP.GProp import GProp_GProps
 from OCP.TopAbs import TopAbs_EDGE, TopAbs_REVERSED, TopAbs_WIRE
 from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS
@@ -53,6 +51,7 @@ from .elementary_faces import (
     cross,
     integrable,
 )
+from .face_integrals import surface_properties
 
 SURFACE_TYPES = ("plane", "cylinder", "cone", "sphere", "torus", "bspline", "other")
 CURVE_TYPES = ("line", "circle", "ellipse", "bspline", "other")
@@ -84,14 +83,9 @@ _ELEMENTARY_SURFACES = frozenset(
         GeomAbs_SurfaceType.GeomAbs_Torus,
     }
 )
-FREEFORM_AREA_TOLERANCE = 1e-3
-"""Relative error bound of the adaptive integration that measures a free-form face
-(B-spline, Bezier, offset, swept). OCCT's default fixed Gauss rule takes as many
-points per knot span as the surface's degree asks, 7 ms a face on a turbine's
-B-spline blades (53 faces: 384 of the graph's 429 ms); the adaptive rule stops at
-this bound: 10 x faster there, and it agrees with itself at 1e-5 and 1e-7 where the
-fixed rule was 0.4 mm² off. Elementary faces keep the fixed rule, exact for them
-and faster (NIST CTC 04: 73 ms against 141)."""
+_FREEFORM_SURFACES = frozenset(
+    {GeomAbs_SurfaceType.GeomAbs_BSplineSurface, GeomAbs_SurfaceType.GeomAbs_BezierSurface}
+)
 _OTHER_CURVE = CURVE_TYPES.index("other")
 
 
@@ -300,7 +294,7 @@ class _FaceGeometry:
         self.u_start[i] = umin
 
         if kind not in _ELEMENTARY_SURFACES:
-            self.integrate(i, face, elementary=False)
+            self.integrate(i, face, freeform=kind in _FREEFORM_SURFACES)
             point, normal = _outward_normal(adaptor, reversed_face, *self.uv_centre[i])
             self.sample_point[i] = _xyz(point)
             if normal is not None:
@@ -363,18 +357,11 @@ class _FaceGeometry:
             self.u_start,
         )
         for i in np.flatnonzero((self.frames.kind >= 0) & ~exact).tolist():
-            self.integrate(i, faces[i], elementary=True)
+            self.integrate(i, faces[i], freeform=False)
 
-    def integrate(self, i: int, face, elementary: bool) -> None:
-        """Area and centroid by OCCT: its fixed Gauss rule on elementary faces,
-        the adaptive one on free-form faces (FREEFORM_AREA_TOLERANCE)."""
-        props = GProp_GProps()
-        if elementary:
-            BRepGProp.SurfaceProperties_s(face, props)
-        else:
-            BRepGProp.SurfaceProperties_s(face, props, FREEFORM_AREA_TOLERANCE)
-        self.area[i] = props.Mass()
-        self.centroid[i] = _xyz(props.CentreOfMass())
+    def integrate(self, i: int, face, freeform: bool) -> None:
+        """Area and centroid by OCCT, by the rule face_integrals.py picks."""
+        self.area[i], self.centroid[i] = surface_properties(face, freeform)
 
 
 class _CoedgeLists:

@@ -18,22 +18,22 @@ x cross dx, exact for lines (a x b) and circles, 8-point Gauss quadrature on
 each tangent-continuous span of other curves (about 1e-6 of the volume on a
 real part's B-spline intersections; splitting at every knot costs 3x for
 little more). Areas and centroids are the graph's. Tori and free-form faces go
-through OCCT, measured from the origin.
+through OCCT, measured from the origin, by the rule face_integrals.py picks.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from OCP.BRepAdaptor import BRepAdaptor_Curve
-from OCP.BRepGProp import BRepGProp_Domain, BRepGProp_Face, BRepGProp_Vinert
 from OCP.collections import Array1_double
 from OCP.GeomAbs import GeomAbs_Shape
 from OCP.gp import gp_Pnt, gp_Vec
 from OCP.TopoDS import TopoDS_Edge
 
 from .elementary_faces import cross
+from .face_integrals import volume_from_origin
 from .outline import PartOutline
-from .topology import CONE, CYLINDER, LINE, PLANE, SPHERE, PartTopology
+from .topology import BSPLINE, CONE, CYLINDER, LINE, PLANE, SPHERE, PartTopology
 
 _GAUSS_X, _GAUSS_W = np.polynomial.legendre.leggauss(8)
 
@@ -73,11 +73,9 @@ def part_volume(topology: PartTopology, outline: PartOutline) -> float:
             )
             + np.einsum("ij,ij->i", graph.face_axis_point[spheres], vector_area[spheres]).sum()
         )
-    origin = gp_Pnt(0.0, 0.0, 0.0)
     others = (kinds != PLANE) & (kinds != CYLINDER) & (kinds != CONE) & (kinds != SPHERE)
     for face_id in np.flatnonzero(others).tolist():
-        face = graph.face(face_id)
-        total += 3.0 * BRepGProp_Vinert(BRepGProp_Face(face), BRepGProp_Domain(face), origin).Mass()
+        total += 3.0 * volume_from_origin(graph.face(face_id), freeform=kinds[face_id] == BSPLINE)
     return abs(total / 3.0)
 
 
