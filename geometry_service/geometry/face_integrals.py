@@ -12,6 +12,11 @@ the OCCT and NIST sets that the arrays do not measure (elementary_faces.py):
   a 1e-6 adaptive integration, part volumes with the fixed rule were up to
   9 % off (bug28366_fuselage.stp; trj3_s1-id-203.stp 0.85 %), with the
   adaptive rule at most 8e-4 (trj4_k1_geo-ac-214.stp; 5e-4 on trj3_s1-id-203).
+  The adaptive rule stalls on a few smooth patches (a rational degree-8
+  patch of trj7_k1-ec-214.stp: 21 ms against 2): choosing the fixed rule
+  for faces of at most 3 knot spans and degree 8 would save a fifth of the
+  time over all 1,650 B-spline faces (842 -> 663 ms) but brings its volume
+  errors back (trj3_s1-id-203.stp 0.77 %, bug28366_fuselage.stp 9 %).
 - Everything else (planes, quadrics, tori, swept surfaces): the fixed rule.
   Area, 177 extruded faces: fixed 49 ms, adaptive 248; 60 revolved faces:
   27 against 53 (trj7_k1-ec-214.stp's 11 revolved faces: 26 against 160 ms).
