@@ -56,16 +56,20 @@ class SurfaceFrames:
     def points(self, faces: np.ndarray, u: np.ndarray, v: np.ndarray):
         """Points and natural normals (Su x Sv, not unit) at (u, v) on ``faces``."""
         kind = self.kind[faces]
-        x, y, z = self.x[faces], self.y[faces], self.z[faces]
-        rho, height, d_rho, d_height, _ = self._profile(faces, kind, v)
-        radial = np.cos(u)[:, None] * x + np.sin(u)[:, None] * y
-        tangent = -np.sin(u)[:, None] * x + np.cos(u)[:, None] * y
-        plane = (kind == PLANE)[:, None]
-        point = self.origin[faces] + np.where(
-            plane, u[:, None] * x + v[:, None] * y, rho[:, None] * radial + height[:, None] * z
-        )
-        d_u = np.where(plane, x, rho[:, None] * tangent)
-        d_v = np.where(plane, y, d_rho[:, None] * radial + d_height[:, None] * z)
+        x, y = self.x[faces], self.y[faces]
+        point = self.origin[faces] + u[:, None] * x + v[:, None] * y
+        d_u, d_v = x, y
+        curved = np.flatnonzero(kind != PLANE)
+        if len(curved):  # most points of a prismatic part are on planes: skip the rest there
+            faces, kind, u, v = faces[curved], kind[curved], u[curved], v[curved]
+            x, y, z = x[curved], y[curved], self.z[faces]
+            rho, height, d_rho, d_height, _ = self._profile(faces, kind, v)
+            radial = np.cos(u)[:, None] * x + np.sin(u)[:, None] * y
+            tangent = -np.sin(u)[:, None] * x + np.cos(u)[:, None] * y
+            point[curved] = self.origin[faces] + rho[:, None] * radial + height[:, None] * z
+            d_u, d_v = d_u.copy(), d_v.copy()
+            d_u[curved] = rho[:, None] * tangent
+            d_v[curved] = d_rho[:, None] * radial + d_height[:, None] * z
         return point, cross(d_u, d_v)
 
     def unit_normals(self, faces: np.ndarray, u: np.ndarray, v: np.ndarray, reverse: np.ndarray):

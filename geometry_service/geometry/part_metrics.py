@@ -12,13 +12,14 @@ same facts come from the mesh; a part with no closed volume has no volume.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 from OCP.TopAbs import TopAbs_EDGE
 from OCP.TopExp import TopExp
 
+from ..fields_dict import fields_dict
 from .cad_reader import CadModel
 from .mesh_measures import mesh_volume, triangle_areas
 from .mesher import Mesh
@@ -35,7 +36,7 @@ class PartMetrics:
     solid_count: int
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return fields_dict(self)
 
 
 def measure_part(model: CadModel, part: Part) -> PartMetrics:

@@ -8,11 +8,12 @@ with the limits and words the advice.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..fields_dict import fields_dict
 from .access import FaceAccess
 from .corners import SharpCorner
 from .limits import ShopLimits
@@ -35,7 +36,7 @@ class DfmWarning:
     suggestion: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return fields_dict(self)
 
 
 def access_warnings(access: FaceAccess, face_feature: list[int | None]) -> list[DfmWarning]:

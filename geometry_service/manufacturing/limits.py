@@ -10,10 +10,11 @@ to the worker inside the analysis request.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..errors import PermanentError
+from ..fields_dict import fields_dict
 
 ENVELOPE_AXES = 3
 NOT_NEGATIVE = ("stock_allowance_mm",)  # no allowance is a choice; every other limit is > 0
@@ -34,7 +35,7 @@ class ShopLimits:
     stock_allowance_mm: float = 1.0  # cleanup per side, on plates and bars
 
     def to_json(self) -> dict:
-        return {**asdict(self), "machine_envelope_mm": list(self.machine_envelope_mm)}
+        return {**fields_dict(self), "machine_envelope_mm": list(self.machine_envelope_mm)}
 
     def overridden(self, overrides: Any) -> ShopLimits:
         """These limits with a request's overrides (a JSON object of some of the

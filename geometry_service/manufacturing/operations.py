@@ -10,11 +10,12 @@ the area of the uncut stock faces.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..fields_dict import fields_dict
 from ..recognition.taxonomy import FAMILY_BY_TYPE, OTHER_FAMILY
 from .limits import ShopLimits
 from .tools import ToolChoice
@@ -44,7 +45,7 @@ class Operation:
     finish_area_mm2: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return fields_dict(self)
 
 
 def operations(

@@ -13,11 +13,12 @@ set-up about the turning axis, and take no part in the cover.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..fields_dict import fields_dict
 from ..recognition.taxonomy import TURNING_CLASSES
 from .access import FaceAccess
 from .directions import SAME_DIRECTION
@@ -43,7 +44,7 @@ class Setup:
     direction_index: int | None = None  # into the candidate directions; None for turning
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return fields_dict(self)
 
 
 @dataclass

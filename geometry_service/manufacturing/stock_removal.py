@@ -21,11 +21,12 @@ for is the facing and contouring of the outside.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..fields_dict import fields_dict
 from ..recognition.taxonomy import FAMILY_BY_TYPE, OTHER_FAMILY
 
 # Tables of sizes read better as tables.
@@ -57,7 +58,7 @@ class Stock:
     size_source: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return fields_dict(self)
 
 
 def plate_stock(

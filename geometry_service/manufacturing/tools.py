@@ -12,11 +12,12 @@ ratio of that tool is what DFM checks against the shop's limit.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..fields_dict import fields_dict
 from ..recognition.taxonomy import FAMILY_BY_TYPE, OTHER_FAMILY
 
 # Diameters of DIN 6527 solid carbide end mills as stocked by the tool makers'
@@ -47,7 +48,7 @@ class ToolChoice:
     hole_depth_ratio: float | None = None  # a hole's own depth : diameter
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return fields_dict(self)
 
 
 class TopAlong:
