@@ -282,6 +282,18 @@ def oring_groove(outer: float = 30.0, inner: float = 20.0, depth: float = 4.0) -
     return cut(block(), ring)
 
 
+def oring_groove_with_hole_through_its_floor() -> TopoDS_Shape:
+    """The O-ring groove of :func:`oring_groove` (outer 30, inner 20, 4 deep) with a
+    3 mm hole drilled through its floor at (62.5, 30), down through the block."""
+    return cut(oring_groove(), cylinder(62.5, 30, -AIR, 1.5, 30))
+
+
+def oring_groove_crossed_by_slot() -> TopoDS_Shape:
+    """The O-ring groove of :func:`oring_groove` cut across by a slot 4 wide (y 28..32)
+    and 8 deep along X through the whole block: floor, walls and core in two pieces each."""
+    return cut(oring_groove(), box_at(-AIR, 28, 22, 100 + 2 * AIR, 4, 8 + AIR))
+
+
 def v_circular_end_blind_slot(
     width: float = 10.0, depth: float = 8.0, length: float = 35.0
 ) -> TopoDS_Shape:

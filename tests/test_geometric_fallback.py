@@ -50,6 +50,8 @@ ALL_PARTS = [
     fp.chamfered_pocket,
     fp.circular_end_pocket,
     fp.oring_groove,
+    fp.oring_groove_with_hole_through_its_floor,
+    fp.oring_groove_crossed_by_slot,
     fp.triangular_passage,
     fp.pocket_with_island,
     fp.pocket_with_island_and_floor_fillets,
@@ -420,6 +422,27 @@ def test_oring_groove(recognize):
     assert close(p["width"], 5.0) and close(p["depth"], 4.0)
     assert vec_close(p["centre"], [50, 30, 26]) and vec_close(p["axis"], [0, 0, 1])
     assert close(result.part_parameters["removed_volume"], math.pi * (15**2 - 10**2) * 4.0)
+
+
+def test_oring_groove_with_a_hole_through_its_floor(recognize):
+    result = recognize(fp.oring_groove_with_hole_through_its_floor)
+    assert kinds(result) == {"Oring": 1, "through_hole": 1}
+    groove, hole = only(result, "Oring"), only(result, "through_hole")
+    assert len(groove.face_ids) == 3 and not set(groove.face_ids) & set(hole.face_ids)
+    assert close(groove.parameters["outer_diameter"], 30.0)
+    assert close(groove.parameters["inner_diameter"], 20.0)
+    assert close(groove.parameters["depth"], 4.0)
+    assert close(hole.parameters["diameter"], 3.0) and close(hole.parameters["depth"], 26.0)
+
+
+def test_oring_groove_crossed_by_a_slot_is_one_groove(recognize):
+    result = recognize(fp.oring_groove_crossed_by_slot)
+    groove = only(result, "Oring")
+    assert len(groove.parameters["floor_faces"]) == 2 and len(groove.parameters["wall_faces"]) == 4
+    assert close(groove.parameters["outer_diameter"], 30.0)
+    assert close(groove.parameters["inner_diameter"], 20.0)
+    assert close(groove.parameters["depth"], 4.0)
+    assert vec_close(groove.parameters["centre"], [50, 30, 26])
 
 
 def test_triangular_passage(recognize):

@@ -1,13 +1,20 @@
 """O-ring grooves: annular channels cut into a flat face (MFCAD++ ``Oring``).
 
-A flat ring-shaped floor whose every edge is a concave corner with a
-cylinder on the floor's normal, the cylinders all on one axis: the outer
-wall faces its axis (a bore), the inner one faces away (the core left
-standing). Left to the other rules, the outer wall reads as a through hole
-and the core as a boss, so this rule runs before the holes.
+A flat ring-shaped floor that meets, in concave corners, cylinders on its
+normal and on one axis: an outer wall that faces its axis (a bore) and an
+inner one that faces away (the core left standing), the outer the wider.
+Left to the other rules, the outer wall reads as a through hole and the core
+as a boss, so this rule runs before the holes.
+
+Other features may cross the groove: a hole drilled through its floor, a
+slot cut across it. The floor then has other neighbours as well, and a slot
+splits floor and walls into pieces; coplanar floor pieces on the same axis
+are one groove.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
 
 import numpy as np
 
@@ -18,42 +25,85 @@ from .candidate import Candidate
 
 def recognize_orings(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
     graph = topology.graph
-    found = []
+    grooves: dict[tuple, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
     for floor in np.flatnonzero(free & (graph.face_surface_type == PLANE)).tolist():
-        neighbours = topology.neighbours[floor]
-        walls = sorted({n.face for n in neighbours})
-        if not walls or any(n.convexity != CONCAVE for n in neighbours):
+        walls = _ring_walls(topology, free, floor)
+        if walls is None:
             continue
-        if not all(free[w] and graph.face_surface_type[w] == CYLINDER for w in walls):
-            continue
-        normal = graph.face_axis[floor]
-        if not all(
-            topology.parallel(normal, graph.face_axis[w]) and topology.coaxial(walls[0], w)
-            for w in walls
-        ):
-            continue
+        floors, all_walls = grooves[_groove_key(topology, floor, walls[0])]
+        floors.add(floor)
+        all_walls.update(walls)
+    return [_groove(topology, sorted(floors), sorted(walls)) for floors, walls in grooves.values()]
+
+
+def _ring_walls(topology: PartTopology, free: np.ndarray, floor: int) -> list[int] | None:
+    """The floor's concave coaxial cylinder walls, if they hold an outer wall and a
+    narrower inner one; None where the floor is not an O-ring groove's."""
+    graph = topology.graph
+    normal = graph.face_axis[floor]
+    cylinders = sorted(
+        {
+            n.face
+            for n in topology.neighbours[floor]
+            if n.convexity == CONCAVE
+            and free[n.face]
+            and graph.face_surface_type[n.face] == CYLINDER
+            and topology.parallel(normal, graph.face_axis[n.face])
+        }
+    )
+    for first in cylinders:
+        walls = [w for w in cylinders if topology.coaxial(first, w)]
         outer = [w for w in walls if topology.inward(w)]
         inner = [w for w in walls if not topology.inward(w)]
-        if not outer or not inner:
-            continue
-        outer_radius = float(graph.face_radius[outer[0]])
-        inner_radius = float(graph.face_radius[inner[0]])
-        if outer_radius <= inner_radius:
-            continue
-        base = float(np.dot(normal, graph.face_sample_point[floor]))
-        _, top = extent_along(face_vertices(topology, walls), normal)
-        axis_point = graph.face_axis_point[walls[0]]
-        centre = axis_point + (base - float(np.dot(normal, axis_point))) * normal
-        params = {
-            "outer_diameter": 2.0 * outer_radius,
-            "inner_diameter": 2.0 * inner_radius,
-            "width": outer_radius - inner_radius,
-            "depth": top - base,
-            "centre": centre.tolist(),
-            "axis": unit(normal),
-            "floor_faces": [floor],
-            "wall_faces": walls,
-            "tool_access_direction": unit(normal),
-        }
-        found.append(Candidate("Oring", sorted([floor, *walls]), params, "face"))
-    return found
+        if (
+            outer
+            and inner
+            and graph.face_radius[outer].min() > graph.face_radius[inner].max()
+            and not _bounded_by_others(topology, floor, walls)
+        ):
+            return walls
+    return None
+
+
+def _bounded_by_others(topology: PartTopology, floor: int, walls: list[int]) -> bool:
+    """Whether the floor also meets other faces in concave corners: then the ring
+    walls are not all that stand round it (a pocket floor with a cylinder in it)."""
+    return any(
+        n.convexity == CONCAVE and n.face not in walls for n in topology.neighbours[floor]
+    )
+
+
+def _groove_key(topology: PartTopology, floor: int, wall: int) -> tuple:
+    """What the floor pieces of one groove share: the axis's position, the floor's level."""
+    graph = topology.graph
+    normal = graph.face_axis[floor]
+    point = graph.face_axis_point[wall]
+    foot = point - np.dot(point, normal) * normal
+    level = float(np.dot(normal, graph.face_sample_point[floor]))
+    scale = 1e3 * topology.length_tol
+    return (*np.round(normal, 3), *np.round(foot / scale), round(level / scale))
+
+
+def _groove(topology: PartTopology, floors: list[int], walls: list[int]) -> Candidate:
+    graph = topology.graph
+    normal = graph.face_axis[floors[0]]
+    outer = [w for w in walls if topology.inward(w)]
+    inner = [w for w in walls if not topology.inward(w)]
+    outer_radius = float(graph.face_radius[outer].min())
+    inner_radius = float(graph.face_radius[inner].max())
+    base = float(np.dot(normal, graph.face_sample_point[floors[0]]))
+    _, top = extent_along(face_vertices(topology, walls), normal)
+    axis_point = graph.face_axis_point[walls[0]]
+    centre = axis_point + (base - float(np.dot(normal, axis_point))) * normal
+    params = {
+        "outer_diameter": 2.0 * outer_radius,
+        "inner_diameter": 2.0 * inner_radius,
+        "width": outer_radius - inner_radius,
+        "depth": top - base,
+        "centre": centre.tolist(),
+        "axis": unit(normal),
+        "floor_faces": floors,
+        "wall_faces": walls,
+        "tool_access_direction": unit(normal),
+    }
+    return Candidate("Oring", sorted([*floors, *walls]), params, "face")
