@@ -68,9 +68,7 @@ def _ring_walls(topology: PartTopology, free: np.ndarray, floor: int) -> list[in
 def _bounded_by_others(topology: PartTopology, floor: int, walls: list[int]) -> bool:
     """Whether the floor also meets other faces in concave corners: then the ring
     walls are not all that stand round it (a pocket floor with a cylinder in it)."""
-    return any(
-        n.convexity == CONCAVE and n.face not in walls for n in topology.neighbours[floor]
-    )
+    return any(n.convexity == CONCAVE and n.face not in walls for n in topology.neighbours[floor])
 
 
 def _groove_key(topology: PartTopology, floor: int, wall: int) -> tuple:
