@@ -59,7 +59,8 @@ def recognize_features(part: Part) -> Recognition:
     claim(holes)
     chamfers = recognize_chamfers(topology, free)
     claim(chamfers)
-    claim(recognize_rounds(topology, free))
+    rounds = recognize_rounds(topology, free)
+    claim(rounds)
     claim(
         recognize_depressions(
             topology,
@@ -69,7 +70,7 @@ def recognize_features(part: Part) -> Recognition:
             turned=turning.part_type != "prismatic",
             block=block,
             holes=_faces_of(holes, graph.face_count),
-            chamfers=_faces_of(chamfers, graph.face_count),
+            rim_blends=_faces_of(chamfers + rounds, graph.face_count),
         )
     )
     claim(recognize_concave_rounds(topology, free))

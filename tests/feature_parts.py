@@ -26,7 +26,7 @@ from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE
 from OCP.TopExp import TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Edge, TopoDS_Face, TopoDS_Shape
 
-from training.shapes import box_at, cut, cylinder, fuse, revolve
+from training.shapes import box_at, cut, cylinder, fuse, prism, revolve
 
 AIR = 1.0  # how far a tool reaches past the faces it cuts through
 
@@ -138,6 +138,17 @@ def cross_hole_block() -> TopoDS_Shape:
     )
 
 
+def blind_hole_crossed_near_its_bottom() -> TopoDS_Shape:
+    """Block with a 10 mm blind hole 20 deep from the top at (50, 30) (flat bottom at
+    z=10) and an 8 mm hole along X through the block at y=30, z=12: the cross hole
+    cuts the blind hole's bottom in two."""
+    return cut(
+        block(),
+        cylinder(50, 30, 10, 5.0, 20 + AIR),
+        cylinder(-AIR, 30, 12, 4.0, 100 + 2 * AIR, direction=(1, 0, 0)),
+    )
+
+
 # ------------------------------------------------------------ milled features
 
 
@@ -199,6 +210,27 @@ def circular_end_pocket(length=40.0, width=12.0, depth=5.0) -> TopoDS_Shape:
 def blind_slot(width=10.0, depth=8.0, length=35.0) -> TopoDS_Shape:
     """Block with a square-ended slot entering from the x=0 end along X, centred at y=30."""
     return cut(block(), box_at(-AIR, 30 - width / 2, 30 - depth, length + AIR, width, depth + AIR))
+
+
+def corner_notch_with_rounded_rim(radius: float = 2.0) -> TopoDS_Shape:
+    """Block with a 20 x 20 notch cut down through its whole height at the corner
+    x 80..100, y 40..60 (a through step: floor x=80, wall y=40, or the other way
+    round), its two top edges rounded ``radius``: the notch opens at the top only
+    through the round."""
+    notched = cut(block(), box_at(80, 40, -AIR, 20 + AIR, 20 + AIR, 30 + 2 * AIR))
+    maker = BRepFilletAPI_MakeFillet(notched)
+    for edge in edges_where(
+        notched,
+        lambda a, b: (
+            a[2] == b[2] == 30
+            and (
+                (a[0] == b[0] == 80 and min(a[1], b[1]) >= 40)
+                or (a[1] == b[1] == 40 and min(a[0], b[0]) >= 80)
+            )
+        ),
+    ):
+        maker.Add(radius, edge)
+    return maker.Shape()
 
 
 def blind_step(length=20.0, width=15.0, depth=12.0) -> TopoDS_Shape:
@@ -323,6 +355,13 @@ def h_circular_end_blind_slot(
     )
 
 
+def h_circular_end_blind_slot_into_a_pocket() -> TopoDS_Shape:
+    """The slot of :func:`h_circular_end_blind_slot` (floor z=22, y 25..35, round end
+    about x=35) with a pocket 15 deep (x 10..20, y 30..45) sunk across its wall
+    y=35: the slot's floor drops into it past a wall that faces the slot's entry."""
+    return cut(h_circular_end_blind_slot(), box_at(10, 30, 15, 10, 15, 15 + AIR))
+
+
 def triangular_passage() -> TopoDS_Shape:
     """Block with a triangular passage through it top to bottom: corners
     (30, 15), (60, 15), (45, 45)."""
@@ -332,6 +371,19 @@ def triangular_passage() -> TopoDS_Shape:
     polygon.Close()
     face = BRepBuilderAPI_MakeFace(polygon.Wire(), True).Face()
     return cut(block(), BRepPrimAPI_MakePrism(face, gp_Vec(0, 0, 30 + 2 * AIR)).Shape())
+
+
+def hexagonal_pocket_beside_a_deeper_pocket() -> TopoDS_Shape:
+    """Block with a hexagonal pocket 8 deep (floor z=22) about (50, 30), corners 12
+    from its centre at (38, 30), (62, 30) and between, and a 8 x 6 pocket 15 deep
+    (x 58..66, y 27..33) sunk over its corner at (62, 30): the hexagon's floor
+    drops into the deeper pocket there, and its six walls still close round it."""
+    corners = [
+        (50 + 12 * math.cos(math.radians(a)), 30 + 12 * math.sin(math.radians(a)), 22)
+        for a in range(0, 360, 60)
+    ]
+    pocket = cut(block(), prism(corners, (0, 0, 8 + AIR)))
+    return cut(pocket, box_at(58, 27, 15, 8, 6, 15 + AIR))
 
 
 def holes_through_a_pocket_floor() -> TopoDS_Shape:

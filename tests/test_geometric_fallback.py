@@ -41,6 +41,7 @@ ALL_PARTS = [
     fp.half_hole_at_edge,
     fp.partial_blind_hole,
     fp.cross_hole_block,
+    fp.blind_hole_crossed_near_its_bottom,
     fp.chamfered_blind_hole,
     fp.holes_through_a_pocket_floor,
     pb.hole_grid_plate,
@@ -53,13 +54,16 @@ ALL_PARTS = [
     fp.oring_groove_with_hole_through_its_floor,
     fp.oring_groove_crossed_by_slot,
     fp.triangular_passage,
+    fp.hexagonal_pocket_beside_a_deeper_pocket,
     fp.pocket_with_island,
     fp.pocket_with_island_and_floor_fillets,
     pb.box_with_slot,
     fp.blind_slot,
     fp.h_circular_end_blind_slot,
+    fp.h_circular_end_blind_slot_into_a_pocket,
     fp.v_circular_end_blind_slot,
     pb.box_with_step,
+    fp.corner_notch_with_rounded_rim,
     fp.blind_step,
     fp.boss_plate,
     pb.chamfered_filleted_block,
@@ -445,6 +449,28 @@ def test_oring_groove_crossed_by_a_slot_is_one_groove(recognize):
     assert vec_close(groove.parameters["centre"], [50, 30, 26])
 
 
+def test_through_step_opening_through_a_rounded_rim(recognize):
+    result = recognize(fp.corner_notch_with_rounded_rim)
+    step = only(result, "rectangular_through_step")
+    assert step.subtype == "through" and len(step.face_ids) == 2
+    assert close(step.parameters["depth"], 20.0)
+    assert kinds(result) == {"rectangular_through_step": 1, "round": 2}  # one round a top edge
+
+
+def test_hexagonal_pocket_opening_into_a_deeper_one_keeps_its_six_sides(recognize):
+    result = recognize(fp.hexagonal_pocket_beside_a_deeper_pocket)
+    hexagon = only(result, "6sides_pocket")
+    assert len(hexagon.parameters["wall_faces"]) == 6 and close(hexagon.parameters["depth"], 8.0)
+
+
+def test_a_slot_with_a_round_end_is_blind_though_it_runs_into_a_pocket(recognize):
+    result = recognize(fp.h_circular_end_blind_slot_into_a_pocket)
+    assert kinds(result) == {"h_circular_end_blind_slot": 1, "rectangular_pocket": 1}
+    slot = only(result, "h_circular_end_blind_slot")
+    assert slot.subtype == "blind" and close(slot.parameters["depth"], 8.0)
+    assert close(slot.parameters["width"], 10.0) and close(slot.parameters["length"], 40.0)
+
+
 def test_triangular_passage(recognize):
     result = recognize(fp.triangular_passage)
     assert kinds(result) == {"triangular_passage": 1}
@@ -736,6 +762,15 @@ def test_flanged_bushing_is_turned_with_cross_holes(recognize):
     body = only(result, "turned_diameter").parameters
     assert close(body["diameter"], 40.0) and close(body["length"], 42.0)
     assert close(result.part_parameters["bar_diameter"], 60.0)
+
+
+def test_a_blind_hole_keeps_its_bottom_where_a_cross_hole_cuts_it(recognize):
+    result = recognize(fp.blind_hole_crossed_near_its_bottom)
+    assert kinds(result) == {"blind_hole": 1, "through_hole": 1}
+    blind, cross = only(result, "blind_hole").parameters, only(result, "through_hole").parameters
+    assert close(blind["diameter"], 10.0) and close(blind["depth"], 20.0)
+    assert blind["bottom"] == "flat" and len(blind["bottom_faces"]) == 2
+    assert close(cross["diameter"], 8.0) and close(cross["depth"], 100.0)
 
 
 def test_cross_hole_past_the_centre_of_a_bar(recognize):

@@ -122,19 +122,26 @@ def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:
 
     # Flat rings and bottoms: planes square to the axis that a bore meets in a
     # concave corner, otherwise bounded by bores of that axis or, for a hole
-    # that breaks out sideways (a partial hole), by convex edges, and no larger
-    # than the widest bore's disc.
+    # that breaks out sideways (a partial hole) or is crossed by another (a
+    # bore of another axis), by convex edges, and no larger than the widest
+    # bore's disc.
     for face in np.flatnonzero(free & (graph.face_surface_type == PLANE)):
         face = int(face)
-        rim = [n for n in topology.neighbours[face] if n.face in stacks]
-        if not any(n.convexity == CONCAVE for n in rim):
+        corners = [
+            n.face
+            for n in topology.neighbours[face]
+            if n.face in stacks
+            and n.convexity == CONCAVE
+            and topology.parallel(graph.face_axis[face], graph.face_axis[n.face])
+        ]
+        if not corners or not all(topology.coaxial(corners[0], f) for f in corners):
             continue
-        first = rim[0].face
-        if not topology.parallel(graph.face_axis[face], graph.face_axis[first]):
-            continue
-        if not all(topology.coaxial(first, n.face) for n in rim):
-            continue
-        if any(n.face not in stacks and n.convexity != CONVEX for n in topology.neighbours[face]):
+        rim = [
+            n
+            for n in topology.neighbours[face]
+            if n.face in stacks and topology.coaxial(corners[0], n.face)
+        ]
+        if any(n not in rim and n.convexity != CONVEX for n in topology.neighbours[face]):
             continue
         widest = max(
             (

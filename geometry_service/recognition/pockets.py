@@ -71,7 +71,7 @@ class Setting:
     turned: bool = False
     block: OrientedBox | None = None  # the stock block, where the caller knows it
     holes: np.ndarray | None = None  # bool per face: a hole's, where the caller knows them
-    chamfers: np.ndarray | None = None  # bool per face: a chamfer's, where the caller knows them
+    rim_blends: np.ndarray | None = None  # bool per face: a chamfer's or round's, where known
 
 
 @dataclass
@@ -90,13 +90,14 @@ def recognize_depressions(
     turned: bool = False,
     block: OrientedBox | None = None,
     holes: np.ndarray | None = None,
-    chamfers: np.ndarray | None = None,
+    rim_blends: np.ndarray | None = None,
 ) -> list[Candidate]:
     """Classify every concave-connected component of the free faces; ``block`` (the
     stock block) tells a boss from the part's outer contour, ``holes`` (the faces of
     the holes found) a floor pierced by a hole from one open onto the outside, and
-    ``chamfers`` (the chamfers' faces) where a cut runs out through a chamfered rim."""
-    setting = Setting(stock_axes, free, turning_axis, turned, block, holes, chamfers)
+    ``rim_blends`` (the faces of the chamfers and rounds found) where a cut runs out
+    through a chamfered or rounded rim."""
+    setting = Setting(stock_axes, free, turning_axis, turned, block, holes, rim_blends)
     found: list[Candidate] = []
     claimed: set[int] = set()
     # Largest first, so that a boss claims its top before the top is seen alone.
@@ -294,6 +295,22 @@ def _distinct_planes(topology: PartTopology, faces: list[int]) -> list[list[int]
     return groups
 
 
+def _encircle(topology: PartTopology, planes: list[list[int]], floor_normal: np.ndarray) -> bool:
+    """Whether walls on these planes close round a floor: their normals, seen along
+    the floor's normal, leave no gap of half a turn (three walls of a rectangle do,
+    a triangle's or a hexagon's do not)."""
+    graph = topology.graph
+    normals = np.array([graph.face_axis[group[0]] for group in planes]).reshape(-1, 3)
+    across = normals - np.outer(normals @ floor_normal, floor_normal)
+    if len(across) < 3:
+        return False
+    reference = across[0] / np.linalg.norm(across[0])
+    other = np.cross(floor_normal, reference)
+    angles = np.sort(np.arctan2(across @ other, across @ reference))
+    gaps = np.diff(np.r_[angles, angles[0] + 2.0 * np.pi])
+    return float(gaps.max()) < np.pi - 1e-3
+
+
 def _axis_aligned(topology: PartTopology, normal: np.ndarray, stock_axes: np.ndarray) -> bool:
     return any(topology.parallel(normal, axis) for axis in stock_axes)
 
@@ -368,8 +385,10 @@ def _classify(
     planes = _distinct_planes(topology, planar)
     sides = len(planes)
     ends = _round_ends(topology, rounds)
-    through = _opposite_pair(
-        topology, open_sides | _beyond_rim_blends(topology, open_sides, floor_normal, setting)
+    # A slot with a round end is blind whatever it runs into beyond its open end.
+    through = not (ends and sides == 2) and _opposite_pair(
+        topology,
+        open_sides | _beyond_rim_blends(topology, open_sides, floor_normal, members, setting),
     )
     rising = _rising_ends(topology, walls, floor_normal, members)
 
@@ -378,9 +397,11 @@ def _classify(
         if ends and sides == 2:
             kind = "circular_end_pocket"
         else:
-            # Where the outside clipped the outline, the clipped side stands for a wall
-            # (a hole through a wall is none).
-            kind = POCKET_BY_SIDES.get(sides + (not closed), "rectangular_pocket")
+            # Where the outside or another cut clipped the outline, the clipped side
+            # stands for a wall; not where the walls already close round the floor
+            # (another cut crosses it) nor where a hole pierces a wall.
+            clipped = not closed and not _encircle(topology, planes, floor_normal)
+            kind = POCKET_BY_SIDES.get(sides + clipped, "rectangular_pocket")
         subtype = "closed" if closed else "open"
     elif through:
         if sides == 1 and not rounds:
@@ -432,26 +453,36 @@ def _classify(
 
 
 def _beyond_rim_blends(
-    topology: PartTopology, open_sides: set[int], floor_normal: np.ndarray, setting: Setting
+    topology: PartTopology,
+    open_sides: set[int],
+    floor_normal: np.ndarray,
+    members: set[int],
+    setting: Setting,
 ) -> set[int]:
-    """The side faces that rim chamfers among ``open_sides`` join, where a cut runs out
-    through a chamfered edge: the stock face beyond the chamfer is where it opens. A
-    chamfer is a plane the chamfer rule claimed, oblique to the floor."""
+    """The side faces that rim chamfers and rounds among ``open_sides`` join, where a
+    cut runs out through a blended edge: the stock face beyond the blend is where it
+    opens. A chamfer is a plane the chamfer rule claimed, oblique to the floor, that
+    meets that face in a convex edge; a round one the round rule claimed, tangent to it."""
     graph = topology.graph
     beyond: set[int] = set()
-    if setting.chamfers is None:
+    if setting.rim_blends is None:
         return beyond
     for face in open_sides:
-        if not setting.chamfers[face] or graph.face_surface_type[face] != PLANE:
+        if not setting.rim_blends[face]:
             continue
-        if topology.parallel(floor_normal, graph.face_axis[face]) or topology.perpendicular(
-            floor_normal, graph.face_axis[face]
-        ):
-            continue
+        if graph.face_surface_type[face] == PLANE:
+            if topology.parallel(floor_normal, graph.face_axis[face]) or topology.perpendicular(
+                floor_normal, graph.face_axis[face]
+            ):
+                continue
+            joint = CONVEX
+        else:
+            joint = SMOOTH
         beyond.update(
             n.face
             for n in topology.neighbours[face]
-            if n.convexity == CONVEX
+            if n.convexity == joint
+            and n.face not in members
             and graph.face_surface_type[n.face] == PLANE
             and topology.perpendicular(floor_normal, graph.face_axis[n.face])
         )
