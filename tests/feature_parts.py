@@ -233,6 +233,18 @@ def corner_notch_with_rounded_rim(radius: float = 2.0) -> TopoDS_Shape:
     return maker.Shape()
 
 
+def corner_step_with_split_corner_radius() -> TopoDS_Shape:
+    """Block with a step 15 deep cut into its corner x 70..100, y 40..60 (walls x=70
+    and y=40, floor z=15), its inside corner rounded 3, and a 4 mm hole along X
+    through the block at y=41.5, z=22 that cuts the corner radius in two along its axis."""
+    tool = box_at(70, 40, 15, 30 + AIR, 20 + AIR, 15 + AIR)
+    corner = BRepFilletAPI_MakeFillet(tool)
+    for edge in edges_where(tool, lambda a, b: a[:2] == b[:2] == (70, 40)):
+        corner.Add(3.0, edge)
+    stepped = cut(block(), corner.Shape())
+    return cut(stepped, cylinder(-AIR, 41.5, 22, 2.0, 100 + 2 * AIR, direction=(1, 0, 0)))
+
+
 def blind_step(length=20.0, width=15.0, depth=12.0) -> TopoDS_Shape:
     """Block with a corner step at x=100, y=0 from the top: ``length`` along X,
     ``width`` along Y, ``depth`` down."""

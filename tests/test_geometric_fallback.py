@@ -63,6 +63,7 @@ ALL_PARTS = [
     fp.h_circular_end_blind_slot_into_a_pocket,
     fp.v_circular_end_blind_slot,
     pb.box_with_step,
+    fp.corner_step_with_split_corner_radius,
     fp.corner_notch_with_rounded_rim,
     fp.blind_step,
     fp.boss_plate,
@@ -469,6 +470,14 @@ def test_a_slot_with_a_round_end_is_blind_though_it_runs_into_a_pocket(recognize
     slot = only(result, "h_circular_end_blind_slot")
     assert slot.subtype == "blind" and close(slot.parameters["depth"], 8.0)
     assert close(slot.parameters["width"], 10.0) and close(slot.parameters["length"], 40.0)
+
+
+def test_a_corner_radius_split_by_a_hole_is_no_round_end(recognize):
+    result = recognize(fp.corner_step_with_split_corner_radius)
+    assert kinds(result) == {"rectangular_blind_step": 1, "through_hole": 1}
+    step = only(result, "rectangular_blind_step")
+    assert close(step.parameters["depth"], 15.0) and close(step.parameters["length"], 30.0)
+    assert close(step.parameters["width"], 20.0)
 
 
 def test_triangular_passage(recognize):

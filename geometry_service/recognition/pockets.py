@@ -52,6 +52,7 @@ from .taxonomy import PASSAGE_BY_SIDES, POCKET_BY_SIDES
 
 ELEMENTARY = (PLANE, CYLINDER, CONE, SPHERE, TORUS)
 MAX_DRAFT = math.sin(math.radians(3.0))  # a wall may lean open this much
+ANGLE_BINS = 720  # half degrees: how finely the turn of a round end's pieces is counted
 CONTOUR_FOOTPRINT_SHARE = 0.5
 """A boss on an open floor covering this much of the block's footprint is the part's
 outer contour (NIST STC 08's body: 0.88 of its footprint; its hex boss CTC 01: 0.04)."""
@@ -544,13 +545,22 @@ def _round_ends(topology: PartTopology, rounds: list[int]) -> list[list[int]]:
             groups.append([face])
     ends = []
     for group in groups:
-        span = 0.0
+        turned = np.zeros(ANGLE_BINS, dtype=bool)
         for face in group:
             umin, umax, _, _ = uv_bounds(topology.graph, face)
-            span += umax - umin
-        if np.degrees(span) > 179.0:
+            turned[_angle_bins(umin, umax)] = True
+        # The angle the pieces cover together: a corner radius that a crossing cut
+        # split along its axis is two pieces of the same quarter turn.
+        if turned.sum() * 360.0 / ANGLE_BINS > 179.0:
             ends.append(group)
     return ends
+
+
+def _angle_bins(start: float, end: float) -> np.ndarray:
+    """The half-degree bins of a turn that the angles from ``start`` to ``end`` cover."""
+    first = int(np.floor(np.degrees(start) * 2.0 + 1e-6))
+    last = int(np.ceil(np.degrees(end) * 2.0 - 1e-6))
+    return np.arange(first, max(last, first + 1)) % ANGLE_BINS
 
 
 def _rising_ends(
