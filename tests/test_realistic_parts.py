@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 
 from geometry_service.features import STOCK
+from geometry_service.geometric_fallback import recognize_features
 from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
 from geometry_service.geometry.cad_reader import read_cad
+from geometry_service.geometry.part import Part
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
 from training.dataset import face_class_tables, load_part
 from training.generator import Frame, History, PartInProgress, stock_frames, write_parts
@@ -142,3 +144,16 @@ def test_corner_radii_and_floor_fillets_belong_to_the_pocket() -> None:
     labels = _labels(part)
     assert labels[STOCK] == 6 and labels["rectangular_pocket"] > 5
     assert set(labels) == {STOCK, "rectangular_pocket"}
+
+
+def test_the_rules_keep_a_crossed_corner_patch_in_its_pocket(tmp_path: Path) -> None:
+    """Realistic part 2456: a pocket whose corner patch (a surface of revolution where
+    a floor fillet meets a corner radius) a hole crosses. The patch meets the hole over
+    a convex edge and its pocket's faces tangentially: it is the pocket's, not stock."""
+    folder = write_parts(tmp_path, [2456], REALISTIC)
+    ((name, table),) = face_class_tables(folder).items()
+    model = read_cad(folder / "step" / f"{name}.step")
+    recognition = recognize_features(Part.from_model(model))
+    pocket = MFCADPP_CLASSES.index("rectangular_pocket")
+    faces = [i for i, face in enumerate(model.face_names) if table[face] == pocket]
+    assert faces and all(recognition.face_labels[i] == "rectangular_pocket" for i in faces)

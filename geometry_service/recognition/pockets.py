@@ -205,9 +205,11 @@ def _stands_on(
         return topology.parallel(normal, axis)
     if kind == SPHERE:
         return True
-    # A free-form patch tangent to every neighbour: where a floor fillet meets a corner
-    # radius of another radius, CAD closes the corner with a spline blend.
-    return kind not in ELEMENTARY and all(n.convexity == SMOOTH for n in topology.neighbours[face])
+    # A free-form patch tangent to its neighbours: where a floor fillet meets a corner
+    # radius of another radius, CAD closes the corner with a spline blend (which a cut
+    # crossing the corner meets over a convex edge).
+    joins = [n.convexity for n in topology.neighbours[face]]
+    return kind not in ELEMENTARY and CONCAVE not in joins and joins.count(SMOOTH) >= 2
 
 
 def _wall(
