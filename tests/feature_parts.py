@@ -353,6 +353,16 @@ def v_circular_end_blind_slot(
     )
 
 
+def v_circular_end_blind_slot_with_rounded_end_rim(radius: float = 1.0) -> TopoDS_Shape:
+    """The slot of :func:`v_circular_end_blind_slot` (8 deep, rising in a quarter circle
+    to the top at x=43) with the edge where its end meets the top rounded ``radius``."""
+    slot = v_circular_end_blind_slot()
+    maker = BRepFilletAPI_MakeFillet(slot)
+    for edge in edges_where(slot, lambda a, b: a[2] == b[2] == 30 and a[0] == b[0] == 43):
+        maker.Add(radius, edge)
+    return maker.Shape()
+
+
 def h_circular_end_blind_slot(
     width: float = 10.0, depth: float = 8.0, length: float = 35.0
 ) -> TopoDS_Shape:

@@ -62,6 +62,7 @@ ALL_PARTS = [
     fp.h_circular_end_blind_slot,
     fp.h_circular_end_blind_slot_into_a_pocket,
     fp.v_circular_end_blind_slot,
+    fp.v_circular_end_blind_slot_with_rounded_end_rim,
     pb.box_with_step,
     fp.corner_step_with_split_corner_radius,
     fp.corner_notch_with_rounded_rim,
@@ -478,6 +479,13 @@ def test_a_corner_radius_split_by_a_hole_is_no_round_end(recognize):
     step = only(result, "rectangular_blind_step")
     assert close(step.parameters["depth"], 15.0) and close(step.parameters["length"], 30.0)
     assert close(step.parameters["width"], 20.0)
+
+
+def test_a_slot_end_rising_into_a_rounded_rim(recognize):
+    result = recognize(fp.v_circular_end_blind_slot_with_rounded_end_rim)
+    assert kinds(result) == {"v_circular_end_blind_slot": 1, "round": 1}
+    slot = only(result, "v_circular_end_blind_slot")
+    assert close(slot.parameters["end_radius"], 8.0) and close(slot.parameters["depth"], 8.0)
 
 
 def test_triangular_passage(recognize):

@@ -393,7 +393,7 @@ def _classify(
         topology,
         open_sides | _beyond_rim_blends(topology, open_sides, floor_normal, members, setting),
     )
-    rising = _rising_ends(topology, walls, floor_normal, members)
+    rising = _rising_ends(topology, walls, floor_normal, members, setting)
 
     if not _real_openings(topology, open_sides, setting, walled=sides >= 3 or bool(ends)):
         closed = all(setting.holes is not None and setting.holes[f] for f in open_sides)
@@ -566,19 +566,33 @@ def _angle_bins(start: float, end: float) -> np.ndarray:
 
 
 def _rising_ends(
-    topology: PartTopology, walls: list[int], floor_normal: np.ndarray, members: set[int]
+    topology: PartTopology,
+    walls: list[int],
+    floor_normal: np.ndarray,
+    members: set[int],
+    setting: Setting,
 ) -> list[int]:
     """Slot ends that rise from the floor to the top in a curve (a cutter's side
     plunged across the slot): cylinders across the floor normal, facing their
-    axis, that run out onto a face outside the cut; a floor fillet stops at a wall."""
+    axis, that run out onto a face outside the cut (over a convex edge, or tangent
+    to a round on that rim); a floor fillet stops at a wall."""
     graph = topology.graph
+
+    def runs_out(n) -> bool:
+        if n.face in members:
+            return False
+        if n.convexity == CONVEX:
+            return True
+        rounded = setting.rim_blends is not None and setting.rim_blends[n.face]
+        return n.convexity == SMOOTH and rounded
+
     return [
         f
         for f in walls
         if graph.face_surface_type[f] == CYLINDER
         and topology.perpendicular(floor_normal, graph.face_axis[f])
         and topology.inward(f)
-        and any(n.face not in members and n.convexity == CONVEX for n in topology.neighbours[f])
+        and any(runs_out(n) for n in topology.neighbours[f])
     ]
 
 
