@@ -157,3 +157,18 @@ def test_the_rules_keep_a_crossed_corner_patch_in_its_pocket(tmp_path: Path) -> 
     pocket = MFCADPP_CLASSES.index("rectangular_pocket")
     faces = [i for i, face in enumerate(model.face_names) if table[face] == pocket]
     assert faces and all(recognition.face_labels[i] == "rectangular_pocket" for i in faces)
+
+
+def test_a_chamfer_round_a_spline_corner_is_one_chamfer(tmp_path: Path) -> None:
+    """Realistic part 5343: a rim chamfer that runs round a corner CAD closed with a
+    spline patch (flat and conical pieces, and a spline piece between them)."""
+    folder = write_parts(tmp_path, [5343], REALISTIC)
+    ((name, table),) = face_class_tables(folder).items()
+    model = read_cad(folder / "step" / f"{name}.step")
+    recognition = recognize_features(Part.from_model(model))
+    chamfer = MFCADPP_CLASSES.index("chamfer")
+    faces = [i for i, face in enumerate(model.face_names) if table[face] == chamfer]
+    splines = [
+        i for i in faces if SURFACE_TYPES[build_graph(model).face_surface_type[i]] == "bspline"
+    ]
+    assert splines and all(recognition.face_labels[i] == "chamfer" for i in faces)

@@ -36,18 +36,33 @@ def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candida
     """Chamfers: planes and cones bounded by convex edges that cut obliquely
     across at least two faces. Pieces joined smoothly are one chamfer: a cone
     split by a cut across it, or a chamfer run round a pocket's rounded
-    corners (flat along the sides, conical round the corners)."""
+    corners (flat along the sides, conical round the corners, a spline piece
+    round a corner that CAD closed with a spline patch). A spline piece is
+    only ever part of a chamfer with flat or conical pieces, and only between
+    them (a free-form surface of spline faces tangent to each other is none)."""
     graph = topology.graph
     kinds = graph.face_surface_type
-    pieces = set()
-    for face in np.flatnonzero(free & ((kinds == PLANE) | (kinds == CONE))).tolist():
+
+    def bounded(face: int, tangent_to) -> bool:
         neighbours = topology.neighbours[face]
-        if neighbours and all(
-            n.convexity == CONVEX
-            or (n.convexity == SMOOTH and free[n.face] and kinds[n.face] in (PLANE, CONE))
+        return bool(neighbours) and all(
+            n.convexity == CONVEX or (n.convexity == SMOOTH and tangent_to(n.face))
             for n in neighbours
-        ):
-            pieces.add(face)
+        )
+
+    def flat(face: int) -> bool:
+        return bool(free[face]) and kinds[face] in (PLANE, CONE)
+
+    corners = {
+        f
+        for f in np.flatnonzero(free & (kinds == BSPLINE)).tolist()
+        if bounded(f, flat) and any(n.convexity == SMOOTH for n in topology.neighbours[f])
+    }
+    pieces = corners | {
+        f
+        for f in np.flatnonzero(free & ((kinds == PLANE) | (kinds == CONE))).tolist()
+        if bounded(f, lambda g: flat(g) or g in corners)
+    }
     pieces |= _inside_corner_pieces(topology, free)
     found = []
     while pieces:
@@ -60,6 +75,8 @@ def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candida
                     group.append(n.face)
                     stack.append(n.face)
         members = set(group)
+        if all(kinds[f] == BSPLINE for f in group):
+            continue
         oblique = [
             n
             for f in group
