@@ -104,6 +104,24 @@ def counterbored_hole(diameter=6.6, cb_diameter=11.0, cb_depth=6.8) -> TopoDS_Sh
     return cut(block(), tool)
 
 
+def chamfered_counterbored_hole(chamfer: float = 1.0) -> TopoDS_Shape:
+    """The :func:`counterbored_hole` (6.6 through, counterbore 11 x 6.8) with the rim of
+    its counterbore chamfered ``chamfer`` at 45 degrees (a cone down to z=29)."""
+    tool = revolve(
+        [
+            (0, -AIR),
+            (3.3, -AIR),
+            (3.3, 30 - 6.8),
+            (5.5, 30 - 6.8),
+            (5.5, 30 - chamfer),
+            (5.5 + chamfer + AIR, 30 + AIR),
+            (0, 30 + AIR),
+        ],
+        centre=(30, 30, 0),
+    )
+    return cut(block(), tool)
+
+
 def countersunk_hole(diameter=6.6, csk_diameter=13.0, angle=90.0) -> TopoDS_Shape:
     """Block with a through hole at (70, 30) countersunk from the top to ``csk_diameter``."""
     r, R = diameter / 2, csk_diameter / 2

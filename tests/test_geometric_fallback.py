@@ -37,6 +37,7 @@ ALL_PARTS = [
     pb.box_with_blind_hole,
     fp.drill_point_hole,
     fp.counterbored_hole,
+    fp.chamfered_counterbored_hole,
     fp.countersunk_hole,
     fp.half_hole_at_edge,
     fp.partial_blind_hole,
@@ -249,6 +250,17 @@ def test_blind_hole_drill_point(recognize):
     assert p["iso_tap"]["thread"] == "M8" and close(p["iso_tap"]["difference"], 0.05)
     removed = math.pi * 3.4**2 * (15.0 + tip / 3.0)
     assert close(result.part_parameters["removed_volume"], removed)
+
+
+def test_a_chamfered_counterbore_is_still_a_counterbore(recognize):
+    result = recognize(fp.chamfered_counterbored_hole)
+    hole = only(result, "through_hole")
+    p = hole.parameters
+    assert close(p["diameter"], 6.6) and close(p["depth"], 30.0)
+    chamfer, bore = p["segments"]
+    assert chamfer["kind"] == "countersink" and close(chamfer["angle_deg"], 90.0)
+    assert bore["kind"] == "counterbore" and close(bore["diameter"], 11.0)
+    assert close(bore["depth"], 5.8)  # below the 1 mm chamfer
 
 
 def test_counterbored_hole(recognize):

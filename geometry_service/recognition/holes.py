@@ -270,11 +270,16 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
     main_bottom = max(depth_of(main.start), depth_of(main.end))
     stack_parts = []
     subtype_parts = []
+    # How deep the entry's own segments reach: a countersink under a rim chamfer, or a
+    # counterbore under one, starts where the segment above it ends.
+    entry = 0.0
     for seg in ordered:
         if seg is main or seg.kind == "plane":
             continue
         near, far = sorted((depth_of(seg.start), depth_of(seg.end)))
-        if seg.kind == "cylinder" and seg.radius_start > radius + tol and near < tol:
+        at_entry = near < entry + tol
+        if seg.kind == "cylinder" and seg.radius_start > radius + tol and at_entry:
+            entry = far
             shoulder = [
                 face
                 for plane in segments
@@ -290,7 +295,8 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
                 }
             )
             subtype_parts.append("counterbore")
-        elif seg.kind == "cone" and near < tol:
+        elif seg.kind == "cone" and at_entry:
+            entry = far
             angle = seg.included_angle_deg
             stack_parts.append(
                 {
