@@ -172,3 +172,11 @@ def test_a_chamfer_round_a_spline_corner_is_one_chamfer(tmp_path: Path) -> None:
     kinds = build_graph(model).face_surface_type
     assert any(SURFACE_TYPES[kinds[i]] == "bspline" for i in faces)
     assert all(recognition.face_labels[i] == "chamfer" for i in faces)
+
+
+def test_a_narrow_v_groove_with_chamfered_rims_is_no_chamfer(tmp_path: Path) -> None:
+    """Realistic part 4300: a V groove whose sides meet along its whole length, its
+    rims chamfered; its sides are the groove's (a chamfer's strip meets the next one in
+    a short valley at a corner)."""
+    _, recognition, faces = _rules_on(tmp_path, 4300, "triangular_through_slot")
+    assert faces and all(recognition.face_labels[i] == "triangular_through_slot" for i in faces)

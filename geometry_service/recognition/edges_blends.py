@@ -123,10 +123,26 @@ def _inside_corner_pieces(topology: PartTopology, free: np.ndarray) -> set[int]:
             abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT for n in convex[:2]
         )
 
+    def short_valleys(face: int) -> bool:
+        """Its concave edges (the valleys at the corners) are together shorter than half
+        its longest convex edge: a chamfer's strip runs along the rim, a V groove's side
+        meets the other side along its whole length."""
+        lengths = {
+            convexity: [
+                graph.edge_length[n.edge]
+                for n in topology.neighbours[face]
+                if n.convexity == convexity
+            ]
+            for convexity in (CONCAVE, CONVEX)
+        }
+        return sum(lengths[CONCAVE]) < 0.5 * max(lengths[CONVEX], default=0.0)
+
     pieces = {
         int(f)
         for f in np.flatnonzero(free & (graph.face_surface_type == PLANE))
-        if any(n.convexity == CONCAVE for n in topology.neighbours[f]) and oblique_sides(int(f))
+        if any(n.convexity == CONCAVE for n in topology.neighbours[f])
+        and oblique_sides(int(f))
+        and short_valleys(int(f))
     }
     while True:
         kept = {
