@@ -71,6 +71,7 @@ def recognize_features(part: Part) -> Recognition:
             block=block,
             holes=_faces_of(holes, graph.face_count),
             rim_blends=_faces_of(chamfers + rounds, graph.face_count),
+            stock=stock,
         )
     )
     claim(recognize_concave_rounds(topology, free))

@@ -22,7 +22,15 @@ from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.geometry.part import Part
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
 from training.dataset import face_class_tables, load_part
-from training.generator import Frame, History, PartInProgress, stock_frames, write_parts
+from training.generator import (
+    PLAIN,
+    Frame,
+    History,
+    PartInProgress,
+    Style,
+    stock_frames,
+    write_parts,
+)
 from training.realistic import REALISTIC, Cut, Site, cut_drawn, decorated
 from training.shapes import box_at, box_between, cylinder, revolve
 
@@ -146,10 +154,10 @@ def test_corner_radii_and_floor_fillets_belong_to_the_pocket() -> None:
     assert set(labels) == {STOCK, "rectangular_pocket"}
 
 
-def _rules_on(folder: Path, seed: int, truth: str):
-    """Realistic part ``seed`` read back: its model, the rules' recognition, and the
+def _rules_on(folder: Path, seed: int, truth: str, style: Style = REALISTIC):
+    """Part ``seed`` of ``style`` read back: its model, the rules' recognition, and the
     faces whose label is ``truth``."""
-    write_parts(folder, [seed], REALISTIC)
+    write_parts(folder, [seed], style)
     ((name, table),) = face_class_tables(folder).items()
     model = read_cad(folder / "step" / f"{name}.step")
     wanted = MFCADPP_CLASSES.index(truth)
@@ -180,3 +188,11 @@ def test_a_narrow_v_groove_with_chamfered_rims_is_no_chamfer(tmp_path: Path) -> 
     a short valley at a corner)."""
     _, recognition, faces = _rules_on(tmp_path, 4300, "triangular_through_slot")
     assert faces and all(recognition.face_labels[i] == "triangular_through_slot" for i in faces)
+
+
+def test_a_pocket_that_runs_into_an_oring_groove_stays_a_pocket(tmp_path: Path) -> None:
+    """Generated (plain) part 2433: a rectangular pocket walled on three sides whose
+    floor runs into O-ring grooves; the grooves are found first, and running into
+    another cut leaves a pocket a pocket (not a blind slot open onto them)."""
+    _, recognition, faces = _rules_on(tmp_path, 2433, "rectangular_pocket", PLAIN)
+    assert faces and all(recognition.face_labels[i] == "rectangular_pocket" for i in faces)

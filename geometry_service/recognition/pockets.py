@@ -73,6 +73,7 @@ class Setting:
     block: OrientedBox | None = None  # the stock block, where the caller knows it
     holes: np.ndarray | None = None  # bool per face: a hole's, where the caller knows them
     rim_blends: np.ndarray | None = None  # bool per face: a chamfer's or round's, where known
+    stock: np.ndarray | None = None  # bool per face: the stock's own, where known
 
 
 @dataclass
@@ -92,13 +93,15 @@ def recognize_depressions(
     block: OrientedBox | None = None,
     holes: np.ndarray | None = None,
     rim_blends: np.ndarray | None = None,
+    stock: np.ndarray | None = None,
 ) -> list[Candidate]:
     """Classify every concave-connected component of the free faces; ``block`` (the
     stock block) tells a boss from the part's outer contour, ``holes`` (the faces of
     the holes found) a floor pierced by a hole from one open onto the outside, and
     ``rim_blends`` (the faces of the chamfers and rounds found) where a cut runs out
-    through a chamfered or rounded rim."""
-    setting = Setting(stock_axes, free, turning_axis, turned, block, holes, rim_blends)
+    through a chamfered or rounded rim, and ``stock`` (the stock's own faces) which
+    of the faces a cut runs into belong to another cut."""
+    setting = Setting(stock_axes, free, turning_axis, turned, block, holes, rim_blends, stock)
     found: list[Candidate] = []
     claimed: set[int] = set()
     # Largest first, so that a boss claims its top before the top is seen alone.
@@ -509,7 +512,7 @@ def _real_openings(
     def clipping(face: int) -> bool:
         if setting.holes is not None and setting.holes[face]:
             return True
-        if walled and setting.free[face]:
+        if walled and _another_cut(face, setting):
             return True
         kind = graph.face_surface_type[face]
         if kind in (CYLINDER, CONE) and topology.inward(face):
@@ -521,6 +524,17 @@ def _real_openings(
         )
 
     return {f for f in open_sides if not clipping(f)}
+
+
+def _another_cut(face: int, setting: Setting) -> bool:
+    """A face of another cut: one no rule has claimed yet, or one of a feature found
+    before the cuts (an O-ring groove) that is neither stock nor a rim's chamfer
+    or round (a cut that runs out through those is open)."""
+    if setting.free[face]:
+        return True
+    if setting.stock is None or setting.stock[face]:
+        return False
+    return setting.rim_blends is None or not setting.rim_blends[face]
 
 
 def _parallel_planes(topology: PartTopology, planes: list[list[int]]) -> bool:
