@@ -196,3 +196,11 @@ def test_a_pocket_that_runs_into_an_oring_groove_stays_a_pocket(tmp_path: Path) 
     another cut leaves a pocket a pocket (not a blind slot open onto them)."""
     _, recognition, faces = _rules_on(tmp_path, 2433, "rectangular_pocket", PLAIN)
     assert faces and all(recognition.face_labels[i] == "rectangular_pocket" for i in faces)
+
+
+def test_a_slot_end_rising_between_its_sides_is_blind_though_crossed(tmp_path: Path) -> None:
+    """Generated (plain) part 309: a slot whose end rises in a quarter circle between
+    its sides, crossed by other cuts whose walls stand opposite its open end. A slot
+    closed by such an end is blind, whatever faces the open end."""
+    _, recognition, faces = _rules_on(tmp_path, 309, "v_circular_end_blind_slot", PLAIN)
+    assert faces and all(recognition.face_labels[i] == "v_circular_end_blind_slot" for i in faces)

@@ -391,12 +391,14 @@ def _classify(
     planes = _distinct_planes(topology, planar)
     sides = len(planes)
     ends = _round_ends(topology, rounds)
-    # A slot with a round end is blind whatever it runs into beyond its open end.
-    through = not (ends and sides == 2) and _opposite_pair(
+    rising = _rising_ends(topology, walls, floor_normal, members, setting)
+    # A slot with a round end, or with an end rising between its sides, is blind
+    # whatever it runs into beyond its open end.
+    closing = ends or _between_sides(topology, rising, members)
+    through = not (closing and sides == 2) and _opposite_pair(
         topology,
         open_sides | _beyond_rim_blends(topology, open_sides, floor_normal, members, setting),
     )
-    rising = _rising_ends(topology, walls, floor_normal, members, setting)
 
     if not _real_openings(topology, open_sides, setting, walled=sides >= 3 or bool(ends)):
         closed = all(setting.holes is not None and setting.holes[f] for f in open_sides)
@@ -608,6 +610,17 @@ def _rising_ends(
         and topology.inward(f)
         and any(runs_out(n) for n in topology.neighbours[f])
     ]
+
+
+def _between_sides(topology: PartTopology, rising: list[int], members: set[int]) -> bool:
+    """Whether a rising end stands between the slot's sides (it meets them in concave
+    corners), as a cutter plunged across the slot leaves it; a floor fillet that
+    runs along a through slot meets its sides tangentially."""
+    return any(
+        n.face in members and n.convexity == CONCAVE
+        for face in rising
+        for n in topology.neighbours[face]
+    )
 
 
 def _floor_parameters(
