@@ -402,6 +402,13 @@ def h_circular_end_blind_slot_into_a_pocket() -> TopoDS_Shape:
     return cut(h_circular_end_blind_slot(), box_at(10, 30, 15, 10, 15, 15 + AIR))
 
 
+def h_circular_end_blind_slot_with_its_end_cut() -> TopoDS_Shape:
+    """The slot of :func:`h_circular_end_blind_slot` (y 25..35, its end a half circle of
+    radius 5 about (35, 30)) with a pocket 20 deep (x 37..45, y 33..40) sunk through
+    part of that end: the round end turns less than half a circle."""
+    return cut(h_circular_end_blind_slot(), box_at(37, 33, 10, 8, 7, 20 + AIR))
+
+
 def triangular_passage() -> TopoDS_Shape:
     """Block with a triangular passage through it top to bottom: corners
     (30, 15), (60, 15), (45, 45)."""

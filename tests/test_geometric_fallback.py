@@ -62,6 +62,7 @@ ALL_PARTS = [
     fp.blind_slot,
     fp.h_circular_end_blind_slot,
     fp.h_circular_end_blind_slot_into_a_pocket,
+    fp.h_circular_end_blind_slot_with_its_end_cut,
     fp.v_circular_end_blind_slot,
     fp.v_circular_end_blind_slot_with_rounded_end_rim,
     pb.box_with_step,
@@ -498,6 +499,13 @@ def test_a_slot_end_rising_into_a_rounded_rim(recognize):
     assert kinds(result) == {"v_circular_end_blind_slot": 1, "round": 1}
     slot = only(result, "v_circular_end_blind_slot")
     assert close(slot.parameters["end_radius"], 8.0) and close(slot.parameters["depth"], 8.0)
+
+
+def test_a_slot_end_another_cut_took_part_of_is_still_round(recognize):
+    result = recognize(fp.h_circular_end_blind_slot_with_its_end_cut)
+    slot = only(result, "h_circular_end_blind_slot")
+    assert slot.subtype == "blind" and close(slot.parameters["width"], 10.0)
+    assert close(slot.parameters["depth"], 8.0)
 
 
 def test_triangular_passage(recognize):

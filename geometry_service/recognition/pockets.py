@@ -390,7 +390,7 @@ def _classify(
     ]
     planes = _distinct_planes(topology, planar)
     sides = len(planes)
-    ends = _round_ends(topology, rounds)
+    ends = _round_ends(topology, rounds) or _cut_slot_ends(topology, rounds, planes)
     rising = _rising_ends(topology, walls, floor_normal, members, setting)
     # A slot with a round end, or with an end rising between its sides, is blind
     # whatever it runs into beyond its open end.
@@ -579,6 +579,27 @@ def _angle_bins(start: float, end: float) -> np.ndarray:
     first = int(np.floor(np.degrees(start) * 2.0 + 1e-6))
     last = int(np.ceil(np.degrees(end) * 2.0 - 1e-6))
     return np.arange(first, max(last, first + 1)) % ANGLE_BINS
+
+
+def _cut_slot_ends(
+    topology: PartTopology, rounds: list[int], planes: list[list[int]]
+) -> list[list[int]]:
+    """Round ends of a slot that another cut took part of (they no longer turn half a
+    circle): cylinders of half the width between the slot's two parallel sides, on
+    the line midway between them."""
+    if len(planes) != 2 or not _parallel_planes(topology, planes):
+        return []
+    graph = topology.graph
+    normal = graph.face_axis[planes[0][0]]
+    levels = [float(np.dot(normal, graph.face_sample_point[group[0]])) for group in planes]
+    half, middle = 0.5 * abs(levels[0] - levels[1]), 0.5 * (levels[0] + levels[1])
+    tol = 100.0 * topology.length_tol
+    return [
+        [face]
+        for face in rounds
+        if abs(float(graph.face_radius[face]) - half) < tol
+        and abs(float(np.dot(normal, graph.face_axis_point[face])) - middle) < tol
+    ]
 
 
 def _rising_ends(
