@@ -14,8 +14,6 @@ are one groove.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import numpy as np
 
 from ..geometry.measure import extent_along, face_vertices, unit
@@ -24,16 +22,20 @@ from .candidate import Candidate
 
 
 def recognize_orings(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
-    graph = topology.graph
-    grooves: dict[tuple, tuple[set[int], set[int]]] = defaultdict(lambda: (set(), set()))
-    for floor in np.flatnonzero(free & (graph.face_surface_type == PLANE)).tolist():
+    grooves: list[tuple[set[int], set[int]]] = []  # (floor pieces, walls) of each groove
+    for floor in np.flatnonzero(free & (topology.graph.face_surface_type == PLANE)).tolist():
         walls = _ring_walls(topology, free, floor)
         if walls is None:
             continue
-        floors, all_walls = grooves[_groove_key(topology, floor, walls[0])]
+        for floors, ring in grooves:
+            if _same_groove(topology, min(floors), floor, min(ring), walls[0]):
+                break
+        else:
+            floors, ring = set(), set()
+            grooves.append((floors, ring))
         floors.add(floor)
-        all_walls.update(walls)
-    return [_groove(topology, sorted(floors), sorted(walls)) for floors, walls in grooves.values()]
+        ring.update(walls)
+    return [_groove(topology, sorted(floors), sorted(ring)) for floors, ring in grooves]
 
 
 def _ring_walls(topology: PartTopology, free: np.ndarray, floor: int) -> list[int] | None:
@@ -71,15 +73,19 @@ def _bounded_by_others(topology: PartTopology, floor: int, walls: list[int]) -> 
     return any(n.convexity == CONCAVE and n.face not in walls for n in topology.neighbours[floor])
 
 
-def _groove_key(topology: PartTopology, floor: int, wall: int) -> tuple:
-    """What the floor pieces of one groove share: the axis's position, the floor's level."""
+def _same_groove(
+    topology: PartTopology, floor: int, other: int, wall: int, other_wall: int
+) -> bool:
+    """Two floor pieces of one groove (a slot across it split them): on one plane, as
+    pockets.py groups a wall's pieces, with their walls round one axis."""
     graph = topology.graph
     normal = graph.face_axis[floor]
-    point = graph.face_axis_point[wall]
-    foot = point - np.dot(point, normal) * normal
-    level = float(np.dot(normal, graph.face_sample_point[floor]))
-    scale = 1e3 * topology.length_tol
-    return (*np.round(normal, 3), *np.round(foot / scale), round(level / scale))
+    level = float(np.dot(normal, graph.face_sample_point[floor] - graph.face_sample_point[other]))
+    return (
+        float(np.dot(normal, graph.face_axis[other])) > 1.0 - 1e-4
+        and abs(level) < 10.0 * topology.length_tol
+        and topology.coaxial(wall, other_wall)
+    )
 
 
 def _groove(topology: PartTopology, floors: list[int], walls: list[int]) -> Candidate:
