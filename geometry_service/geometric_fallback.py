@@ -55,7 +55,7 @@ def recognize_features(part: Part) -> Recognition:
     if turning.part_type != "prismatic":
         claim(turning.features(free))
     claim(recognize_orings(topology, free))
-    holes = recognize_holes(topology, free)
+    holes = recognize_holes(topology, free, stock)
     claim(holes)
     chamfers = recognize_chamfers(topology, free)
     claim(chamfers)

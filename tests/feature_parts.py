@@ -135,9 +135,30 @@ def countersunk_hole(diameter=6.6, csk_diameter=13.0, angle=90.0) -> TopoDS_Shap
 
 
 def half_hole_at_edge(diameter: float = 10.0) -> TopoDS_Shape:
-    """Block with a vertical through hole centred on its x=0 side at y=30:
-    half of it is cut (a 180 degree partial hole)."""
+    """Block with a vertical through cylinder centred on its x=0 side at y=30:
+    half of it is cut, a round-bottomed channel 30 long (a circular through slot)."""
     return cut(block(), cylinder(0, 30, -AIR, diameter / 2, 30 + 2 * AIR))
+
+
+def channel_along_top(radius: float = 5.0, above: float = 2.0) -> TopoDS_Shape:
+    """Block with a cylinder along X whose axis is ``above`` mm over the top face at
+    y=30: a channel 100 long, its arc 2 acos(above / r), as wide as the chord
+    2 sqrt(r^2 - above^2) and r - above deep."""
+    return cut(block(), cylinder(-AIR, 30, 30 + above, radius, 100 + 2 * AIR, direction=(1, 0, 0)))
+
+
+def notch_in_thin_plate(diameter: float = 10.0, thickness: float = 3.0) -> TopoDS_Shape:
+    """A 100 x 60 plate ``thickness`` thick with a half circle cut into its x=0 edge at
+    y=30: shorter than it is wide, a partial through hole."""
+    return cut(block(z=thickness), cylinder(0, 30, -AIR, diameter / 2, thickness + 2 * AIR))
+
+
+def hole_half_taken_by_a_slot() -> TopoDS_Shape:
+    """A 10 mm hole along X at y=30, z=20 whose upper half a through slot along X
+    (y 20..40, down to z=20, the hole's axis) took: half a circle 100 long that
+    opens into the slot's floor, not onto the block."""
+    drilled = cut(block(), cylinder(-AIR, 30, 20, 5.0, 100 + 2 * AIR, direction=(1, 0, 0)))
+    return cut(drilled, box_at(-AIR, 20, 20, 100 + 2 * AIR, 20, 10 + AIR))
 
 
 def partial_blind_hole(diameter: float = 10.0, depth: float = 10.0, x: float = 2.0) -> TopoDS_Shape:

@@ -40,6 +40,9 @@ ALL_PARTS = [
     fp.chamfered_counterbored_hole,
     fp.countersunk_hole,
     fp.half_hole_at_edge,
+    fp.channel_along_top,
+    fp.notch_in_thin_plate,
+    fp.hole_half_taken_by_a_slot,
     fp.partial_blind_hole,
     fp.cross_hole_block,
     fp.blind_hole_crossed_near_its_bottom,
@@ -130,6 +133,32 @@ def vec_close(value, expected):
     return len(value) == len(expected) and all(
         abs(a - b) < TOL for a, b in zip(value, expected, strict=True)
     )
+
+
+def test_a_half_bore_as_long_as_it_is_wide_on_the_block_is_a_channel(recognize):
+    """No drill centres on a part's face: a bore of at most half a circle whose
+    sides open onto the raw block is a circular through slot, measured as a slot."""
+    half = only(recognize(fp.half_hole_at_edge), "circular_through_slot")
+    assert kinds(recognize(fp.half_hole_at_edge)) == {"circular_through_slot": 1}
+    p = half.parameters
+    assert close(p["arc_deg"], 180.0) and close(p["radius"], 5.0)
+    assert close(p["width"], 10.0) and close(p["depth"], 5.0) and close(p["length"], 30.0)
+    assert vec_close(p["tool_access_direction"], [-1, 0, 0])
+    assert vec_close([abs(c) for c in p["length_direction"]], [0, 0, 1])
+    narrow = only(recognize(fp.channel_along_top), "circular_through_slot").parameters
+    assert close(narrow["arc_deg"], 2 * math.degrees(math.acos(0.4)))
+    assert close(narrow["width"], 2 * math.sqrt(21.0)) and close(narrow["depth"], 3.0)
+    assert close(narrow["length"], 100.0)
+    assert vec_close(narrow["tool_access_direction"], [0, 0, 1])
+
+
+def test_a_hole_another_cut_opened_stays_a_hole(recognize):
+    """Half a circle opening into a slot's floor, not onto the block: the hole was
+    drilled whole before the slot took its upper half."""
+    result = recognize(fp.hole_half_taken_by_a_slot)
+    hole = only(result, "through_hole").parameters
+    assert hole["partial"] and close(hole["arc_deg"], 180.0) and close(hole["diameter"], 10.0)
+    assert "circular_through_slot" not in kinds(result)
 
 
 def test_taxonomy_keeps_the_mfcadpp_names_in_order():
@@ -336,10 +365,10 @@ def test_holes_from_a_pocket_floor_through_and_blind(recognize):
 
 
 def test_partial_holes_are_flagged(recognize):
-    half = only(recognize(fp.half_hole_at_edge), "through_hole").parameters
-    assert half["partial"] and close(half["arc_deg"], 180.0)
-    assert close(half["diameter"], 10.0) and close(half["depth"], 30.0)
-    assert vec_close(half["entry_point"], [0, 30, 30])
+    notch = only(recognize(fp.notch_in_thin_plate), "through_hole").parameters
+    assert notch["partial"] and close(notch["arc_deg"], 180.0)
+    assert close(notch["diameter"], 10.0) and close(notch["depth"], 3.0)
+    assert vec_close(notch["entry_point"], [0, 30, 3])
     result = recognize(fp.partial_blind_hole)
     assert kinds(result) == {"blind_hole": 1}
     hole = only(result, "blind_hole")

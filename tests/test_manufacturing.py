@@ -4,6 +4,7 @@ DFM warnings on which faces, and the stock."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,13 @@ from geometry_service.graceful_degradation import Tier, TierFailure
 from geometry_service.manufacturing.limits import ShopLimits
 from geometry_service.part_analysis import analyze_file
 from geometry_service.worker_result import WorkerResult
-from tests.feature_parts import AIR, block, fillet_vertical_edges, two_sided_plate
+from tests.feature_parts import (
+    AIR,
+    block,
+    fillet_vertical_edges,
+    half_hole_at_edge,
+    two_sided_plate,
+)
 from tests.part_builders import box_with_pocket, turned_shaft, write_step
 from training.shapes import box_at, cut, cylinder
 
@@ -232,6 +239,17 @@ def test_the_section_is_timed_and_summarised_for_the_quote(analyzed) -> None:
     assert summary["removed_volume_mm3"] == pytest.approx(
         sum(op["removal_volume_mm3"] for op in summary["operations"]), rel=1e-9
     )
+
+
+def test_a_channel_is_milled_by_a_tool_of_its_width_and_removes_its_half_circle(analyzed) -> None:
+    result = analyzed("channel", half_hole_at_edge)
+    channel = feature_of(result, ("circular_through_slot",))
+    tool = next(t for t in result.manufacturing["tools"] if t["feature_id"] == channel["id"])
+    assert tool["tool"] == "end_mill" and tool["diameter"] <= 10.0
+    [operation] = [
+        op for op in result.machining_summary["operations"] if channel["id"] in op["feature_ids"]
+    ]
+    assert operation["removal_volume_mm3"] == pytest.approx(math.pi * 25.0 / 2.0 * 30.0)
 
 
 def test_a_failure_in_the_section_is_a_warning_not_a_failed_request(

@@ -127,6 +127,11 @@ def feature_removal(feature: dict[str, Any], bar_diameter: float | None) -> floa
     p = feature["parameters"]
     if family == "hole" and p.get("diameter") and p.get("depth"):
         return math.pi / 4.0 * float(p["diameter"]) ** 2 * float(p["depth"])
+    if feature["type"] == "circular_through_slot" and all(
+        p.get(k) for k in ("radius", "arc_deg", "length")
+    ):  # a round-bottomed channel: the circular segment its wall's arc cuts off, along it
+        angle = math.radians(float(p["arc_deg"]))
+        return float(p["length"]) * float(p["radius"]) ** 2 / 2.0 * (angle - math.sin(angle))
     if family in PRISM_FAMILIES and all(p.get(k) for k in ("length", "width", "depth")):
         corner = float(p.get("min_corner_radius") or 0.0)
         return float(p["length"]) * float(p["width"]) * float(p["depth"]) - (

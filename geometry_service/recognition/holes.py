@@ -39,6 +39,15 @@ CORNER_ARC_DEG = 135.0
 """A blind bore covering no more of its circle than this is a corner cut by a round
 end mill (MFCAD++'s circular blind step, a quarter circle), not a hole: a hole that
 breaks out of the part keeps at least half of its circle."""
+CHANNEL_ARC_DEG = 180.0 + 1e-3
+"""A through bore covering no more than half its circle, at least as long as it is
+wide, whose sides open onto the raw block's faces, has its axis on or outside
+the part: no drill can centre there, a round-nosed or end mill runs it along
+its length, and MFCAD++ calls it a circular through slot (a round-bottomed
+channel). A shorter one is a notch through a thin wall (NIST STC 08's
+10.16 mm half circles in its 3.43 mm flange), and one whose sides open into
+another cut (a pocket that took half of a hole) was drilled whole: both stay
+partial holes."""
 
 
 @dataclass
@@ -78,11 +87,17 @@ class HoleStack:
     faces: set[int] = field(default_factory=set)
 
 
-def recognize_holes(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
+def recognize_holes(
+    topology: PartTopology, free: np.ndarray, stock: np.ndarray | None = None
+) -> list[Candidate]:
+    """Holes among the ``free`` faces. ``stock`` marks the faces left of the raw
+    block, which tell a channel cut into it from a hole another cut opened;
+    without it (tier 1 measuring the faces the network calls a hole) every
+    bore stack is a hole."""
     stacks = _stacks(topology, free)
     found = []
     for stack in stacks:
-        candidate = _measure(topology, stack)
+        candidate = _measure(topology, stack, stock)
         if candidate is not None:
             found.append(candidate)
     return found
@@ -215,7 +230,9 @@ def _merge(segments: list[Segment], tol: float) -> list[Segment]:
     return merged
 
 
-def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
+def _measure(
+    topology: PartTopology, stack: HoleStack, stock: np.ndarray | None
+) -> Candidate | None:
     tol = 100.0 * topology.length_tol
     segments = _merge([_segment(topology, f, stack) for f in stack.faces], tol)
     bores = [s for s in segments if s.kind != "plane"]
@@ -361,11 +378,64 @@ def _measure(topology: PartTopology, stack: HoleStack) -> Candidate | None:
         params["drill_point_angle_deg"] = cone.included_angle_deg
         params["tip_depth"] = high - low
         params["bottom_faces"] = sorted(cone.faces)  # a drill point closes the hole
+    if (
+        through
+        and math.degrees(main.span) <= CHANNEL_ARC_DEG
+        and high - low >= diameter
+        and stock is not None
+        and _opens_onto_stock(topology, main, stock)
+    ):
+        return Candidate(
+            "circular_through_slot",
+            sorted(stack.faces),
+            _channel_parameters(topology, stack, main, high - low),
+            "through",
+        )
     kind = "through_hole" if through else "blind_hole"
     subtype = "+".join(subtype_parts) if subtype_parts else "plain"
     if not through and math.degrees(main.span) <= CORNER_ARC_DEG:
         kind, subtype = "circular_blind_step", "blind"
     return Candidate(kind, sorted(stack.faces), params, subtype)
+
+
+def _opens_onto_stock(topology: PartTopology, main: Segment, stock: np.ndarray) -> bool:
+    """Whether the faces along the bore's side lines (the only lines on it) are
+    all faces of the raw block."""
+    graph = topology.graph
+    sides = [
+        n.face
+        for face in main.faces
+        for n in topology.neighbours[face]
+        if graph.edge_curve_type[n.edge] == LINE and n.face not in main.faces
+    ]
+    return bool(sides) and bool(stock[sides].all())
+
+
+def _channel_parameters(
+    topology: PartTopology, stack: HoleStack, main: Segment, length: float
+) -> dict:
+    """A round-bottomed channel's slot dimensions: the tool comes from its open
+    side (from the bore's centroid across the axis), ``width`` is the chord
+    the part's surface leaves, ``depth`` from that chord to the bottom."""
+    graph = topology.graph
+    radius = main.radius_start
+    half = 0.5 * main.span
+    weights = graph.face_area[main.faces]
+    centroid = (graph.face_centroid[main.faces] * weights[:, None]).sum(axis=0) / weights.sum()
+    across = stack.origin - centroid
+    across -= np.dot(across, stack.axis) * stack.axis
+    return {
+        "wall_faces": sorted(stack.faces),
+        "axis": unit(across),
+        "tool_access_direction": unit(across),
+        "depth": radius * (1.0 - math.cos(half)),
+        "width": 2.0 * radius * math.sin(half),
+        "length": length,
+        "length_direction": unit(stack.axis),
+        "radius": radius,
+        "min_corner_radius": radius,
+        "arc_deg": math.degrees(main.span),
+    }
 
 
 def _json(match: DrillMatch | TapMatch | None) -> dict | None:
