@@ -204,3 +204,11 @@ def test_a_slot_end_rising_between_its_sides_is_blind_though_crossed(tmp_path: P
     closed by such an end is blind, whatever faces the open end."""
     _, recognition, faces = _rules_on(tmp_path, 309, "v_circular_end_blind_slot", PLAIN)
     assert faces and all(recognition.face_labels[i] == "v_circular_end_blind_slot" for i in faces)
+
+
+def test_a_rim_chamfer_run_into_an_inside_corner_is_a_chamfer(tmp_path: Path) -> None:
+    """Realistic part 1325: a triangular blind step's rim chamfered; the chamfer's two
+    pieces meet in the step's inside corner, where one touches the far wall over
+    0.34 mm (against its own 27.6 mm): a sliver, not the valley of a V groove."""
+    _, recognition, faces = _rules_on(tmp_path, 1325, "chamfer")
+    assert faces and all(recognition.face_labels[i] == "chamfer" for i in faces)

@@ -30,6 +30,10 @@ from ..geometry.topology import (
 from .candidate import Candidate
 
 OBLIQUE_LIMIT = math.radians(89.9)  # a dihedral below this is not a square corner
+TOUCH_SHARE = 0.1
+"""A rim chamfer run into an inside corner may touch the far wall there in a
+concave edge this short against its own length (a sliver where the corner's
+chamfer pieces meet the wall): that wall is no valley of the chamfer."""
 
 
 def recognize_chamfers(topology: PartTopology, free: np.ndarray) -> list[Candidate]:
@@ -144,11 +148,22 @@ def _inside_corner_pieces(topology: PartTopology, free: np.ndarray) -> set[int]:
         and oblique_sides(int(f))
         and short_valleys(int(f))
     }
+
+    def longest_convex(face: int) -> float:
+        return max(
+            (graph.edge_length[n.edge] for n in topology.neighbours[face] if n.convexity == CONVEX),
+            default=0.0,
+        )
+
     while True:
         kept = {
             f
             for f in pieces
-            if all(n.face in pieces for n in topology.neighbours[f] if n.convexity == CONCAVE)
+            if all(
+                n.face in pieces or graph.edge_length[n.edge] < TOUCH_SHARE * longest_convex(f)
+                for n in topology.neighbours[f]
+                if n.convexity == CONCAVE
+            )
         }
         if kept == pieces:
             return pieces
