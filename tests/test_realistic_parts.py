@@ -212,3 +212,11 @@ def test_a_rim_chamfer_run_into_an_inside_corner_is_a_chamfer(tmp_path: Path) ->
     0.34 mm (against its own 27.6 mm): a sliver, not the valley of a V groove."""
     _, recognition, faces = _rules_on(tmp_path, 1325, "chamfer")
     assert faces and all(recognition.face_labels[i] == "chamfer" for i in faces)
+
+
+def test_a_channel_whose_rim_a_later_cut_took_in_part_is_a_channel(tmp_path: Path) -> None:
+    """Realistic part 2094: a round-bottomed channel along the block, a stretch of one
+    of its sides taken by a blind step cut after it; its sides still run mostly along
+    the block's faces."""
+    _, recognition, faces = _rules_on(tmp_path, 2094, "circular_through_slot")
+    assert faces and all(recognition.face_labels[i] == "circular_through_slot" for i in faces)

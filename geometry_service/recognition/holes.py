@@ -399,16 +399,18 @@ def _measure(
 
 
 def _opens_onto_stock(topology: PartTopology, main: Segment, stock: np.ndarray) -> bool:
-    """Whether the faces along the bore's side lines (the only lines on it) are
-    all faces of the raw block."""
+    """Whether the bore's side lines (the only lines on it) run mostly along faces
+    of the raw block: a later cut may take a stretch of a channel's rim, but a hole
+    another cut opened has its sides in that cut's faces."""
     graph = topology.graph
     sides = [
-        n.face
+        (n.face, float(graph.edge_length[n.edge]))
         for face in main.faces
         for n in topology.neighbours[face]
         if graph.edge_curve_type[n.edge] == LINE and n.face not in main.faces
     ]
-    return bool(sides) and bool(stock[sides].all())
+    on_stock = sum(length for face, length in sides if stock[face])
+    return on_stock > 0.5 * sum(length for _, length in sides)
 
 
 def _channel_parameters(
