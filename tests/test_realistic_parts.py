@@ -220,3 +220,11 @@ def test_a_channel_whose_rim_a_later_cut_took_in_part_is_a_channel(tmp_path: Pat
     the block's faces."""
     _, recognition, faces = _rules_on(tmp_path, 2094, "circular_through_slot")
     assert faces and all(recognition.face_labels[i] == "circular_through_slot" for i in faces)
+
+
+def test_a_wide_chamfer_round_a_hexagonal_rim_is_one_chamfer(tmp_path: Path) -> None:
+    """Realistic part 2143: a 6-sided passage's rim chamfered; the pieces meet at the
+    hexagon's corners in valleys that together are more than half a piece's rim (a
+    wide strip on short sides), but they run across the strip, not along it."""
+    _, recognition, faces = _rules_on(tmp_path, 2143, "chamfer")
+    assert faces and all(recognition.face_labels[i] == "chamfer" for i in faces)

@@ -21,6 +21,7 @@ from ..geometry.topology import (
     CONE,
     CONVEX,
     CYLINDER,
+    LINE,
     PLANE,
     SMOOTH,
     SPHERE,
@@ -30,6 +31,8 @@ from ..geometry.topology import (
 from .candidate import Candidate
 
 OBLIQUE_LIMIT = math.radians(89.9)  # a dihedral below this is not a square corner
+VALLEY_CROSSING = math.radians(20.0)
+"""How far off a chamfer piece's rim its corner valleys run at least."""
 TOUCH_SHARE = 0.1
 """A rim chamfer run into an inside corner may touch the far wall there in a
 concave edge this short against its own length (a sliver where the corner's
@@ -141,12 +144,30 @@ def _inside_corner_pieces(topology: PartTopology, free: np.ndarray) -> set[int]:
         }
         return sum(lengths[CONCAVE]) < 0.5 * max(lengths[CONVEX], default=0.0)
 
+    def crossing_valleys(face: int) -> bool:
+        """Its valleys run across the strip, not along it: each concave edge is a
+        line at least VALLEY_CROSSING off its longest convex edge (a chamfer's
+        pieces meet at a corner of the rim, however wide the strip; a V groove's
+        sides meet along their length, parallel to their rims)."""
+        neighbours = topology.neighbours[face]
+        longest = max(
+            (n for n in neighbours if n.convexity == CONVEX),
+            key=lambda n: graph.edge_length[n.edge],
+        )
+        along = _chord(topology, longest.edge)
+        valleys = [n for n in neighbours if n.convexity == CONCAVE]
+        return all(
+            graph.edge_curve_type[n.edge] == LINE
+            and abs(float(np.dot(_chord(topology, n.edge), along))) < math.cos(VALLEY_CROSSING)
+            for n in valleys
+        )
+
     pieces = {
         int(f)
         for f in np.flatnonzero(free & (graph.face_surface_type == PLANE))
         if any(n.convexity == CONCAVE for n in topology.neighbours[f])
         and oblique_sides(int(f))
-        and short_valleys(int(f))
+        and (short_valleys(int(f)) or crossing_valleys(int(f)))
     }
 
     def longest_convex(face: int) -> float:
@@ -168,6 +189,14 @@ def _inside_corner_pieces(topology: PartTopology, free: np.ndarray) -> set[int]:
         if kept == pieces:
             return pieces
         pieces = kept
+
+
+def _chord(topology: PartTopology, edge: int) -> np.ndarray:
+    """Unit direction from an edge's first end to its last (zero for a closed edge)."""
+    points = topology.edge_points(edge)
+    chord = points[-1] - points[0]
+    length = float(np.linalg.norm(chord))
+    return chord / length if length > topology.length_tol else np.zeros(3)
 
 
 def _chain_chamfer(topology: PartTopology, planes: list[int], oblique) -> Candidate:
