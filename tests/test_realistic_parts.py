@@ -228,3 +228,10 @@ def test_a_wide_chamfer_round_a_hexagonal_rim_is_one_chamfer(tmp_path: Path) -> 
     wide strip on short sides), but they run across the strip, not along it."""
     _, recognition, faces = _rules_on(tmp_path, 2143, "chamfer")
     assert faces and all(recognition.face_labels[i] == "chamfer" for i in faces)
+
+
+def test_a_v_groove_a_hole_splits_a_side_of_is_a_v_groove(tmp_path: Path) -> None:
+    """Realistic part 4503: a shallow V groove crossed by a through hole that splits
+    one of its sides in two pieces on one plane: two planes, still a V."""
+    _, recognition, faces = _rules_on(tmp_path, 4503, "triangular_through_slot")
+    assert faces and all(recognition.face_labels[i] == "triangular_through_slot" for i in faces)

@@ -711,7 +711,11 @@ def _floorless(topology: PartTopology, cut: Depression) -> list[Candidate] | Non
         sides = len(_distinct_planes(topology, planar))
         kind = PASSAGE_BY_SIDES.get(sides, "rectangular_passage")
         return [Candidate(kind, faces, _prism_parameters(topology, faces, axis), "through")]
-    if axis is not None and len(faces) == 2 and len(planar) == 2:
+    if (
+        axis is not None
+        and len(planar) == len(faces)
+        and len(_distinct_planes(topology, planar)) == 2
+    ):  # a V groove; a hole across it may split a side in pieces on one plane
         return [
             Candidate(
                 "triangular_through_slot",
