@@ -153,6 +153,15 @@ def notch_in_thin_plate(diameter: float = 10.0, thickness: float = 3.0) -> TopoD
     return cut(block(z=thickness), cylinder(0, 30, -AIR, diameter / 2, thickness + 2 * AIR))
 
 
+def blind_slot_with_a_deeper_cut_into_its_floor() -> TopoDS_Shape:
+    """A blind slot along X from the x=0 side (y 25..35, 10 deep, its end wall at
+    x=70) and a deeper slot from the y=60 side (x 40..50, 15 deep) that ends
+    halfway across it: the first slot's floor stays one face, notched, and the
+    second's walls face each other across the notch."""
+    slotted = cut(block(), box_at(-AIR, 25, 20, 70 + AIR, 10, 10 + AIR))
+    return cut(slotted, box_at(40, 30, 15, 10, 30 + AIR, 15 + AIR))
+
+
 def hole_half_taken_by_a_slot() -> TopoDS_Shape:
     """A 10 mm hole along X at y=30, z=20 whose upper half a through slot along X
     (y 20..40, down to z=20, the hole's axis) took: half a circle 100 long that

@@ -43,6 +43,7 @@ ALL_PARTS = [
     fp.channel_along_top,
     fp.notch_in_thin_plate,
     fp.hole_half_taken_by_a_slot,
+    fp.blind_slot_with_a_deeper_cut_into_its_floor,
     fp.partial_blind_hole,
     fp.cross_hole_block,
     fp.blind_hole_crossed_near_its_bottom,
@@ -159,6 +160,17 @@ def test_a_hole_another_cut_opened_stays_a_hole(recognize):
     hole = only(result, "through_hole").parameters
     assert hole["partial"] and close(hole["arc_deg"], 180.0) and close(hole["diameter"], 10.0)
     assert "circular_through_slot" not in kinds(result)
+
+
+def test_a_cut_into_a_slots_floor_is_no_way_out_of_it(recognize):
+    """The deeper slot's walls face opposite ways across the notch in the first
+    slot's floor, and that floor goes on beyond them: the first slot opens onto
+    the block at x=0 only, and is blind."""
+    result = recognize(fp.blind_slot_with_a_deeper_cut_into_its_floor)
+    blind = [f for f in result.features if f.type == "rectangular_blind_slot"]
+    assert any(
+        close(f.parameters["depth"], 10.0) and close(f.parameters["length"], 70.0) for f in blind
+    ), [(f.type, f.parameters.get("depth"), f.parameters.get("length")) for f in result.features]
 
 
 def test_taxonomy_keeps_the_mfcadpp_names_in_order():

@@ -235,3 +235,11 @@ def test_a_v_groove_a_hole_splits_a_side_of_is_a_v_groove(tmp_path: Path) -> Non
     one of its sides in two pieces on one plane: two planes, still a V."""
     _, recognition, faces = _rules_on(tmp_path, 4503, "triangular_through_slot")
     assert faces and all(recognition.face_labels[i] == "triangular_through_slot" for i in faces)
+
+
+def test_a_cut_across_a_slots_floor_is_no_way_out_of_it(tmp_path: Path) -> None:
+    """Generated (plain) part 3610: a blind slot whose floor another cut crosses; the
+    crossing cut's walls face each other across the gap, opposite ways, and the floor
+    goes on beyond them. The slot runs out only where it opens onto the block: blind."""
+    _, recognition, faces = _rules_on(tmp_path, 3610, "rectangular_blind_slot", PLAIN)
+    assert faces and all(recognition.face_labels[i] == "rectangular_blind_slot" for i in faces)

@@ -321,6 +321,54 @@ def _axis_aligned(topology: PartTopology, normal: np.ndarray, stock_axes: np.nda
     return any(topology.parallel(normal, axis) for axis in stock_axes)
 
 
+def _ways_out(
+    topology: PartTopology,
+    floor_faces: list[int],
+    open_sides: set[int],
+    floor_normal: np.ndarray,
+    setting: Setting,
+) -> set[int]:
+    """The open sides the cut runs out through: every face of the raw block it
+    reaches, and another cut's face only where the floor ends there (along the
+    face's normal, in the floor's plane, no corner of the floor lies beyond its
+    edges with it). A cut that crosses the floor leaves two of its walls among
+    the open sides, facing each other across the gap, and the floor goes on
+    beyond them: that is no way out, whichever way its walls face."""
+    graph = topology.graph
+    corners = face_vertices(topology, floor_faces)
+    tol = 100.0 * topology.length_tol
+    ways = set()
+    for side in open_sides:
+        outward = graph.face_axis[side] - np.dot(graph.face_axis[side], floor_normal) * floor_normal
+        size = float(np.linalg.norm(outward))
+        edges = [n.edge for f in floor_faces for n in topology.neighbours[f] if n.face == side]
+        if setting.stock is None or setting.stock[side] or size < 1e-6 or not edges:
+            ways.add(side)
+            continue
+        outward = outward / size
+        if not any(_beyond(topology, e, corners, outward, tol) for e in edges):
+            ways.add(side)
+    return ways
+
+
+def _beyond(
+    topology: PartTopology, edge: int, corners: np.ndarray, outward: np.ndarray, tol: float
+) -> bool:
+    """Whether a floor corner lies past ``edge`` along ``outward``, in front of it
+    (within the edge's own span across that direction)."""
+    points = topology.edge_points(edge)
+    across = points[-1] - points[0]
+    across -= np.dot(across, outward) * outward
+    length = float(np.linalg.norm(across))
+    if length < tol:
+        return False
+    across /= length
+    span = points @ across
+    lateral = corners @ across
+    front = (lateral >= span.min() - tol) & (lateral <= span.max() + tol)
+    return bool(np.any(corners[front] @ outward > float(np.max(points @ outward)) + tol))
+
+
 def _opposite_pair(topology: PartTopology, faces: set[int]) -> bool:
     """Two planar faces among ``faces`` face opposite ways (the cut runs through)."""
     graph = topology.graph
@@ -397,7 +445,8 @@ def _classify(
     closing = ends or _between_sides(topology, rising, members)
     through = not (closing and sides == 2) and _opposite_pair(
         topology,
-        open_sides | _beyond_rim_blends(topology, open_sides, floor_normal, members, setting),
+        _ways_out(topology, floor_faces, open_sides, floor_normal, setting)
+        | _beyond_rim_blends(topology, open_sides, floor_normal, members, setting),
     )
 
     if not _real_openings(topology, open_sides, setting, walled=sides >= 3 or bool(ends)):
