@@ -243,3 +243,10 @@ def test_a_cut_across_a_slots_floor_is_no_way_out_of_it(tmp_path: Path) -> None:
     goes on beyond them. The slot runs out only where it opens onto the block: blind."""
     _, recognition, faces = _rules_on(tmp_path, 3610, "rectangular_blind_slot", PLAIN)
     assert faces and all(recognition.face_labels[i] == "rectangular_blind_slot" for i in faces)
+
+
+def test_a_channel_with_one_side_chamfered_is_a_channel(tmp_path: Path) -> None:
+    """Realistic part 4330: a round-bottomed channel one of whose rims is chamfered:
+    half its side length runs along the block, half along the chamfer."""
+    _, recognition, faces = _rules_on(tmp_path, 4330, "circular_through_slot")
+    assert faces and all(recognition.face_labels[i] == "circular_through_slot" for i in faces)

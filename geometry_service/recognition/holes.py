@@ -399,9 +399,10 @@ def _measure(
 
 
 def _opens_onto_stock(topology: PartTopology, main: Segment, stock: np.ndarray) -> bool:
-    """Whether the bore's side lines (the only lines on it) run mostly along faces
-    of the raw block: a later cut may take a stretch of a channel's rim, but a hole
-    another cut opened has its sides in that cut's faces."""
+    """Whether at least half the length of the bore's side lines (the only lines
+    on it) runs along faces of the raw block: a later cut may take a stretch of a
+    channel's rim, and a rim chamfer one whole side, but a hole another cut
+    opened has its sides in that cut's faces."""
     graph = topology.graph
     sides = [
         (n.face, float(graph.edge_length[n.edge]))
@@ -410,7 +411,7 @@ def _opens_onto_stock(topology: PartTopology, main: Segment, stock: np.ndarray) 
         if graph.edge_curve_type[n.edge] == LINE and n.face not in main.faces
     ]
     on_stock = sum(length for face, length in sides if stock[face])
-    return on_stock > 0.5 * sum(length for _, length in sides)
+    return bool(sides) and on_stock >= 0.5 * sum(length for _, length in sides)
 
 
 def _channel_parameters(
