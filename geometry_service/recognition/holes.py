@@ -423,7 +423,7 @@ def _channel_parameters(
     graph = topology.graph
     radius = main.radius_start
     half = 0.5 * main.span
-    weights = graph.face_area[main.faces]
+    weights = np.maximum(graph.face_area[main.faces], 1e-12)  # a sliver of no area still counts
     centroid = (graph.face_centroid[main.faces] * weights[:, None]).sum(axis=0) / weights.sum()
     across = stack.origin - centroid
     across -= np.dot(across, stack.axis) * stack.axis
