@@ -41,13 +41,13 @@ end mill (MFCAD++'s circular blind step, a quarter circle), not a hole: a hole t
 breaks out of the part keeps at least half of its circle."""
 CHANNEL_ARC_DEG = 180.0 + 1e-3
 """A through bore covering no more than half its circle, at least as long as it is
-wide, whose sides open onto the raw block's faces, has its axis on or outside
-the part: no drill can centre there, a round-nosed or end mill runs it along
-its length, and MFCAD++ calls it a circular through slot (a round-bottomed
-channel). A shorter one is a notch through a thin wall (NIST STC 08's
-10.16 mm half circles in its 3.43 mm flange), and one whose sides open into
-another cut (a pocket that took half of a hole) was drilled whole: both stay
-partial holes."""
+wide, with at least half its side length on the raw block's faces, has its axis
+on or outside the part: no drill can centre there, a round-nosed or end mill
+runs it along its length, and MFCAD++ calls it a circular through slot (a
+round-bottomed channel). A shorter one is a notch through a thin wall (NIST
+STC 08's 10.16 mm half circles in its 3.43 mm flange), and one whose sides lie
+in another cut (a slot that took the upper half of a hole) was drilled whole:
+both stay partial holes."""
 
 
 @dataclass

@@ -329,11 +329,13 @@ def _ways_out(
     setting: Setting,
 ) -> set[int]:
     """The open sides the cut runs out through: every face of the raw block it
-    reaches, and another cut's face only where the floor ends there (along the
-    face's normal, in the floor's plane, no corner of the floor lies beyond its
-    edges with it). A cut that crosses the floor leaves two of its walls among
-    the open sides, facing each other across the gap, and the floor goes on
-    beyond them: that is no way out, whichever way its walls face."""
+    reaches, and another cut's face only where the floor ends there (no corner
+    of the floor lies past its edges with it, along the face's normal in the
+    floor's plane, in front of them). A cut that crosses the floor leaves two of
+    its walls among the open sides, facing each other across the gap, and the
+    floor goes on beyond them: that is no way out, whichever way its walls face.
+    Past a diagonal floor strip's end, but beside it, the floor may reach
+    further: that end is still a way out (NIST CTC 03's 1.9 mm strips)."""
     graph = topology.graph
     corners = face_vertices(topology, floor_faces)
     tol = 100.0 * topology.length_tol
