@@ -132,6 +132,20 @@ class PartTopology:
             and self.coaxial(a, b)
         )
 
+    def coplanar(self, a: int, b: int) -> bool:
+        """Two planar faces on one plane, facing the same way: pieces of one wall or
+        floor that another cut split."""
+        graph = self.graph
+        normal = graph.face_axis[a]
+        return (
+            float(np.dot(normal, graph.face_axis[b])) > 1.0 - 1e-4
+            and abs(
+                float(np.dot(normal, graph.face_sample_point[a]))
+                - float(np.dot(normal, graph.face_sample_point[b]))
+            )
+            < 10.0 * self.length_tol
+        )
+
     def parallel(self, u: np.ndarray, v: np.ndarray) -> bool:
         return abs(float(np.dot(u, v))) > 1.0 - ANGLE_TOL
 

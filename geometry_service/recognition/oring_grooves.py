@@ -76,16 +76,9 @@ def _bounded_by_others(topology: PartTopology, floor: int, walls: list[int]) -> 
 def _same_groove(
     topology: PartTopology, floor: int, other: int, wall: int, other_wall: int
 ) -> bool:
-    """Two floor pieces of one groove (a slot across it split them): on one plane, as
-    pockets.py groups a wall's pieces, with their walls round one axis."""
-    graph = topology.graph
-    normal = graph.face_axis[floor]
-    level = float(np.dot(normal, graph.face_sample_point[floor] - graph.face_sample_point[other]))
-    return (
-        float(np.dot(normal, graph.face_axis[other])) > 1.0 - 1e-4
-        and abs(level) < 10.0 * topology.length_tol
-        and topology.coaxial(wall, other_wall)
-    )
+    """Two floor pieces of one groove (a slot across it split them): on one plane,
+    with their walls round one axis."""
+    return topology.coplanar(floor, other) and topology.coaxial(wall, other_wall)
 
 
 def _groove(topology: PartTopology, floors: list[int], walls: list[int]) -> Candidate:

@@ -282,18 +282,10 @@ def _explain_floorless(topology: PartTopology, faces: list[int]) -> list[Candida
 
 def _distinct_planes(topology: PartTopology, faces: list[int]) -> list[list[int]]:
     """Planar faces grouped by the plane they lie on (a wall split by another cut)."""
-    graph = topology.graph
     groups: list[list[int]] = []
     for face in faces:
-        normal = graph.face_axis[face]
-        offset = float(np.dot(normal, graph.face_sample_point[face]))
         for group in groups:
-            other = group[0]
-            if (
-                float(np.dot(normal, graph.face_axis[other])) > 1.0 - 1e-4
-                and abs(offset - float(np.dot(normal, graph.face_sample_point[other])))
-                < 10.0 * topology.length_tol
-            ):
+            if topology.coplanar(face, group[0]):
                 group.append(face)
                 break
         else:
