@@ -284,6 +284,19 @@ def _measure(
     main = cylinders[-1]
     radius = main.radius_start
     diameter = 2.0 * radius
+    if (
+        through
+        and math.degrees(main.span) <= CHANNEL_ARC_DEG
+        and high - low >= diameter
+        and stock is not None
+        and _opens_onto_stock(topology, main, stock)
+    ):  # a channel, measured as a slot: none of a hole's segments or drill sizes
+        return Candidate(
+            "circular_through_slot",
+            sorted(stack.faces),
+            _channel_parameters(topology, stack, main, high - low),
+            "through",
+        )
     main_bottom = max(depth_of(main.start), depth_of(main.end))
     stack_parts = []
     subtype_parts = []
@@ -378,19 +391,6 @@ def _measure(
         params["drill_point_angle_deg"] = cone.included_angle_deg
         params["tip_depth"] = high - low
         params["bottom_faces"] = sorted(cone.faces)  # a drill point closes the hole
-    if (
-        through
-        and math.degrees(main.span) <= CHANNEL_ARC_DEG
-        and high - low >= diameter
-        and stock is not None
-        and _opens_onto_stock(topology, main, stock)
-    ):
-        return Candidate(
-            "circular_through_slot",
-            sorted(stack.faces),
-            _channel_parameters(topology, stack, main, high - low),
-            "through",
-        )
     kind = "through_hole" if through else "blind_hole"
     subtype = "+".join(subtype_parts) if subtype_parts else "plain"
     if not through and math.degrees(main.span) <= CORNER_ARC_DEG:
@@ -426,11 +426,11 @@ def _channel_parameters(
     weights = np.maximum(graph.face_area[main.faces], 1e-12)  # a sliver of no area still counts
     centroid = (graph.face_centroid[main.faces] * weights[:, None]).sum(axis=0) / weights.sum()
     across = stack.origin - centroid
-    across -= np.dot(across, stack.axis) * stack.axis
+    across = unit(across - np.dot(across, stack.axis) * stack.axis)
     return {
         "wall_faces": sorted(stack.faces),
-        "axis": unit(across),
-        "tool_access_direction": unit(across),
+        "axis": across,
+        "tool_access_direction": list(across),
         "depth": radius * (1.0 - math.cos(half)),
         "width": 2.0 * radius * math.sin(half),
         "length": length,
