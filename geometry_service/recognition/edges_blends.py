@@ -119,69 +119,51 @@ def _inside_corner_pieces(topology: PartTopology, free: np.ndarray) -> set[int]:
     floor."""
     graph = topology.graph
 
-    def oblique_sides(face: int) -> bool:
+    def oblique_sides(convex: list) -> bool:
         """Its two longest convex edges are oblique: the chamfer's two sides (its ends
         may meet a stock face square, where a slot's chamfered rim runs out)."""
-        convex = sorted(
-            (n for n in topology.neighbours[face] if n.convexity == CONVEX),
-            key=lambda n: -graph.edge_length[n.edge],
-        )
         return len(convex) >= 2 and all(
             abs(graph.edge_dihedral[n.edge]) < OBLIQUE_LIMIT for n in convex[:2]
         )
 
-    def short_valleys(face: int) -> bool:
+    def short_valleys(valleys: list, rim: int) -> bool:
         """Its concave edges (the valleys at the corners) are together shorter than half
         its longest convex edge: a chamfer's strip runs along the rim, a V groove's side
         meets the other side along its whole length."""
-        lengths = {
-            convexity: [
-                graph.edge_length[n.edge]
-                for n in topology.neighbours[face]
-                if n.convexity == convexity
-            ]
-            for convexity in (CONCAVE, CONVEX)
-        }
-        return sum(lengths[CONCAVE]) < 0.5 * max(lengths[CONVEX], default=0.0)
+        return sum(graph.edge_length[n.edge] for n in valleys) < 0.5 * graph.edge_length[rim]
 
-    def crossing_valleys(face: int) -> bool:
+    def crossing_valleys(valleys: list, rim: int) -> bool:
         """Its valleys run across the strip, not along it: each concave edge is a
         line at least VALLEY_CROSSING off its longest convex edge (a chamfer's
         pieces meet at a corner of the rim, however wide the strip; a V groove's
         sides meet along their length, parallel to their rims)."""
-        neighbours = topology.neighbours[face]
-        longest = max(
-            (n for n in neighbours if n.convexity == CONVEX),
-            key=lambda n: graph.edge_length[n.edge],
-        )
-        along = _chord(topology, longest.edge)
-        valleys = [n for n in neighbours if n.convexity == CONCAVE]
+        along = _chord(topology, rim)
         return all(
             graph.edge_curve_type[n.edge] == LINE
             and abs(float(np.dot(_chord(topology, n.edge), along))) < math.cos(VALLEY_CROSSING)
             for n in valleys
         )
 
-    pieces = {
-        int(f)
-        for f in np.flatnonzero(free & (graph.face_surface_type == PLANE))
-        if any(n.convexity == CONCAVE for n in topology.neighbours[f])
-        and oblique_sides(int(f))
-        and (short_valleys(int(f)) or crossing_valleys(int(f)))
-    }
-
-    def longest_convex(face: int) -> float:
-        return max(
-            (graph.edge_length[n.edge] for n in topology.neighbours[face] if n.convexity == CONVEX),
-            default=0.0,
+    rim_length: dict[int, float] = {}  # each piece's longest convex edge
+    for face in np.flatnonzero(free & (graph.face_surface_type == PLANE)).tolist():
+        neighbours = topology.neighbours[face]
+        valleys = [n for n in neighbours if n.convexity == CONCAVE]
+        convex = sorted(
+            (n for n in neighbours if n.convexity == CONVEX),
+            key=lambda n: -graph.edge_length[n.edge],
         )
-
+        if not valleys or not oblique_sides(convex):
+            continue
+        rim = convex[0].edge
+        if short_valleys(valleys, rim) or crossing_valleys(valleys, rim):
+            rim_length[face] = float(graph.edge_length[rim])
+    pieces = set(rim_length)
     while True:
         kept = {
             f
             for f in pieces
             if all(
-                n.face in pieces or graph.edge_length[n.edge] < TOUCH_SHARE * longest_convex(f)
+                n.face in pieces or graph.edge_length[n.edge] < TOUCH_SHARE * rim_length[f]
                 for n in topology.neighbours[f]
                 if n.convexity == CONCAVE
             )
