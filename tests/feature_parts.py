@@ -14,12 +14,14 @@ from OCP.BRepAdaptor import BRepAdaptor_Curve, BRepAdaptor_Surface
 from OCP.BRepBuilderAPI import (
     BRepBuilderAPI_MakeFace,
     BRepBuilderAPI_MakePolygon,
+    BRepBuilderAPI_NurbsConvert,
     BRepBuilderAPI_Transform,
 )
 from OCP.BRepFilletAPI import BRepFilletAPI_MakeChamfer, BRepFilletAPI_MakeFillet
 from OCP.BRepPrimAPI import (
     BRepPrimAPI_MakeBox,
     BRepPrimAPI_MakePrism,
+    BRepPrimAPI_MakeSphere,
 )
 from OCP.gp import gp_Ax1, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
 from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE
@@ -195,6 +197,33 @@ def blind_hole_crossed_near_its_bottom() -> TopoDS_Shape:
         cylinder(50, 30, 10, 5.0, 20 + AIR),
         cylinder(-AIR, 30, 12, 4.0, 100 + 2 * AIR, direction=(1, 0, 0)),
     )
+
+
+def slanted_hole_with_rounded_rim(tilt: float = 30.0, rim: float = 1.5) -> TopoDS_Shape:
+    """Block with a 10 mm flat-bottomed blind hole drilled from the top at ``tilt``
+    degrees from -Z toward +X, its axis through (50, 30, 30) and its bottom 20 along
+    the axis from there; the rim, where the bore meets the top obliquely, rounded by
+    ``rim``: OCCT makes that round a B-spline face, not a torus."""
+    t = math.radians(tilt)
+    drill = (math.sin(t), 0.0, -math.cos(t))
+    above = 5.0  # the bore starts this far up its axis, clear of the top
+    start = (50.0 - above * drill[0], 30.0, 30.0 - above * drill[2])
+    shape = cut(block(), cylinder(*start, 5.0, above + 20.0, direction=drill))
+    maker = BRepFilletAPI_MakeFillet(shape)
+    for edge in edges_where(
+        shape, lambda a, b: abs(a[2] - 30.0) < 1e-9 and abs(b[2] - 30.0) < 1e-9 and 35 < a[0] < 65
+    ):
+        maker.Add(rim, edge)
+    return maker.Shape()
+
+
+def round_pocket_with_domed_floor(radius: float = 20.0, wall: float = 12.0) -> TopoDS_Shape:
+    """Block with a 40 mm round pocket down from the top at (50, 30): a straight wall
+    ``wall`` deep, then a half-sphere floor made a B-spline face (as CAD exports a
+    dome), tangent to the wall. A bore closed by a dome is a pocket, not a hole."""
+    sphere = BRepPrimAPI_MakeSphere(gp_Pnt(50.0, 30.0, 30.0 - wall), radius).Shape()
+    dome = BRepBuilderAPI_NurbsConvert(sphere).Shape()
+    return cut(block(), fuse(cylinder(50.0, 30.0, 30.0 - wall, radius, wall + AIR), dome))
 
 
 # ------------------------------------------------------------ milled features

@@ -47,6 +47,8 @@ ALL_PARTS = [
     fp.partial_blind_hole,
     fp.cross_hole_block,
     fp.blind_hole_crossed_near_its_bottom,
+    fp.slanted_hole_with_rounded_rim,
+    fp.round_pocket_with_domed_floor,
     fp.chamfered_blind_hole,
     fp.holes_through_a_pocket_floor,
     pb.hole_grid_plate,
@@ -151,6 +153,22 @@ def test_a_half_bore_as_long_as_it_is_wide_on_the_block_is_a_channel(recognize):
     assert close(narrow["width"], 2 * math.sqrt(21.0)) and close(narrow["depth"], 3.0)
     assert close(narrow["length"], 100.0)
     assert vec_close(narrow["tool_access_direction"], [0, 0, 1])
+
+
+def test_a_hole_drilled_at_a_slant_through_a_rounded_rim_is_a_hole(recognize):
+    """The rim round of a hole entering a face obliquely is a B-spline face that
+    widens away from the bore: the bore's rim, so the bore is still a hole."""
+    hole = only(recognize(fp.slanted_hole_with_rounded_rim), "blind_hole").parameters
+    assert close(hole["diameter"], 10.0) and hole["bottom"] == "flat"
+    half = math.radians(30.0)
+    assert vec_close(hole["axis"], [math.sin(half), 0.0, -math.cos(half)])
+
+
+def test_a_bore_closed_by_a_b_spline_dome_is_no_hole(recognize):
+    """A B-spline tangent to a bore that stays inside its radius closes it: a domed
+    pocket floor, not a rim round (no drill leaves a dome)."""
+    result = recognize(fp.round_pocket_with_domed_floor)
+    assert not [f for f in result.features if f.type in ("blind_hole", "through_hole")]
 
 
 def test_a_hole_another_cut_opened_stays_a_hole(recognize):

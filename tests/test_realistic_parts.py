@@ -250,3 +250,22 @@ def test_a_channel_with_one_side_chamfered_is_a_channel(tmp_path: Path) -> None:
     half its side length runs along the block, half along the chamfer."""
     _, recognition, faces = _rules_on(tmp_path, 4330, "circular_through_slot")
     assert faces and all(recognition.face_labels[i] == "circular_through_slot" for i in faces)
+
+
+def test_a_hole_entering_at_a_slant_through_a_rounded_rim_is_a_hole(tmp_path: Path) -> None:
+    """Realistic part 2603: a blind hole 79 mm deep drilled at a slant, its rim rounded;
+    where the hole meets the face obliquely the round is B-spline, not a torus. It
+    widens away from the bore, so it is the bore's rim, and the bore still a hole."""
+    _, recognition, faces = _rules_on(tmp_path, 2603, "blind_hole")
+    assert faces and all(recognition.face_labels[i] == "blind_hole" for i in faces)
+
+
+def test_a_channels_end_chamfer_is_a_chamfer(tmp_path: Path) -> None:
+    """Realistic part 2703: a round-bottomed channel whose end is chamfered by a cone on
+    its axis. A hole's cone would be its countersink; a channel's is a chamfer."""
+    _, recognition, faces = _rules_on(tmp_path, 2703, "chamfer")
+    assert faces and all(recognition.face_labels[i] == "chamfer" for i in faces)
+    channel = [
+        i for i, label in enumerate(recognition.face_labels) if label == "circular_through_slot"
+    ]
+    assert channel and not set(channel) & set(faces)

@@ -21,6 +21,7 @@ import numpy as np
 from ..disjoint_sets import DisjointSets
 from ..geometry.measure import edge_v_ranges, revolution_surface, unit, uv_bounds
 from ..geometry.topology import (
+    BSPLINE,
     CONCAVE,
     CONE,
     CONVEX,
@@ -29,6 +30,7 @@ from ..geometry.topology import (
     PLANE,
     SMOOTH,
     TORUS,
+    Neighbour,
     PartTopology,
 )
 from .candidate import Candidate
@@ -105,10 +107,10 @@ def recognize_holes(
 
 def _is_bore(topology: PartTopology, face: int) -> bool:
     """An inward cylinder or cone that a drill could have made. Not one
-    tangent to a wall (a corner radius, a slot's round end; a rounded rim, a
-    torus, is fine), nor one whose side lines (the only lines on it) meet
-    walls in a concave corner: a partial hole breaks out of the part, so its
-    sides are convex, while a round end between drafted walls is concave
+    tangent to a wall (a corner radius, a slot's round end; a rounded rim is
+    fine, see _rim_blend), nor one whose side lines (the only lines on it)
+    meet walls in a concave corner: a partial hole breaks out of the part, so
+    its sides are convex, while a round end between drafted walls is concave
     along them."""
     graph = topology.graph
     if graph.face_surface_type[face] not in (CYLINDER, CONE):
@@ -116,13 +118,38 @@ def _is_bore(topology: PartTopology, face: int) -> bool:
     for n in topology.neighbours[face]:
         if (
             n.convexity == SMOOTH
-            and graph.face_surface_type[n.face] != TORUS
+            and not _rim_blend(topology, face, n)
             and not topology.same_surface(face, n.face)
         ):
             return False
         if n.convexity == CONCAVE and graph.edge_curve_type[n.edge] == LINE:
             return False
     return topology.inward(face)
+
+
+def _rim_blend(topology: PartTopology, bore: int, neighbour: Neighbour) -> bool:
+    """A round on a bore's rim: a torus, or, where a drilled cylinder enters a
+    face at a slant, a B-spline blend that meets it round it (not along a
+    side line) and widens away from it (its edges reach outside the bore's
+    radius). A B-spline that stays inside the radius is a domed bottom: OCCT's
+    trj4_s1-pe-214.stp has 146 mm bores closed by B-spline domes, round
+    pockets, not holes."""
+    graph = topology.graph
+    kind = graph.face_surface_type[neighbour.face]
+    if kind == TORUS:
+        return True
+    if (
+        kind != BSPLINE
+        or graph.face_surface_type[bore] != CYLINDER
+        or graph.edge_curve_type[neighbour.edge] == LINE
+    ):
+        return False
+    axis, origin = graph.face_axis[bore], graph.face_axis_point[bore]
+    points = np.concatenate([topology.edge_points(e) for e in topology.face_edges(neighbour.face)])
+    offset = points - origin
+    off_axis = offset - np.outer(offset @ axis, axis)
+    reach = float(np.linalg.norm(off_axis, axis=1).max())
+    return reach > float(graph.face_radius[bore]) + 100.0 * topology.length_tol
 
 
 def _stacks(topology: PartTopology, free: np.ndarray) -> list[HoleStack]:
@@ -291,10 +318,11 @@ def _measure(
         and stock is not None
         and _opens_onto_stock(topology, main, stock)
     ):  # a channel, measured as a slot: none of a hole's segments or drill sizes
+        walls = sorted(f for s in cylinders for f in s.faces)
         return Candidate(
             "circular_through_slot",
-            sorted(stack.faces),
-            _channel_parameters(topology, stack, main, high - low),
+            walls,
+            _channel_parameters(topology, stack, walls, main, high - low),
             "through",
         )
     main_bottom = max(depth_of(main.start), depth_of(main.end))
@@ -415,7 +443,7 @@ def _opens_onto_stock(topology: PartTopology, main: Segment, stock: np.ndarray) 
 
 
 def _channel_parameters(
-    topology: PartTopology, stack: HoleStack, main: Segment, length: float
+    topology: PartTopology, stack: HoleStack, walls: list[int], main: Segment, length: float
 ) -> dict:
     """A round-bottomed channel's slot dimensions: the tool comes from its open
     side (from the bore's centroid across the axis), ``width`` is the chord
@@ -428,7 +456,7 @@ def _channel_parameters(
     across = stack.origin - centroid
     across = unit(across - np.dot(across, stack.axis) * stack.axis)
     return {
-        "wall_faces": sorted(stack.faces),
+        "wall_faces": walls,
         "axis": across,
         "tool_access_direction": list(across),
         "depth": radius * (1.0 - math.cos(half)),
