@@ -4,7 +4,9 @@ A hole is a set of inward-facing cylinders and cones on one axis (a bore's
 outward normal points at its axis), joined to each other directly or through
 flat rings normal to the axis (a counterbore's shoulder), and closed by a flat
 bottom or a drill-point cone when it is blind. Cylinders tangent to a
-neighbour are left out: those are corner radii and round slot ends.
+neighbour are left out: those are corner radii and round slot ends; the one
+tangent neighbour a bore may have is the round on its rim (a torus, or a
+B-spline where the hole enters a face at a slant).
 
 Dimensions are exact: radii from the surfaces, axial positions from the
 surfaces' own parameter ranges (v runs along the axis), so a depth is right
