@@ -33,7 +33,6 @@ The data sets are unpacked by ``make data`` (scripts/unpack_data.sh) into
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -53,7 +52,7 @@ from geometry_service.geometry.part import Part  # noqa: E402
 from geometry_service.graceful_degradation import Tier  # noqa: E402
 from geometry_service.part_analysis import PartContext, build_ladder  # noqa: E402
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES  # noqa: E402
-from training.dataset import face_class_tables, split_of  # noqa: E402
+from training.dataset import face_class_tables, name_hash, split_of, stable_sample  # noqa: E402
 from training.placement import placed_model, random_placement  # noqa: E402
 
 # Our types onto the TurningMilling classes; a type not listed counts as itself
@@ -114,15 +113,6 @@ def check_data(data: Path, name: str) -> Path:
     return data
 
 
-def stable_sample(names: list[str], limit: int) -> list[str]:
-    """The same parts on every run: sorted by a hash of the name."""
-    return sorted(names, key=_name_hash)[:limit]
-
-
-def _name_hash(name: str) -> int:
-    return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16)
-
-
 class Dataset:
     """Truth per face of a part, by the face's STEP name, and the part as read
     (turned, for the rotated set, by a placement fixed by the part's name)."""
@@ -138,9 +128,7 @@ class Dataset:
 
     def read(self, name: str) -> CadModel:
         model = read_cad(self.root / "step" / f"{name}.step")
-        return (
-            placed_model(model, random_placement(_name_hash(name))) if self.spec.turned else model
-        )
+        return placed_model(model, random_placement(name_hash(name))) if self.spec.turned else model
 
     def truth(self, name: str, face_name: str | None) -> str:
         if self.spec.kind == "tm":

@@ -17,12 +17,14 @@ from geometry_service.features import STOCK
 from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
 from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES
-from training.dataset import face_class_tables, load_part
+from training.dataset import face_class_tables, load_part, split_of, stable_sample
 from training.generator import (
     GENERATED_CLASSES,
+    PLAIN,
     History,
     PartInProgress,
     cut_feature,
+    generate,
     generate_part,
     stock_frames,
     write_parts,
@@ -182,3 +184,15 @@ def test_features_are_drawn_from_every_corner_of_every_face() -> None:
         assert abs(frame.depth - size[axis]) < TOL
         edges.add(tuple(np.round((corners[0] + corners[1]) / 2, 6)))  # the local y = 0 side
     assert len(edges) == 12
+
+
+def test_a_validation_sample_writes_just_the_parts_the_evaluation_scores(tmp_path: Path) -> None:
+    """``make eval-data``: of 120 parts, only the 3 validation parts that
+    scripts/eval_geometric.py samples (the same names, so the same parts as a
+    whole-set run would give it), each in the validation split."""
+    generate(tmp_path, 120, workers=1, validation_sample=3)
+    written = sorted(p.stem for p in (tmp_path / "labels").glob("*.json"))
+    names = [PLAIN.name(seed) for seed in range(120)]
+    wanted = stable_sample([name for name in names if split_of(name) == "val"], 3)
+    assert written == sorted(wanted)
+    assert len(written) == 3 and all(split_of(name) == "val" for name in written)

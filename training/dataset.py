@@ -43,8 +43,19 @@ class LabelledPart:
 
 def split_of(name: str) -> str:
     """``"val"`` or ``"train"``: stable across runs and machines, and independent of order."""
-    digest = int(hashlib.sha1(name.encode()).hexdigest()[:8], 16)
-    return "val" if digest % VALIDATION_SHARE == 0 else "train"
+    return "val" if name_hash(name) % VALIDATION_SHARE == 0 else "train"
+
+
+def name_hash(name: str) -> int:
+    """A number fixed by a part's name alone (the first 32 bits of its SHA-1)."""
+    return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16)
+
+
+def stable_sample(names: list[str], limit: int) -> list[str]:
+    """The same ``limit`` parts on every run and machine: sorted by a hash of the
+    name. The evaluation takes its parts this way, and the generator can write
+    just those (``--validation-sample``)."""
+    return sorted(names, key=name_hash)[:limit]
 
 
 def face_class_tables(root: Path) -> dict[str, dict[str, int]]:
