@@ -25,7 +25,9 @@ others, and the time per part; then one summary table over the sets. Writes
 ``<set>.json`` and ``summary.json`` under --out.
 
 The data sets are unpacked by ``make data`` (scripts/unpack_data.sh) into
-.data/mfcad and .data/turningmilling; ``make generate`` writes .data/generated and .data/realistic.
+.data/mfcad and .data/turningmilling; ``make eval-data`` writes the validation
+parts it scores into .data/generated and .data/realistic (``make generate``
+writes every part of both sets).
 
     python scripts/eval_geometric.py --sets mfcad rotated --limit 200 --out var/eval
 """
@@ -107,7 +109,7 @@ def check_data(data: Path, name: str) -> Path:
     if not (data / "step").is_dir():
         raise SystemExit(
             f"eval_geometric: no {name} data in {data} (expected {data / 'step'}); run "
-            "`make data` (MFCAD, TurningMilling) or `make generate` (generated, realistic), "
+            "`make data` (MFCAD, TurningMilling) or `make eval-data` (generated, realistic), "
             "or pass --data"
         )
     return data
