@@ -54,7 +54,12 @@ from geometry_service.geometry.part import Part  # noqa: E402
 from geometry_service.graceful_degradation import Tier  # noqa: E402
 from geometry_service.part_analysis import PartContext, build_ladder  # noqa: E402
 from geometry_service.recognition.taxonomy import MFCADPP_CLASSES  # noqa: E402
-from training.dataset import face_class_tables, name_hash, split_of, stable_sample  # noqa: E402
+from training.dataset import (  # noqa: E402
+    face_class_tables,
+    name_hash,
+    stable_sample,
+    validation_sample,
+)
 from training.placement import placed_model, random_placement  # noqa: E402
 
 # Our types onto the TurningMilling classes; a type not listed counts as itself
@@ -332,8 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.sets:
         spec = SETS[name]
         dataset = Dataset(check_data(args.data / spec.folder, name), spec)
-        names = [n for n in dataset.names if not spec.validation_only or split_of(n) == "val"]
-        result = evaluate(dataset, stable_sample(names, args.limit), args.model)
+        sample = validation_sample if spec.validation_only else stable_sample
+        result = evaluate(dataset, sample(dataset.names, args.limit), args.model)
         result.update(set=name, model=model_at(args.model).version)
         print_report(result, name)
         results[name] = result

@@ -52,10 +52,15 @@ def name_hash(name: str) -> int:
 
 
 def stable_sample(names: list[str], limit: int) -> list[str]:
-    """The same ``limit`` parts on every run and machine: sorted by a hash of the
-    name. The evaluation takes its parts this way, and the generator can write
-    just those (``--validation-sample``)."""
+    """The same ``limit`` parts on every run and machine: sorted by a hash of the name."""
     return sorted(names, key=name_hash)[:limit]
+
+
+def validation_sample(names: list[str], limit: int) -> list[str]:
+    """The ``limit`` validation parts of ``names`` that the evaluation scores
+    (scripts/eval_geometric.py), and so the ones the generator writes for it
+    (``--validation-sample``)."""
+    return stable_sample([name for name in names if split_of(name) == "val"], limit)
 
 
 def face_class_tables(root: Path) -> dict[str, dict[str, int]]:

@@ -69,7 +69,7 @@ from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 from geometry_service.disjoint_sets import DisjointSets
 from geometry_service.features import STOCK
 from geometry_service.geometry.cad_reader import silence_occt
-from training.dataset import split_of, stable_sample
+from training.dataset import validation_sample
 from training.shapes import box_at, box_between, cylinder, prism
 
 AIR = 1.0
@@ -694,10 +694,9 @@ def generate(
 
 def validation_seeds(seeds: Iterable[int], style: Style, limit: int) -> list[int]:
     """The seeds of the ``limit`` validation parts that the evaluation samples
-    from the parts of ``seeds`` (training.dataset: split_of, stable_sample)."""
+    from the parts of ``seeds``."""
     by_name = {style.name(s): s for s in seeds}
-    validation = [name for name in by_name if split_of(name) == "val"]
-    return sorted(by_name[name] for name in stable_sample(validation, limit))
+    return sorted(by_name[name] for name in validation_sample(list(by_name), limit))
 
 
 def command_line(style: Style, count: int, description: str) -> None:
