@@ -63,7 +63,7 @@ def part_volume(topology: PartTopology, outline: PartOutline) -> float:
     cones = np.flatnonzero(kinds == CONE)
     spheres = np.flatnonzero(kinds == SPHERE)
     if len(cones) or len(spheres):
-        vector_area = _vector_areas(topology, outline)
+        vector_area = _vector_areas(topology, outline, np.concatenate([cones, spheres]))
         total += float(np.einsum("ij,ij->i", _apexes(topology, cones), vector_area[cones]).sum())
         total += float(
             np.sum(
@@ -106,10 +106,12 @@ def _apexes(topology: PartTopology, cones: np.ndarray) -> np.ndarray:
     return location - (sense * reach)[:, None] * axis
 
 
-def _vector_areas(topology: PartTopology, outline: PartOutline) -> np.ndarray:
+def _vector_areas(topology: PartTopology, outline: PartOutline, faces: np.ndarray) -> np.ndarray:
     """(F, 3): each face's integral of n dA, as half the sum over its coedges
     of the edge integral of x cross dx (negated where the coedge runs against
-    its edge)."""
+    its edge); right for ``faces`` only. Free-form curves cost a Python call
+    into OCCT per quadrature node, so only those bounding ``faces`` are
+    integrated (on NIST FTC 07, 378 curves of which 110 bound a cone or a sphere)."""
     graph = topology.graph
     integral = np.zeros((graph.edge_count, 3))
     lines = np.flatnonzero(graph.edge_curve_type == LINE)
@@ -123,8 +125,11 @@ def _vector_areas(topology: PartTopology, outline: PartOutline) -> np.ndarray:
     integral[arcs.edges] = arcs.radius[:, None] * cross(arcs.center, chord) + (
         arcs.radius**2 * (arcs.last - arcs.first)
     )[:, None] * cross(arcs.x, arcs.y)
+    bounding = np.zeros(graph.edge_count, dtype=bool)
+    bounding[graph.coedge_edge[np.isin(graph.coedge_face, faces)]] = True
     for edge in outline.other_curves:
-        integral[edge] = _curve_integral(graph.edge(edge))
+        if bounding[edge]:
+            integral[edge] = _curve_integral(graph.edge(edge))
     sign = np.where(graph.coedge_reversed, -1.0, 1.0)
     areas = np.zeros((graph.face_count, 3))
     np.add.at(areas, graph.coedge_face, sign[:, None] * integral[graph.coedge_edge])
