@@ -16,8 +16,10 @@ _COLUMNS = (
     ("n", ">", 2),
     ("read", ">", 8),
     ("graph", ">", 7),
+    ("occt", ">", 6),
     ("mesh", ">", 8),
     ("recog", ">", 8),
+    ("vol", ">", 6),
     ("manuf", ">", 7),
     ("total", ">", 8),
     ("feat", ">", 6),
@@ -51,8 +53,10 @@ def _timing_row(timing: PartTiming) -> str:
             str(timing.repeats),
             f"{timing.read_ms:.1f}",
             f"{timing.graph_ms:.1f}",
+            f"{timing.graph_occt_ms:.1f}",
             f"{timing.mesh_ms:.1f}",
             f"{timing.recognize_ms:.1f}",
+            f"{timing.volume_ms:.1f}",
             f"{timing.manufacturing_ms:.1f}",
             f"{timing.total_ms:.1f}",
             _ms(timing.features_ms),
@@ -87,8 +91,10 @@ def _median_row(group: str, timings: list[PartTiming]) -> str:
             "",
             f"{median('read_ms'):.1f}",
             f"{median('graph_ms'):.1f}",
+            f"{median('graph_occt_ms'):.1f}",
             f"{median('mesh_ms'):.1f}",
             f"{median('recognize_ms'):.1f}",
+            f"{median('volume_ms'):.1f}",
             f"{median('manufacturing_ms'):.1f}",
             f"{median('total_ms'):.1f}",
             _ms(median_or_none("features_ms")),
@@ -174,7 +180,9 @@ def format_report(
     header = _row(tuple(name for name, _, _ in _COLUMNS))
     lines = [
         "warm medians, ms of CPU time per stage; total = read+graph+mesh+recog "
-        "(an answer from the rules); feat, infer = tier 1's input features and ONNX inference; "
+        "(an answer from the rules); occt = of graph, OCCT integrating the faces arrays do not "
+        "measure; vol = of recog, the part's volume (OCCT on free-form faces and tori); "
+        "feat, infer = tier 1's input features and ONNX inference; "
         "wall = wall-clock ms of a whole run",
         header,
         "-" * len(header),

@@ -13,6 +13,13 @@ the neighbours as much as the code. The wall-clock total is kept beside it.
 The manufacturing section (access, set-ups, tools, DFM, stock) is timed
 after the rules, on their recognition; it is part of ``total_ms``.
 
+Two figures say how much of the graph and of the rules is OCCT integrating
+faces, the part no array code reaches (issue 15): ``graph_occt_ms``, the
+graph's own count of its OCCT integrations (wall clock, within ``graph_ms``),
+and ``volume_ms``, the part's volume (OCCT's integration of its free-form
+faces and tori, within ``recognize_ms``) timed once more on its own after the
+run.
+
 With a model at hand, tier 1's own stages are timed after the rules: the
 network's input features from the graph and the ONNX inference (one
 intra-op thread, as in a worker). They are not part of ``total_ms``, which
@@ -36,6 +43,7 @@ from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.cad_reader import read_cad
 from geometry_service.geometry.mesher import mesh_model
 from geometry_service.geometry.part import Part
+from geometry_service.geometry.volume import part_volume
 from geometry_service.graph_features import graph_inputs
 from geometry_service.manufacturing.limits import ShopLimits
 from geometry_service.manufacturing.report import analyze_manufacturing
@@ -63,6 +71,8 @@ class PartTiming:
     manufacturing_ms: float
     total_ms: float
     wall_ms: float  # median wall-clock time of a whole run
+    graph_occt_ms: float  # of graph_ms: OCCT integrating faces (BRepGraph.integration_ms)
+    volume_ms: float  # of recognize_ms: the part's volume, timed again on its own
     features_ms: float | None = None  # tier 1 input features; None without a model
     inference_ms: float | None = None
     answer: AnswerCost | None = None  # medians of the server's side of a whole answer
@@ -123,7 +133,8 @@ class PartTiming:
 def run_pipeline(
     part: BenchPart, model: BRepNetModel | None
 ) -> tuple[dict[str, float], float, int, int]:
-    """One full run: CPU ms per stage, wall ms of the run, face count and triangle count."""
+    """One full run: CPU ms per stage (and the graph's OCCT integration, the
+    volume on its own), wall ms of the run, face count and triangle count."""
     ends = [time.process_time()]
     wall_started = time.perf_counter()
     model_read = read_cad(part.path)
@@ -139,6 +150,9 @@ def run_pipeline(
         analyze_manufacturing(solid, mesh, recognition, ShopLimits())
     ends.append(time.process_time())
     wall_ms = (time.perf_counter() - wall_started) * 1000.0
+    volume_started = time.process_time()
+    part_volume(solid.topology, solid.outline)
+    volume_ms = (time.process_time() - volume_started) * 1000.0
     stages = STAGES
     if model is not None:
         inputs = graph_inputs(graph)
@@ -147,6 +161,7 @@ def run_pipeline(
         ends.append(time.process_time())
         stages = STAGES + MODEL_STAGES
     stage_ms = {stage: (ends[k + 1] - ends[k]) * 1000.0 for k, stage in enumerate(stages)}
+    stage_ms |= {"graph_occt": graph.integration_ms, "volume": volume_ms}
     return stage_ms, wall_ms, model_read.face_count, mesh.triangle_count
 
 
@@ -195,6 +210,8 @@ def time_part(
         manufacturing_ms=median["manufacturing"],
         total_ms=statistics.median(sum(run[stage] for stage in STAGES) for run in runs),
         wall_ms=statistics.median(walls),
+        graph_occt_ms=median["graph_occt"],
+        volume_ms=median["volume"],
         features_ms=median.get("features"),
         inference_ms=median.get("inference"),
         answer=_median_answer(answers) if answers else None,
