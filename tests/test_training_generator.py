@@ -190,7 +190,7 @@ def test_a_validation_sample_writes_just_the_parts_the_evaluation_scores(tmp_pat
     """``make eval-data``: of 120 parts, only the 3 validation parts that
     scripts/eval_geometric.py samples (the same names, so the same parts as a
     whole-set run would give it), each in the validation split."""
-    generate(tmp_path, 120, workers=1, validation_sample=3)
+    generate(tmp_path, 120, workers=1, validation_limit=3)
     written = sorted(p.stem for p in (tmp_path / "labels").glob("*.json"))
     names = [PLAIN.name(seed) for seed in range(120)]
     wanted = stable_sample([name for name in names if split_of(name) == "val"], 3)

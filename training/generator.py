@@ -668,17 +668,17 @@ def generate(
     seed: int = 0,
     workers: int = 2,
     style: Style = PLAIN,
-    validation_sample: int | None = None,
+    validation_limit: int | None = None,
 ) -> None:
     """Parts ``seed`` .. ``seed + count - 1``; parts already written are kept.
-    With ``validation_sample``, only that many of their validation parts: the
+    With ``validation_limit``, only that many of their validation parts: the
     ones scripts/eval_geometric.py picks from the whole set (a few minutes
     instead of the whole set's half hour on 2 cores)."""
     from tqdm import tqdm
 
     seeds = range(seed, seed + count)
-    if validation_sample is not None:
-        seeds = validation_seeds(seeds, style, validation_sample)
+    if validation_limit is not None:
+        seeds = validation_seeds(seeds, style, validation_limit)
     jobs = [
         (s, out, style) for s in seeds if not (out / "labels" / f"{style.name(s)}.json").is_file()
     ]
