@@ -21,7 +21,7 @@ sphere rho = R cos v, h = R sin v, J = R rho; torus rho = R + r cos v,
 h = r sin v, J = r rho. A plane is O + u X + v Y with J = 1.
 
 Planes, and faces whose loops hold another kind of curve (a B-spline
-trace), keep OCCT's integration; the caller asks :func:`integrable` which
+trace that is not straight), keep OCCT's integration; the caller asks :func:`integrable` which
 faces qualify, and why planes do not.
 """
 
@@ -34,7 +34,13 @@ import numpy as np
 PLANE, CYLINDER, CONE, SPHERE, TORUS = range(5)
 """Surface codes, equal to the graph's SURFACE_TYPES indices."""
 
-PCURVE_OTHER, PCURVE_LINE, PCURVE_CIRCLE = range(3)
+PCURVE_OTHER, PCURVE_LINE, PCURVE_CIRCLE, PCURVE_TRACE = range(4)
+"""Kinds of a coedge's curve in (u, v). A trace is a straight segment whose parameter
+does not run linearly along it (a B-spline of collinear poles, as some exporters
+write every rim and seam of a cylinder): kept as the line through its two ends,
+which is exact for integrals along it (on a line every 1-form has an
+antiderivative, so they depend on the ends alone) but not for the point at a
+given parameter."""
 
 _GAUSS_X, _GAUSS_W = np.polynomial.legendre.leggauss(16)
 _NULL_NORMAL = 1e-12  # below this magnitude the normal is undefined (a pole, an apex)
@@ -115,13 +121,18 @@ class SurfaceFrames:
 class Pcurves:
     """Each coedge's curve in its face's (u, v): kind, its numbers, its range.
 
-    A line is (ox, oy, dx, dy); a circle (cx, cy, xx, xy, yx, yy, r); the
+    A line or a trace is (ox, oy, dx, dy); a circle (cx, cy, xx, xy, yx, yy, r); the
     coedge runs from ``first`` to ``last``, or back where ``reversed``."""
 
     kind: np.ndarray  # (C,) int
     data: np.ndarray  # (C, 7)
     first: np.ndarray  # (C,)
     last: np.ndarray  # (C,)
+
+    def pointwise(self, coedges: np.ndarray) -> np.ndarray:
+        """(C,) bool: whether :meth:`uv` gives the coedge's own point at its parameter."""
+        kind = self.kind[coedges]
+        return (kind == PCURVE_LINE) | (kind == PCURVE_CIRCLE)
 
     def uv(self, coedges: np.ndarray, t: np.ndarray):
         """(u, v) and (du/dt, dv/dt) of ``coedges`` at parameters ``t``."""

@@ -1,0 +1,88 @@
+"""Cylinder faces whose curves in (u, v) are straight B-splines that do not run
+linearly (as some exporters write every rim and seam): the graph measures them
+from arrays, to OCCT's figures, and leaves their points at a parameter to OCCT.
+
+The face is a quarter turn of a cylinder of radius 5, 10 high, bounded by four
+cubic Bezier curves in (u, v) whose poles are on the rectangle's sides but
+unevenly spaced; its area and centroid are known in closed form.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from OCP.BRepBuilderAPI import (
+    BRepBuilderAPI_MakeEdge,
+    BRepBuilderAPI_MakeFace,
+    BRepBuilderAPI_MakeWire,
+)
+from OCP.BRepLib import BRepLib
+from OCP.collections import Array1_gp_Pnt2d
+from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
+from OCP.Geom import Geom_CylindricalSurface
+from OCP.Geom2d import Geom2d_BezierCurve
+from OCP.gp import gp_Ax3, gp_Pnt2d
+from OCP.TopAbs import TopAbs_FACE
+from OCP.TopExp import TopExp
+
+from geometry_service.geometry.brep_graph import build_graph
+from geometry_service.geometry.cad_reader import CadModel
+
+RADIUS = 5.0
+HEIGHT = 10.0
+TURN = math.pi / 2
+SPACING = (0.0, 0.05, 0.8, 1.0)  # where the poles sit along each side
+
+
+def _side(start: tuple[float, float], end: tuple[float, float], bent: float = 0.0):
+    """A cubic Bezier in (u, v) from ``start`` to ``end`` with poles at SPACING along
+    the side; ``bent`` moves the inner poles off it, across."""
+    poles = Array1_gp_Pnt2d(1, len(SPACING))
+    (u0, v0), (u1, v1) = start, end
+    length = math.hypot(u1 - u0, v1 - v0)
+    across = (-(v1 - v0) / length, (u1 - u0) / length)
+    for index, share in enumerate(SPACING):
+        inner = 0.0 < share < 1.0
+        poles.SetValue(
+            index + 1,
+            gp_Pnt2d(
+                u0 + share * (u1 - u0) + inner * bent * across[0],
+                v0 + share * (v1 - v0) + inner * bent * across[1],
+            ),
+        )
+    return Geom2d_BezierCurve(poles)
+
+
+def _quarter_cylinder(bent: float = 0.0) -> CadModel:
+    surface = Geom_CylindricalSurface(gp_Ax3(), RADIUS)
+    corners = [(0.0, 0.0), (TURN, 0.0), (TURN, HEIGHT), (0.0, HEIGHT)]
+    wire = BRepBuilderAPI_MakeWire()
+    for index, start in enumerate(corners):
+        end = corners[(index + 1) % 4]
+        edge = BRepBuilderAPI_MakeEdge(_side(start, end, bent if index == 0 else 0.0), surface)
+        BRepLib.BuildCurves3d_s(edge.Edge())
+        wire.Add(edge.Edge())
+    face = BRepBuilderAPI_MakeFace(surface, wire.Wire(), True).Face()
+    faces = IndexedMapOfShape()
+    TopExp.MapShapes_s(face, TopAbs_FACE, faces)
+    return CadModel(shape=face, faces=faces, face_names=[None], solid_count=0, read_ms=0.0)
+
+
+def test_a_face_bounded_by_straight_traces_is_measured_from_arrays() -> None:
+    graph = build_graph(_quarter_cylinder())
+    assert graph.face_surface_type[0] == 1  # a cylinder
+    assert graph.integration_ms == 0.0  # OCCT integrated nothing
+    assert graph.face_area[0] == pytest.approx(RADIUS * TURN * HEIGHT, rel=1e-12)
+    # The centroid of a quarter turn: 2 R sin(t/2) / t from the axis, on the bisector.
+    distance = 2 * RADIUS * math.sin(TURN / 2) / TURN
+    expected = (distance * math.cos(TURN / 2), distance * math.sin(TURN / 2), HEIGHT / 2)
+    np.testing.assert_allclose(graph.face_centroid[0], expected, atol=1e-9)
+
+
+def test_a_bent_side_leaves_the_face_to_occt() -> None:
+    """One side's inner poles 0.01 off it: no longer a straight trace."""
+    graph = build_graph(_quarter_cylinder(bent=0.01))
+    assert graph.integration_ms > 0.0
+    assert graph.face_area[0] != pytest.approx(RADIUS * TURN * HEIGHT, rel=1e-6)
