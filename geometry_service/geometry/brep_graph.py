@@ -494,31 +494,30 @@ def _straight_bspline(spline) -> tuple | None:
 
 
 def _straight_trace(curve: BRepAdaptor_Curve2d, spline) -> tuple | None:
-    """Any other B-spline or Bezier curve whose poles all lie on the line through its two ends
-    (within STRAIGHT_TRACE_TOLERANCE of their distance), as that line run
-    linearly from ``first`` to ``last``: the same trace, another parameter
-    (PCURVE_TRACE). None where a pole is off the line."""
+    """Any other B-spline or Bezier curve whose poles all lie on the line through
+    its two ends (within STRAIGHT_TRACE_TOLERANCE of their distance), as that line
+    run linearly from ``first`` to ``last``: the same trace, another parameter
+    (PCURVE_TRACE). None where a pole is off the line. Plain Python: a curve has
+    tens of poles, too few for numpy to pay."""
     first, last = curve.FirstParameter(), curve.LastParameter()
-    start, end = np.array(curve.Value(first).Coord()), np.array(curve.Value(last).Coord())
-    chord = end - start
-    length = math.hypot(*chord)
+    (u0, v0), (u1, v1) = curve.Value(first).Coord(), curve.Value(last).Coord()
+    du, dv = u1 - u0, v1 - v0
+    length = math.hypot(du, dv)
     if not length > 0.0 or last == first:
         return None
+    limit = STRAIGHT_TRACE_TOLERANCE * length * length  # |offset x chord| = distance * length
+    pole = spline.Pole
+
+    def off_the_line(index: int) -> bool:
+        u, v = pole(index).Coord()
+        return abs((u - u0) * dv - (v - v0) * du) > limit
+
     count = spline.NbPoles()
-    middle = np.array(spline.Pole((count + 1) // 2).Coord())  # off the line on most curves
-    if abs(_across(middle - start, chord)) > STRAIGHT_TRACE_TOLERANCE * length:
+    # The middle pole first: it is off the line on most curves.
+    if off_the_line((count + 1) // 2) or any(map(off_the_line, range(1, count + 1))):
         return None
-    poles = np.array([spline.Pole(k).Coord() for k in range(1, count + 1)])
-    across = _across(poles - start, chord)
-    if np.abs(across).max() > STRAIGHT_TRACE_TOLERANCE * length:
-        return None
-    dx, dy = chord / (last - first)
-    return (start[0] - first * dx, start[1] - first * dy, dx, dy, 0.0, 0.0, 0.0)
-
-
-def _across(offset: np.ndarray, chord: np.ndarray) -> np.ndarray:
-    """Signed distance of points at ``offset`` from the line along ``chord``."""
-    return (offset[..., 0] * chord[1] - offset[..., 1] * chord[0]) / math.hypot(*chord)
+    du, dv = du / (last - first), dv / (last - first)
+    return (u0 - first * du, v0 - first * dv, du, dv, 0.0, 0.0, 0.0)
 
 
 def _mates(coedge_edge: np.ndarray) -> np.ndarray:
