@@ -503,7 +503,7 @@ def _straight_trace(curve: BRepAdaptor_Curve2d, spline) -> tuple | None:
     (u0, v0), (u1, v1) = curve.Value(first).Coord(), curve.Value(last).Coord()
     du, dv = u1 - u0, v1 - v0
     length = math.hypot(du, dv)
-    if not length > 0.0 or last == first:
+    if not length > 0.0:  # also where last == first: both ends are then one point
         return None
     limit = STRAIGHT_TRACE_TOLERANCE * length * length  # |offset x chord| = distance * length
     pole = spline.Pole

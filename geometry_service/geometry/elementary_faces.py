@@ -21,8 +21,8 @@ sphere rho = R cos v, h = R sin v, J = R rho; torus rho = R + r cos v,
 h = r sin v, J = r rho. A plane is O + u X + v Y with J = 1.
 
 Planes, and faces whose loops hold another kind of curve (a B-spline
-trace that is not straight), keep OCCT's integration; the caller asks :func:`integrable` which
-faces qualify, and why planes do not.
+trace that is not straight), keep OCCT's integration; the caller asks
+:func:`integrable` which faces qualify, and why planes do not.
 """
 
 from __future__ import annotations
