@@ -45,3 +45,12 @@ def crash_unless_safe_mode(path: str, request) -> dict:
 def crash_always(path: str, request) -> dict:
     """A file that kills the worker however it is read."""
     abort()
+
+
+def threads_after_matrix_product() -> int:
+    """The threads of this worker once numpy has multiplied two matrices (Linux)."""
+    import numpy as np
+
+    matrix = np.ones((400, 400))
+    matrix @ matrix
+    return len(os.listdir("/proc/self/task"))

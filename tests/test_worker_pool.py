@@ -134,6 +134,12 @@ def test_a_full_pool_refuses_more_work(pool: GeometryPool, tmp_path: Path) -> No
     assert pool.run(pool_tasks.sleep, 0.0) == 0.0
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_a_worker_multiplies_matrices_in_one_thread(pool: GeometryPool) -> None:
+    # A second BLAS thread would spin on the other worker's core (worker_pool.WORKER_MATH_THREADS).
+    assert pool.run(pool_tasks.threads_after_matrix_product) == 1
+
+
 def test_a_real_part_analyzes_through_the_pool(pool: GeometryPool, tmp_path: Path) -> None:
     path = parts.write_step(parts.box_with_through_hole(), tmp_path / "holed.step")
 
