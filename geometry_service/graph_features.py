@@ -119,10 +119,10 @@ def _face_features(graph: BRepGraph, points: np.ndarray, size: float) -> np.ndar
     normal = np.where(
         (graph.face_surface_type == _PLANE)[:, None], graph.face_axis, graph.face_sample_normal
     )
-    along = normal @ points.T  # (F, P)
+    highest, lowest = _extremes_along(normal, points)
     own = np.einsum("ij,ij->i", normal, graph.face_sample_point)
-    below_hull = (along.max(axis=1) - own) / size
-    above_floor = (own - along.min(axis=1)) / size
+    below_hull = (highest - own) / size
+    above_floor = (own - lowest) / size
     radius = np.nan_to_num(graph.face_radius, nan=0.0) / size
     features = np.column_stack(
         [
@@ -136,6 +136,28 @@ def _face_features(graph: BRepGraph, points: np.ndarray, size: float) -> np.ndar
         ]
     )
     return np.concatenate([kind, features.astype(np.float32)], axis=1)
+
+
+EXTREMES_BLOCK_VALUES = 1 << 20
+"""Projections computed at a time by _extremes_along (8 MB of float64)."""
+
+
+def _extremes_along(directions: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The largest and smallest projection of ``points`` (P, 3) on each of ``directions``
+    (D, 3), a block of directions at a time.
+
+    All D x P projections at once grow with the square of the part: 133 MB for the
+    1,956-face plate (8,500 points), 3.6 GB (past a worker's memory limit) at 10,000
+    faces. In blocks the memory stays at EXTREMES_BLOCK_VALUES whatever the size,
+    with the same numbers."""
+    highest = np.empty(len(directions))
+    lowest = np.empty(len(directions))
+    step = max(1, EXTREMES_BLOCK_VALUES // max(len(points), 1))
+    for start in range(0, len(directions), step):
+        along = directions[start : start + step] @ points.T
+        highest[start : start + step] = along.max(axis=1)
+        lowest[start : start + step] = along.min(axis=1)
+    return highest, lowest
 
 
 def _concave(graph: BRepGraph) -> np.ndarray:
