@@ -60,7 +60,8 @@ class TopAlong:
         self._vertices = vertices.astype(np.float64)
         self._indices = indices
         self._bounds = np.searchsorted(face_ids, np.arange(face_count + 1))
-        self._heights: dict[tuple[float, ...], np.ndarray] = {}
+        # Per direction: every vertex's height along it, and the part's top.
+        self._heights: dict[tuple[float, ...], tuple[np.ndarray, float]] = {}
 
     def reach(self, face_ids: list[int], direction: np.ndarray) -> float | None:
         triangles = np.concatenate(
@@ -70,10 +71,11 @@ class TopAlong:
         if not len(triangles):
             return None
         key = tuple(np.asarray(direction, dtype=float).tolist())
-        heights = self._heights.get(key)
-        if heights is None:
-            heights = self._heights[key] = self._vertices @ np.asarray(direction, dtype=float)
-        return float(heights.max() - heights[self._indices[triangles]].min())
+        if key not in self._heights:
+            heights = self._vertices @ np.asarray(direction, dtype=float)
+            self._heights[key] = heights, float(heights.max())
+        heights, top = self._heights[key]
+        return top - float(heights[self._indices[triangles]].min())
 
 
 def choose_tools(
