@@ -49,6 +49,7 @@ from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 from ..errors import PermanentError
 from ..file_format import SNIFF_BYTES, UTF8_BOM, CadFormat, sniff_format
 from .pmi import FacesOf, PartPmi, carries_pmi, extract_pmi, pmi_reader
+from .wire_crossings import CROSSING_WIRES_FIX, MANY_WIRES, fix_crossing_wires, most_face_bounds
 
 STEP_TESSELLATED_ONLY_WITHOUT_BREP = 2
 """``read.step.tessellated`` = OnNoBRep: an AP242 file that carries exact faces and a
@@ -95,7 +96,9 @@ healing costs: the eight save 15 % of the read on the NIST parts (3.18 ->
 2.71 s of CPU summed, fastest of 3, interleaved) and 7 % on the 20 largest
 OCCT files (5.77 -> 5.35 s), and nothing measurable on the plate, whose
 healing is mostly wire orientation, wire fixing and the intersecting-wires
-search over its two 650-hole faces. STEP_FULL_HEALING=1 runs every step."""
+search over its two 650-hole faces (that search runs after the transfer on a
+file with a face of many holes: wire_crossings.py). STEP_FULL_HEALING=1 runs
+every step in the transfer."""
 
 SEWING_MIN_TOLERANCE_MM = 1e-4
 SEWING_MAX_TOLERANCE_RATIO = 1e-3
@@ -255,6 +258,7 @@ def _read_step(path: Path, head: bytes, full_healing: bool):
         caf, document = pmi_reader() if carries_pmi(readable) else (None, None)
         reader = caf.ChangeReader() if caf is not None else STEPControl_Reader()
         status = (caf or reader).ReadFile(str(readable))
+        many_wires = not full_healing and most_face_bounds(readable) > MANY_WIRES
     if status != IFSelect_RetDone:
         raise PermanentError("unreadable_step", "The STEP file could not be parsed.", 422)
     if reader.NbRootsForTransfer() == 0:
@@ -262,11 +266,14 @@ def _read_step(path: Path, head: bytes, full_healing: bool):
             "no_geometry", "The STEP file holds no faces: nothing to transfer.", 422
         )
     if not full_healing:
-        _skip_shape_fixes(reader)
+        _skip_shape_fixes(reader, (CROSSING_WIRES_FIX,) if many_wires else ())
     if caf is None:
         reader.TransferRoots()
     else:
         caf.Transfer(document)
+    shape = _transferred(reader.OneShape())
+    if many_wires:
+        shape = fix_crossing_wires(shape, *_healing_tolerances(reader))
 
     def described(faces: TopTools_IndexedMapOfShape) -> tuple[list[str | None], PartPmi | None]:
         """The faces' names and the file's PMI, both found through one face lookup."""
@@ -274,24 +281,34 @@ def _read_step(path: Path, head: bytes, full_healing: bool):
         pmi = extract_pmi(document, face_ids) if caf is not None else None
         return _step_face_names(reader, face_ids, faces.Extent()), pmi
 
-    return _transferred(reader.OneShape()), described
+    return shape, described
 
 
-def _skip_shape_fixes(reader: STEPControl_Reader) -> None:
-    """OCCT's default healing parameters, with SKIPPED_SHAPE_FIXES set to "do not fix".
+def _skip_shape_fixes(reader: STEPControl_Reader, also: tuple[str, ...] = ()) -> None:
+    """OCCT's default healing parameters, with SKIPPED_SHAPE_FIXES and ``also`` set to
+    "do not fix".
 
     The defaults are read back from the reader (set after ReadFile, which makes
     the transfer actor that keeps them), so every other parameter stays OCCT's own.
     """
     reader.SetShapeFixParameters(DE_ShapeFixParameters())
     parameters = reader.GetShapeFixParameters()
-    for name in SKIPPED_SHAPE_FIXES:
+    for name in SKIPPED_SHAPE_FIXES + also:
         key = TCollection_AsciiString(name)
         parameters.UnBind(key)
         parameters.Bind(
             key, TCollection_AsciiString(str(DE_ShapeFixParameters.FixMode_e.NotFix.value))
         )
     reader.SetShapeFixParameters(parameters)
+
+
+def _healing_tolerances(reader: STEPControl_Reader) -> tuple[float, float]:
+    """The precision and largest tolerance the reader's healing was given."""
+    parameters = reader.GetShapeFixParameters()
+    return tuple(
+        float(parameters.Find(TCollection_AsciiString(name)).ToCString())
+        for name in ("FixShape.Tolerance3d", "FixShape.MaxTolerance3d")
+    )
 
 
 def _read_iges(path: Path):
