@@ -56,35 +56,46 @@ from .face_integrals import surface_properties
 SURFACE_TYPES = ("plane", "cylinder", "cone", "sphere", "torus", "bspline", "other")
 CURVE_TYPES = ("line", "circle", "ellipse", "bspline", "other")
 
+# OCCT's kinds of surface and curve, and a shape's orientation, as the ints of their
+# enums: the loop below runs once per face, coedge and edge, and a pybind11 enum
+# costs about 0.6 us to compare or hash where its int costs a few ns.
+_KIND_PLANE = GeomAbs_SurfaceType.GeomAbs_Plane.value
+_KIND_CYLINDER = GeomAbs_SurfaceType.GeomAbs_Cylinder.value
+_KIND_CONE = GeomAbs_SurfaceType.GeomAbs_Cone.value
+_KIND_SPHERE = GeomAbs_SurfaceType.GeomAbs_Sphere.value
+_KIND_TORUS = GeomAbs_SurfaceType.GeomAbs_Torus.value
+_KIND_LINE = GeomAbs_CurveType.GeomAbs_Line.value
+_KIND_CIRCLE = GeomAbs_CurveType.GeomAbs_Circle.value
+_KIND_BSPLINE_CURVE = GeomAbs_CurveType.GeomAbs_BSplineCurve.value
+_KIND_BEZIER_CURVE = GeomAbs_CurveType.GeomAbs_BezierCurve.value
+_REVERSED = TopAbs_REVERSED.value
+
 _SURFACE_CODE = {
-    GeomAbs_SurfaceType.GeomAbs_Plane: 0,
-    GeomAbs_SurfaceType.GeomAbs_Cylinder: 1,
-    GeomAbs_SurfaceType.GeomAbs_Cone: 2,
-    GeomAbs_SurfaceType.GeomAbs_Sphere: 3,
-    GeomAbs_SurfaceType.GeomAbs_Torus: 4,
-    GeomAbs_SurfaceType.GeomAbs_BSplineSurface: 5,
-    GeomAbs_SurfaceType.GeomAbs_BezierSurface: 5,
+    _KIND_PLANE: 0,
+    _KIND_CYLINDER: 1,
+    _KIND_CONE: 2,
+    _KIND_SPHERE: 3,
+    _KIND_TORUS: 4,
+    GeomAbs_SurfaceType.GeomAbs_BSplineSurface.value: 5,
+    GeomAbs_SurfaceType.GeomAbs_BezierSurface.value: 5,
 }
 _CURVE_CODE = {
-    GeomAbs_CurveType.GeomAbs_Line: 0,
-    GeomAbs_CurveType.GeomAbs_Circle: 1,
-    GeomAbs_CurveType.GeomAbs_Ellipse: 2,
-    GeomAbs_CurveType.GeomAbs_BSplineCurve: 3,
-    GeomAbs_CurveType.GeomAbs_BezierCurve: 3,
+    _KIND_LINE: 0,
+    _KIND_CIRCLE: 1,
+    GeomAbs_CurveType.GeomAbs_Ellipse.value: 2,
+    _KIND_BSPLINE_CURVE: 3,
+    _KIND_BEZIER_CURVE: 3,
 }
 _OTHER_SURFACE = SURFACE_TYPES.index("other")
 _PLANE = SURFACE_TYPES.index("plane")
 _ELEMENTARY_SURFACES = frozenset(
-    {
-        GeomAbs_SurfaceType.GeomAbs_Plane,
-        GeomAbs_SurfaceType.GeomAbs_Cylinder,
-        GeomAbs_SurfaceType.GeomAbs_Cone,
-        GeomAbs_SurfaceType.GeomAbs_Sphere,
-        GeomAbs_SurfaceType.GeomAbs_Torus,
-    }
+    {_KIND_PLANE, _KIND_CYLINDER, _KIND_CONE, _KIND_SPHERE, _KIND_TORUS}
 )
 _FREEFORM_SURFACES = frozenset(
-    {GeomAbs_SurfaceType.GeomAbs_BSplineSurface, GeomAbs_SurfaceType.GeomAbs_BezierSurface}
+    {
+        GeomAbs_SurfaceType.GeomAbs_BSplineSurface.value,
+        GeomAbs_SurfaceType.GeomAbs_BezierSurface.value,
+    }
 )
 _OTHER_CURVE = CURVE_TYPES.index("other")
 
@@ -234,7 +245,7 @@ def _surface_adaptor(face) -> BRepAdaptor_Surface | None:
     if not BRep_Tool.IsGeometric_s(face):
         return None
     adaptor = BRepAdaptor_Surface(face, False)
-    if adaptor.GetType() in _ELEMENTARY_SURFACES:
+    if adaptor.GetType().value in _ELEMENTARY_SURFACES:
         return adaptor
     return BRepAdaptor_Surface(face, True)
 
@@ -287,9 +298,9 @@ class _FaceGeometry:
         )
 
     def measure(self, i: int, face, adaptor: BRepAdaptor_Surface) -> None:
-        reversed_face = face.Orientation() == TopAbs_REVERSED
+        reversed_face = face.Orientation().value == _REVERSED
         self.reversed[i] = reversed_face
-        kind = adaptor.GetType()
+        kind = adaptor.GetType().value
         code = _SURFACE_CODE.get(kind, _OTHER_SURFACE)
         self.surface_type[i] = code
         umin, umax, vmin, vmax = BRepTools.UVBounds_s(face)
@@ -306,22 +317,22 @@ class _FaceGeometry:
 
         frames = self.frames
         frames.kind[i] = code
-        if kind == GeomAbs_SurfaceType.GeomAbs_Plane:
+        if kind == _KIND_PLANE:
             position = adaptor.Plane().Position()
             sign = -1.0 if reversed_face else 1.0
             self.axis[i] = [sign * c for c in _xyz(position.Direction())]
             self.axis_point[i] = _xyz(position.Location())
-        elif kind == GeomAbs_SurfaceType.GeomAbs_Cylinder:
+        elif kind == _KIND_CYLINDER:
             cylinder = adaptor.Cylinder()
             position = cylinder.Position()
             self.radius[i] = frames.radius[i] = cylinder.Radius()
-        elif kind == GeomAbs_SurfaceType.GeomAbs_Cone:
+        elif kind == _KIND_CONE:
             cone = adaptor.Cone()
             position = cone.Position()
             self.radius[i] = frames.radius[i] = cone.RefRadius()
             frames.semi_angle[i] = cone.SemiAngle()
             self.half_angle[i] = abs(frames.semi_angle[i])
-        elif kind == GeomAbs_SurfaceType.GeomAbs_Sphere:
+        elif kind == _KIND_SPHERE:
             sphere = adaptor.Sphere()
             position = sphere.Position()
             self.radius[i] = frames.radius[i] = sphere.Radius()
@@ -334,9 +345,9 @@ class _FaceGeometry:
         frames.x[i] = _xyz(position.XDirection())
         frames.y[i] = _xyz(position.YDirection())
         frames.z[i] = _xyz(position.Direction())
-        if kind == GeomAbs_SurfaceType.GeomAbs_Sphere:
+        if kind == _KIND_SPHERE:
             self.axis_point[i] = frames.origin[i]
-        elif kind != GeomAbs_SurfaceType.GeomAbs_Plane:
+        elif kind != _KIND_PLANE:
             self.axis[i] = frames.z[i]
             self.axis_point[i] = frames.origin[i]
 
@@ -399,7 +410,7 @@ class _CoedgeLists:
                 )  # its Orientation(), not the walker's: that one is wrong for closed edges
                 self.face.append(face_id)
                 self.edge.append(edges.FindIndex(edge) - 1)
-                self.reversed.append(edge.Orientation() == TopAbs_REVERSED)
+                self.reversed.append(edge.Orientation().value == _REVERSED)
                 self.oriented_edges.append(edge)
                 self.pcurve_rows.append(_pcurve_row(edge, face) if curved else None)
                 walker.Next()
@@ -449,12 +460,12 @@ def _pcurve_row(edge, face) -> tuple | None:
     face; None where OCCT has none or it is neither a line, a circle nor a straight
     trace."""
     curve = BRepAdaptor_Curve2d(edge, face)
-    kind = curve.GetType()  # "other" where the edge has no curve on the face
-    if kind == GeomAbs_CurveType.GeomAbs_Line:
+    kind = curve.GetType().value  # "other" where the edge has no curve on the face
+    if kind == _KIND_LINE:
         line = curve.Line()
         numbers = (*line.Location().Coord(), *line.Direction().Coord(), 0.0, 0.0, 0.0)
         code = PCURVE_LINE
-    elif kind == GeomAbs_CurveType.GeomAbs_Circle:
+    elif kind == _KIND_CIRCLE:
         circle = curve.Circle()
         position = circle.Position()
         numbers = (
@@ -464,14 +475,14 @@ def _pcurve_row(edge, face) -> tuple | None:
             circle.Radius(),
         )
         code = PCURVE_CIRCLE
-    elif kind == GeomAbs_CurveType.GeomAbs_BSplineCurve:
+    elif kind == _KIND_BSPLINE_CURVE:
         spline = curve.BSpline()
         numbers, code = _straight_bspline(spline), PCURVE_LINE
         if numbers is None:
             numbers, code = _straight_trace(curve, spline), PCURVE_TRACE
         if numbers is None:
             return None
-    elif kind == GeomAbs_CurveType.GeomAbs_BezierCurve:
+    elif kind == _KIND_BEZIER_CURVE:
         numbers, code = _straight_trace(curve, curve.Bezier()), PCURVE_TRACE
         if numbers is None:
             return None
@@ -573,12 +584,12 @@ def _measure_edges(
         if not BRep_Tool.IsGeometric_s(edge):
             continue
         curve = BRepAdaptor_Curve(edge)
-        kind = curve.GetType()
+        kind = curve.GetType().value
         curve_type[edge_id] = _CURVE_CODE.get(kind, _OTHER_CURVE)
         first, last = curve.FirstParameter(), curve.LastParameter()
-        if kind == GeomAbs_CurveType.GeomAbs_Line:
+        if kind == _KIND_LINE:
             length[edge_id] = abs(last - first)  # a line's parameter is its arc length
-        elif kind == GeomAbs_CurveType.GeomAbs_Circle:
+        elif kind == _KIND_CIRCLE:
             radius[edge_id] = curve.Circle().Radius()
             length[edge_id] = radius[edge_id] * abs(last - first)
         else:
@@ -690,6 +701,6 @@ def _normal_along_coedge(coedges: _CoedgeLists, coedge_id: int, faces, adaptors,
         return None
     uv: gp_Pnt2d = BRepAdaptor_Curve2d(edge, face).Value(parameter)
     _, normal = _outward_normal(
-        adaptors[face_id], face.Orientation() == TopAbs_REVERSED, uv.X(), uv.Y()
+        adaptors[face_id], face.Orientation().value == _REVERSED, uv.X(), uv.Y()
     )
     return normal
