@@ -305,10 +305,11 @@ def _skip_shape_fixes(reader: STEPControl_Reader, also: tuple[str, ...] = ()) ->
 def _healing_tolerances(reader: STEPControl_Reader) -> tuple[float, float]:
     """The precision and largest tolerance the reader's healing was given."""
     parameters = reader.GetShapeFixParameters()
-    return tuple(
+    precision, largest = (
         float(parameters.Find(TCollection_AsciiString(name)).ToCString())
         for name in ("FixShape.Tolerance3d", "FixShape.MaxTolerance3d")
     )
+    return precision, largest
 
 
 def _read_iges(path: Path):
