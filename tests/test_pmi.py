@@ -117,7 +117,7 @@ def test_an_inch_file_reads_in_millimetres() -> None:
 
 def test_a_file_without_pmi_costs_nothing(tmp_path: Path) -> None:
     path = write_step(box_with_pocket(), tmp_path / "pocket.step")
-    assert not carries_pmi(path)
+    assert not carries_pmi(path.read_bytes())
     result = analyze_file(path, AnalysisRequest(include_mesh=False))
     assert result.manufacturing["tolerances"] == []
     assert result.manufacturing["pmi"] is None

@@ -11,6 +11,7 @@ Only a file with no face at all is refused, saying what it did hold.
 from __future__ import annotations
 
 import math
+import mmap
 import os
 import shutil
 import tempfile
@@ -255,10 +256,12 @@ def _read_step(path: Path, head: bytes, full_healing: bool):
     """
     Interface_Static.SetIVal_s("read.step.tessellated", STEP_TESSELLATED_ONLY_WITHOUT_BREP)
     with _without_bom(path, head) as readable:
-        caf, document = pmi_reader() if carries_pmi(readable) else (None, None)
+        with _mapped(readable) as text:
+            pmi_in_file = carries_pmi(text)
+            many_wires = not full_healing and most_face_bounds(text) > MANY_WIRES
+        caf, document = pmi_reader() if pmi_in_file else (None, None)
         reader = caf.ChangeReader() if caf is not None else STEPControl_Reader()
         status = (caf or reader).ReadFile(str(readable))
-        many_wires = not full_healing and most_face_bounds(readable) > MANY_WIRES
     if status != IFSelect_RetDone:
         raise PermanentError("unreadable_step", "The STEP file could not be parsed.", 422)
     if reader.NbRootsForTransfer() == 0:
@@ -434,6 +437,18 @@ def _without_bom(path: Path, head: bytes) -> Iterator[Path]:
         yield Path(copy)
     finally:
         os.unlink(copy)
+
+
+@contextmanager
+def _mapped(path: Path) -> Iterator[bytes | mmap.mmap]:
+    """The file's bytes, mapped once for the scans that decide how to read it (PMI,
+    faces of many holes); an empty file maps to no bytes."""
+    with open(path, "rb") as handle:
+        if handle.seek(0, 2) == 0:
+            yield b""
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as text:
+            yield text
 
 
 def _step_face_names(reader: STEPControl_Reader, face_ids: FacesOf, count: int) -> list[str | None]:

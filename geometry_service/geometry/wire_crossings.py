@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import mmap
 import re
-from pathlib import Path
 
 import numpy as np
 from OCP.BRepTools import BRepTools
@@ -44,16 +43,10 @@ MAX_BOX_PAIRS = 5_000_000
 _FACE_BOUNDS = re.compile(rb"ADVANCED_FACE\s*\(\s*'[^']*'\s*,\s*\(([^)]*)\)")
 
 
-def most_face_bounds(path: Path) -> int:
+def most_face_bounds(step_text: bytes | mmap.mmap) -> int:
     """The most bounds (wires) any ADVANCED_FACE of a STEP file lists, read from its
     text before the transfer (about 1 ms a megabyte); 0 where none can be read so."""
-    with open(path, "rb") as handle:
-        if handle.seek(0, 2) == 0:
-            return 0
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as text:
-            return max(
-                (match[1].count(b",") + 1 for match in _FACE_BOUNDS.finditer(text)), default=0
-            )
+    return max((match[1].count(b",") + 1 for match in _FACE_BOUNDS.finditer(step_text)), default=0)
 
 
 def fix_crossing_wires(shape: TopoDS_Shape, precision: float, max_tolerance: float) -> TopoDS_Shape:
