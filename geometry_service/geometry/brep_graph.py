@@ -44,12 +44,15 @@ from .cad_reader import CadModel
 from .elementary_faces import (
     PCURVE_CIRCLE,
     PCURVE_LINE,
+    PCURVE_OTHER,
     PCURVE_TRACE,
+    EdgeCurves,
     Pcurves,
     SurfaceFrames,
     area_and_centroid,
     cross,
     integrable,
+    plane_pcurves,
 )
 from .face_integrals import surface_properties
 
@@ -211,10 +214,17 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
 
     coedge_arrays = coedges.to_arrays()
     pcurves = coedges.pcurves()
-    surfaces.measure_elementary(faces, pcurves, coedge_arrays)
-    edge_data = _measure_edges(
+    edge_data, edge_curves = _measure_edges(
         edges, faces, adaptors, coedges, pcurves, surfaces, math.radians(smooth_angle_deg)
     )
+    plane_pcurves(
+        surfaces.frames,
+        edge_curves,
+        coedge_arrays["coedge_face"],
+        coedge_arrays["coedge_edge"],
+        pcurves,
+    )
+    surfaces.measure_elementary(faces, pcurves, coedge_arrays)
 
     return BRepGraph(
         face_surface_type=surfaces.surface_type,
@@ -399,7 +409,7 @@ class _CoedgeLists:
         On a curved elementary face each coedge's curve in (u, v) is read too:
         lines and circles as numbers, anything else marked for OCCT."""
         loops = 0
-        curved = kind > _PLANE  # a plane's normal is the same everywhere: no curve needed
+        curved = kind > _PLANE  # a plane's curves in (u, v) come from its edges (plane_pcurves)
         wires = TopExp_Explorer(face, TopAbs_WIRE)
         while wires.More():
             start = len(self.face)
@@ -555,8 +565,9 @@ def _measure_edges(
     pcurves: Pcurves,
     surfaces: _FaceGeometry,
     smooth_tol: float,
-) -> dict:
-    """Curve type, length, closure and convexity of every edge.
+) -> tuple[dict, EdgeCurves]:
+    """Curve type, length, closure and convexity of every edge, and the lines and
+    circles among their curves (which give the planes' boundaries in (u, v)).
 
     Convexity compares the two faces' outward normals at the edge's middle:
     from arrays where the face is elementary and the coedge's curve in (u, v)
@@ -572,9 +583,16 @@ def _measure_edges(
     radius = np.full(count, np.nan)
     tangent = np.zeros((count, 3))
     middle = np.zeros(count)
+    firsts, lasts = [0.0] * count, [0.0] * count  # floats, not tuples: the GC does not track them
+    lines: list[tuple] = []  # (edge, origin, direction) of same-parameter lines
+    circles: list[tuple] = []  # (edge, centre, x, y, radius) of same-parameter circles
     pairs: list[tuple[int, int, int]] = []
 
     uses = coedges.uses_of_edges(count)
+    plane_edges = np.zeros(count, dtype=bool)
+    coedge_on_plane = surfaces.frames.kind[np.asarray(coedges.face, dtype=int)] == _PLANE
+    plane_edges[np.asarray(coedges.edge, dtype=int)[coedge_on_plane]] = True
+    on_plane = plane_edges.tolist()
     point, d1 = gp_Pnt(), gp_Vec()
     for edge_id in range(count):
         edge = TopoDS.Edge(edges.FindKey(edge_id + 1))
@@ -587,11 +605,32 @@ def _measure_edges(
         kind = curve.GetType().value
         curve_type[edge_id] = _CURVE_CODE.get(kind, _OTHER_CURVE)
         first, last = curve.FirstParameter(), curve.LastParameter()
+        firsts[edge_id], lasts[edge_id] = first, last
+        # A plane's curves in (u, v) are read off its edges' lines and circles, which
+        # its coedges run along in the same parameter only on a same-parameter edge.
+        bounds_plane = (
+            on_plane[edge_id] and BRep_Tool.SameParameter_s(edge) and BRep_Tool.SameRange_s(edge)
+        )
         if kind == _KIND_LINE:
             length[edge_id] = abs(last - first)  # a line's parameter is its arc length
+            if bounds_plane:
+                line = curve.Line()
+                lines.append((edge_id, *line.Location().Coord(), *line.Direction().Coord()))
         elif kind == _KIND_CIRCLE:
-            radius[edge_id] = curve.Circle().Radius()
+            circle = curve.Circle()
+            radius[edge_id] = circle.Radius()
             length[edge_id] = radius[edge_id] * abs(last - first)
+            if bounds_plane:
+                position = circle.Position()
+                circles.append(
+                    (
+                        edge_id,
+                        *position.Location().Coord(),
+                        *position.XDirection().Coord(),
+                        *position.YDirection().Coord(),
+                        radius[edge_id],
+                    )
+                )
         else:
             length[edge_id] = GCPnts_AbscissaPoint.Length_s(curve)
         closed[edge_id] = BRep_Tool.IsClosed_s(edge)  # its two vertices are one
@@ -640,7 +679,25 @@ def _measure_edges(
         "edge_degenerate": degenerate,
         "edge_midpoint": midpoint,
         "edge_radius": radius,
-    }
+    }, _edge_curves(firsts, lasts, lines, circles)
+
+
+def _edge_curves(firsts: list, lasts: list, lines: list, circles: list) -> EdgeCurves:
+    """The rows gathered edge by edge, as arrays (one numpy write per kind, not per edge)."""
+    count = len(firsts)
+    curves = EdgeCurves(
+        kind=np.full(count, PCURVE_OTHER),
+        data=np.zeros((count, 10)),
+        first=np.array(firsts, dtype=float),
+        last=np.array(lasts, dtype=float),
+    )
+    for code, rows, width in ((PCURVE_LINE, lines, 6), (PCURVE_CIRCLE, circles, 10)):
+        if rows:
+            table = np.array(rows, dtype=float)
+            edges = table[:, 0].astype(int)
+            curves.kind[edges] = code
+            curves.data[edges, :width] = table[:, 1:]
+    return curves
 
 
 def _coedge_normals(

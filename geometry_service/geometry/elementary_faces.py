@@ -20,9 +20,11 @@ cylinder rho = R, h = v, J = R; cone rho = R + v sin a, h = v cos a, J = rho;
 sphere rho = R cos v, h = R sin v, J = R rho; torus rho = R + r cos v,
 h = r sin v, J = r rho. A plane is O + u X + v Y with J = 1.
 
-Planes, and faces whose loops hold another kind of curve (a B-spline
-trace that is not straight), keep OCCT's integration; the caller asks
-:func:`integrable` which faces qualify, and why planes do not.
+A plane's boundary in (u, v) is not read coedge by coedge: it is the
+projection of its edges' lines and circles in space (:func:`plane_pcurves`).
+Faces whose loops hold another kind of curve (a B-spline trace that is not
+straight, a free-form edge on a plane) keep OCCT's integration; the caller
+asks :func:`integrable` which faces qualify.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ antiderivative, so they depend on the ends alone) but not for the point at a
 given parameter."""
 
 _GAUSS_X, _GAUSS_W = np.polynomial.legendre.leggauss(16)
+_GAUSS_2 = np.polynomial.legendre.leggauss(2)
 _NULL_NORMAL = 1e-12  # below this magnitude the normal is undefined (a pole, an apex)
 
 
@@ -151,17 +154,57 @@ class Pcurves:
         return u, v, du, dv
 
 
-def integrable(frames: SurfaceFrames, pcurves: Pcurves, coedge_face: np.ndarray) -> np.ndarray:
-    """(F,) bool: curved elementary faces every coedge of which is a line or a
-    circle in (u, v).
+@dataclass
+class EdgeCurves:
+    """Each edge's curve in space where it is a line or a circle whose parameter is
+    its coedges' parameter too (a same-parameter, same-range edge): a line as
+    (origin, direction), a circle as (centre, x, y, radius), in ``data`` (E, 10);
+    kind PCURVE_OTHER for any other edge."""
 
-    Planes stay with OCCT: the recognizers rank planar faces by area, mirror
-    images tie to the last bit, and which of two equal faces comes first
-    follows the rounding of OCCT's integration (the answers on the NIST parts
-    depend on it); the same figures by another sum round the other way."""
+    kind: np.ndarray  # (E,) int: PCURVE_LINE, PCURVE_CIRCLE or PCURVE_OTHER
+    data: np.ndarray  # (E, 10)
+    first: np.ndarray  # (E,)
+    last: np.ndarray  # (E,)
+
+
+def plane_pcurves(
+    frames: SurfaceFrames,
+    edges: EdgeCurves,
+    coedge_face: np.ndarray,
+    coedge_edge: np.ndarray,
+    pcurves: Pcurves,
+) -> None:
+    """Set the curves in (u, v) of the coedges of planes, in place, from their edges'
+    lines and circles in space.
+
+    A plane's (u, v) are a point's coordinates along the plane's x and y, so a
+    line's trace is the line of the projected origin and direction, and a
+    circle's is the circle of the projected centre and axes (an ellipse where
+    the circle leans off the plane: the same formula, its axes no longer unit),
+    both in the edge's own parameter. Reading each coedge's own curve in (u, v)
+    would cost an OCCT call per coedge, as much as the integration it replaces;
+    the edges' curves are read once per edge anyway."""
+    rows = np.flatnonzero(frames.kind[coedge_face] == PLANE)
+    face, edge = coedge_face[rows], coedge_edge[rows]
+    x, y = frames.x[face], frames.y[face]
+    data = edges.data[edge]
+    offset = data[:, 0:3] - frames.origin[face]
+
+    def along_xy(vectors: np.ndarray) -> list[np.ndarray]:
+        return [np.einsum("ij,ij->i", vectors, x), np.einsum("ij,ij->i", vectors, y)]
+
+    pcurves.kind[rows] = edges.kind[edge]
+    pcurves.data[rows] = np.stack(
+        [*along_xy(offset), *along_xy(data[:, 3:6]), *along_xy(data[:, 6:9]), data[:, 9]], axis=1
+    )
+    pcurves.first[rows], pcurves.last[rows] = edges.first[edge], edges.last[edge]
+
+
+def integrable(frames: SurfaceFrames, pcurves: Pcurves, coedge_face: np.ndarray) -> np.ndarray:
+    """(F,) bool: elementary faces every coedge of which is a line or a circle in (u, v)."""
     bad = np.zeros(len(frames.kind), dtype=bool)
     bad[coedge_face[pcurves.kind == PCURVE_OTHER]] = True
-    return (frames.kind > PLANE) & ~bad
+    return (frames.kind >= PLANE) & ~bad
 
 
 def area_and_centroid(
@@ -172,7 +215,7 @@ def area_and_centroid(
     faces: np.ndarray,
     u_start: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Area and centroid of curved ``faces`` (integrable ones) by Green's theorem in (u, v).
+    """Area and centroid of elementary ``faces`` (integrable ones) by Green's theorem in (u, v).
 
     The antiderivative in u starts at each face's lowest u (``u_start``, per
     face), as OCCT's integration does: a loop that closes only to within the
@@ -180,16 +223,78 @@ def area_and_centroid(
     that gap times the distance from u = 0. The loops' sense (counter-clockwise
     in (u, v) on a forward face, clockwise on a reversed one) signs area and
     moments alike, so the centroid is their ratio and the area its magnitude."""
-    wanted = np.zeros(len(frames.kind), dtype=bool)
-    wanted[faces] = True
-    coedges = np.flatnonzero(wanted[coedge_face])
-    nodes = len(_GAUSS_X)
-    half = 0.5 * (pcurves.last[coedges] - pcurves.first[coedges])
-    half = np.where(coedge_reversed[coedges], -half, half)
-    mid = 0.5 * (pcurves.last[coedges] + pcurves.first[coedges])
-    t = (mid[:, None] + half[:, None] * _GAUSS_X).ravel()
-    weight = (half[:, None] * _GAUSS_W).ravel()
-    at = np.repeat(coedges, nodes)
+    loops = _Loops(pcurves, coedge_face, coedge_reversed, u_start)
+    area, moment = np.zeros(len(faces)), np.zeros((len(faces), 3))
+    plane = frames.kind[faces] == PLANE
+    for chosen, moments in ((plane, _planar_moments), (~plane, _revolved_moments)):
+        if chosen.any():
+            area[chosen], moment[chosen] = moments(frames, loops, faces[chosen])
+    return np.abs(area), moment / np.where(area == 0.0, 1.0, area)[:, None]
+
+
+@dataclass
+class _Loops:
+    """The faces' loops in (u, v), coedge by coedge, and where each face's u starts."""
+
+    pcurves: Pcurves
+    coedge_face: np.ndarray
+    coedge_reversed: np.ndarray
+    u_start: np.ndarray
+
+    def coedges_of(self, faces: np.ndarray, face_count: int) -> np.ndarray:
+        wanted = np.zeros(face_count, dtype=bool)
+        wanted[faces] = True
+        return np.flatnonzero(wanted[self.coedge_face])
+
+    def quadrature(self, coedges: np.ndarray, nodes: np.ndarray, weights: np.ndarray):
+        """Gauss-Legendre nodes along ``coedges`` as each runs: (coedge, parameter, weight)."""
+        first, last = self.pcurves.first[coedges], self.pcurves.last[coedges]
+        half = np.where(self.coedge_reversed[coedges], -0.5, 0.5) * (last - first)
+        t = (0.5 * (last + first)[:, None] + half[:, None] * nodes).ravel()
+        return np.repeat(coedges, len(nodes)), t, (half[:, None] * weights).ravel()
+
+
+def _planar_moments(
+    frames: SurfaceFrames, loops: _Loops, faces: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Signed area and first moment of planar ``faces``: O + u X + v Y makes the
+    moment O A + X (integral of u) + Y (integral of v), three sums of scalars."""
+    pcurves, coedge_face, u_start = loops.pcurves, loops.coedge_face, loops.u_start
+    coedges = loops.coedges_of(faces, len(frames.kind))
+    # Along a line every integrand here is a polynomial of degree 2 in the line's
+    # parameter: two nodes are exact, and most coedges of a prismatic part are lines.
+    line = pcurves.kind[coedges] == PCURVE_LINE
+    at, t, weight = (
+        np.concatenate(parts)
+        for parts in zip(
+            loops.quadrature(coedges[~line], _GAUSS_X, _GAUSS_W),
+            loops.quadrature(coedges[line], *_GAUSS_2),
+            strict=True,
+        )
+    )
+    face = coedge_face[at]
+    u, v, _, dv = pcurves.uv(at, t)
+    u0 = u_start[face]
+    span, step = u - u0, weight * dv
+    area, along_x, along_y = (
+        np.bincount(face, weights=step * integrand, minlength=len(frames.kind))[faces]
+        for integrand in (span, 0.5 * span * (u + u0), span * v)
+    )
+    moment = (
+        area[:, None] * frames.origin[faces]
+        + along_x[:, None] * frames.x[faces]
+        + along_y[:, None] * frames.y[faces]
+    )
+    return area, moment
+
+
+def _revolved_moments(
+    frames: SurfaceFrames, loops: _Loops, faces: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Signed area and first moment of ``faces`` on surfaces of revolution."""
+    pcurves, coedge_face, u_start = loops.pcurves, loops.coedge_face, loops.u_start
+    coedges = loops.coedges_of(faces, len(frames.kind))
+    at, t, weight = loops.quadrature(coedges, _GAUSS_X, _GAUSS_W)
     face = coedge_face[at]
     u, v, _, dv = pcurves.uv(at, t)
     u0 = u_start[face]
@@ -210,7 +315,7 @@ def area_and_centroid(
         [np.bincount(face, weights=step * along[:, k], minlength=size)[faces] for k in range(3)],
         axis=1,
     )
-    return np.abs(area), moment / np.where(area == 0.0, 1.0, area)[:, None]
+    return area, moment
 
 
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
