@@ -55,9 +55,10 @@ def _side(start: tuple[float, float], end: tuple[float, float], bent: float = 0.
     return Geom2d_BezierCurve(poles)
 
 
-def _quarter_cylinder(bent: float = 0.0) -> CadModel:
+def _quarter_cylinder(bent: float = 0.0, lean: float = 0.0) -> CadModel:
+    """``lean``: the top side shifted along u, so the two others run slanted in (u, v)."""
     surface = Geom_CylindricalSurface(gp_Ax3(), RADIUS)
-    corners = [(0.0, 0.0), (TURN, 0.0), (TURN, HEIGHT), (0.0, HEIGHT)]
+    corners = [(0.0, 0.0), (TURN, 0.0), (TURN + lean, HEIGHT), (lean, HEIGHT)]
     wire = BRepBuilderAPI_MakeWire()
     for index, start in enumerate(corners):
         end = corners[(index + 1) % 4]
@@ -79,6 +80,14 @@ def test_a_face_bounded_by_straight_traces_is_measured_from_arrays() -> None:
     distance = 2 * RADIUS * math.sin(TURN / 2) / TURN
     expected = (distance * math.cos(TURN / 2), distance * math.sin(TURN / 2), HEIGHT / 2)
     np.testing.assert_allclose(graph.face_centroid[0], expected, atol=1e-9)
+
+
+def test_slanted_straight_traces_are_measured_from_arrays_too() -> None:
+    """Sides that are neither u nor v constant: the box of their poles cannot vouch
+    for them, so each pole is checked; the face is a parallelogram in (u, v)."""
+    graph = build_graph(_quarter_cylinder(lean=0.3))
+    assert graph.integration_ms == 0.0
+    assert graph.face_area[0] == pytest.approx(RADIUS * TURN * HEIGHT, rel=1e-12)
 
 
 def test_a_bent_side_leaves_the_face_to_occt() -> None:
