@@ -138,6 +138,8 @@ class BRepGraph:
     edge_degenerate: np.ndarray  # bool: a collapsed edge (cone apex, sphere pole)
     edge_midpoint: np.ndarray  # (E, 3)
     edge_radius: np.ndarray  # circle radius; NaN otherwise
+    edge_circle: np.ndarray  # (E, 9) a circle's centre, x and y axes (its frame); zeros otherwise
+    edge_range: np.ndarray  # (E, 2) first and last parameter of the edge on its curve
 
     # Coedges (C).
     coedge_face: np.ndarray  # int32
@@ -605,8 +607,9 @@ def _measure_edges(
     tangent = np.zeros((count, 3))
     middle = np.zeros(count)
     firsts, lasts = [0.0] * count, [0.0] * count  # floats, not tuples: the GC does not track them
-    lines: list[tuple] = []  # (edge, origin, direction) of same-parameter lines
-    circles: list[tuple] = []  # (edge, centre, x, y, radius) of same-parameter circles
+    lines: list[tuple] = []  # (edge, origin, direction) of lines that bound a plane
+    circles: list[tuple] = []  # (edge, centre, x, y) of every circle
+    on_planes: list[int] = []  # the same-parameter edges of planes
     pairs: list[tuple[int, int, int]] = []
 
     uses = coedges.uses_of_edges(count)
@@ -632,6 +635,8 @@ def _measure_edges(
         bounds_plane = (
             on_plane[edge_id] and BRep_Tool.SameParameter_s(edge) and BRep_Tool.SameRange_s(edge)
         )
+        if bounds_plane:
+            on_planes.append(edge_id)
         if kind == _KIND_LINE:
             length[edge_id] = abs(last - first)  # a line's parameter is its arc length
             if bounds_plane:
@@ -641,17 +646,15 @@ def _measure_edges(
             circle = curve.Circle()
             radius[edge_id] = circle.Radius()
             length[edge_id] = radius[edge_id] * abs(last - first)
-            if bounds_plane:
-                position = circle.Position()
-                circles.append(
-                    (
-                        edge_id,
-                        *position.Location().Coord(),
-                        *position.XDirection().Coord(),
-                        *position.YDirection().Coord(),
-                        radius[edge_id],
-                    )
+            position = circle.Position()
+            circles.append(
+                (
+                    edge_id,
+                    *position.Location().Coord(),
+                    *position.XDirection().Coord(),
+                    *position.YDirection().Coord(),
                 )
+            )
         else:
             length[edge_id] = GCPnts_AbscissaPoint.Length_s(curve)
         closed[edge_id] = BRep_Tool.IsClosed_s(edge)  # its two vertices are one
@@ -691,6 +694,11 @@ def _measure_edges(
         convexity[chosen] = np.where(convex[bent], Convexity.CONVEX, Convexity.CONCAVE)
         dihedral[chosen] = np.where(convex[bent], angle[bent], -angle[bent])
 
+    circle_frame = np.zeros((count, 9))
+    if circles:
+        table = np.array(circles, dtype=float)
+        circle_frame[table[:, 0].astype(int)] = table[:, 1:]
+    edge_range = np.column_stack([np.array(firsts, dtype=float), np.array(lasts, dtype=float)])
     return {
         "edge_curve_type": curve_type,
         "edge_length": length,
@@ -700,24 +708,38 @@ def _measure_edges(
         "edge_degenerate": degenerate,
         "edge_midpoint": midpoint,
         "edge_radius": radius,
-    }, _edge_curves(firsts, lasts, lines, circles)
+        "edge_circle": circle_frame,
+        "edge_range": edge_range,
+    }, _plane_edge_curves(lines, on_planes, curve_type, radius, circle_frame, edge_range)
 
 
-def _edge_curves(firsts: list, lasts: list, lines: list, circles: list) -> EdgeCurves:
-    """The rows gathered edge by edge, as arrays (one numpy write per kind, not per edge)."""
-    count = len(firsts)
+def _plane_edge_curves(
+    lines: list,
+    on_planes: list,
+    curve_type: np.ndarray,
+    radius: np.ndarray,
+    circle_frame: np.ndarray,
+    edge_range: np.ndarray,
+) -> EdgeCurves:
+    """The lines and circles of the planes' same-parameter edges, as arrays (one
+    numpy write per kind, not per edge)."""
+    count = len(curve_type)
     curves = EdgeCurves(
         kind=np.full(count, PCURVE_OTHER),
         data=np.zeros((count, 10)),
-        first=np.array(firsts, dtype=float),
-        last=np.array(lasts, dtype=float),
+        first=edge_range[:, 0],
+        last=edge_range[:, 1],
     )
-    for code, rows, width in ((PCURVE_LINE, lines, 6), (PCURVE_CIRCLE, circles, 10)):
-        if rows:
-            table = np.array(rows, dtype=float)
-            edges = table[:, 0].astype(int)
-            curves.kind[edges] = code
-            curves.data[edges, :width] = table[:, 1:]
+    if lines:
+        table = np.array(lines, dtype=float)
+        edges = table[:, 0].astype(int)
+        curves.kind[edges] = PCURVE_LINE
+        curves.data[edges, :6] = table[:, 1:]
+    planar = np.array(on_planes, dtype=int)
+    circles = planar[curve_type[planar] == _CURVE_CODE[_KIND_CIRCLE]]
+    curves.kind[circles] = PCURVE_CIRCLE
+    curves.data[circles, :9] = circle_frame[circles]
+    curves.data[circles, 9] = radius[circles]
     return curves
 
 

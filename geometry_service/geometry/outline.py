@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from OCP.Bnd import Bnd_Box
 from OCP.BRep import BRep_Builder
-from OCP.BRepAdaptor import BRepAdaptor_Curve, BRepAdaptor_Surface
+from OCP.BRepAdaptor import BRepAdaptor_Surface
 from OCP.BRepBndLib import BRepBndLib
 from OCP.BRepClass import BRepClass_FaceClassifier
 from OCP.BRepTools import BRepTools
@@ -94,38 +94,23 @@ class PartOutline:
 
 
 def part_outline(topology: PartTopology) -> PartOutline:
-    """Every edge the faces use: line ends, points along arcs (from their
-    circles, no OCCT call each) and along other curves, and the arcs exactly."""
+    """Every edge the faces use: line ends, points along arcs (from the circles the
+    graph read, no OCCT call each) and along other curves, and the arcs exactly."""
     graph = topology.graph
     edges = np.unique(graph.coedge_edge)
     kinds = graph.edge_curve_type[edges]
     usable = ~graph.edge_degenerate[edges]
-    circles = edges[(kinds == CIRCLE) & usable].tolist()
+    circles = edges[(kinds == CIRCLE) & usable]
     others = edges[(kinds != LINE) & (kinds != CIRCLE) & usable].tolist()
-    rows = []
-    for edge in circles:
-        curve = BRepAdaptor_Curve(graph.edge(edge))
-        circle = curve.Circle()
-        position = circle.Position()
-        rows.append(
-            (
-                *position.Location().Coord(),
-                *position.XDirection().Coord(),
-                *position.YDirection().Coord(),
-                circle.Radius(),
-                curve.FirstParameter(),
-                curve.LastParameter(),
-            )
-        )
-    table = np.array(rows, dtype=float).reshape(-1, 12)
+    frame = graph.edge_circle[circles]
     arcs = Arcs(
-        np.array(circles, dtype=int),
-        table[:, 0:3],
-        table[:, 3:6],
-        table[:, 6:9],
-        table[:, 9],
-        table[:, 10],
-        table[:, 11],
+        circles,
+        frame[:, 0:3],
+        frame[:, 3:6],
+        frame[:, 6:9],
+        graph.edge_radius[circles],
+        graph.edge_range[circles, 0],
+        graph.edge_range[circles, 1],
     )
     parts = [topology.edge_ends[edges].reshape(-1, 3), arcs.samples()]
     parts += [topology.edge_points(e)[::4] for e in others]  # every fourth sample, ends kept
