@@ -92,8 +92,10 @@ def test_either_rule_measures_the_disc(boundary_points) -> None:
     interpolant's own area is within 1e-6 of the disc's)."""
     face = _disc_face(boundary_points)
     disc = math.pi * (SIDE_MM * RADIUS) ** 2
-    area, centroid = surface_properties(face, freeform=True)
+    adaptive = adaptive_rule(face, freeform=True)
+    assert adaptive == (boundary_points is None)
+    area, centroid = surface_properties(face, adaptive)
     assert abs(abs(area) - disc) < 1e-6 * disc
     assert centroid == pytest.approx((SIDE_MM / 2, SIDE_MM / 2, 0.0), abs=1e-6)
     # x.n vanishes on the plane z = 0: the face adds nothing to a part's volume.
-    assert abs(volume_from_origin(face, freeform=True)) < 1e-6 * disc
+    assert abs(volume_from_origin(face, adaptive)) < 1e-6 * disc

@@ -56,7 +56,7 @@ from .elementary_faces import (
     integrable,
     plane_pcurves,
 )
-from .face_integrals import surface_properties
+from .face_integrals import adaptive_rule, surface_properties
 
 SURFACE_TYPES = ("plane", "cylinder", "cone", "sphere", "torus", "bspline", "other")
 CURVE_TYPES = ("line", "circle", "ellipse", "bspline", "other")
@@ -127,6 +127,7 @@ class BRepGraph:
     face_sample_point: np.ndarray  # (F, 3) a point on the face (its UV centre)
     face_sample_normal: np.ndarray  # (F, 3) outward normal there
     face_loop_count: np.ndarray  # int16, number of wires
+    face_adaptive_rule: np.ndarray  # bool: OCCT integrates the face by its adaptive rule
     face_names: list[str | None]
 
     # Edges (E).
@@ -242,6 +243,7 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
         face_sample_point=surfaces.sample_point,
         face_sample_normal=surfaces.sample_normal,
         face_loop_count=surfaces.loop_count,
+        face_adaptive_rule=surfaces.adaptive_rule,
         face_names=list(model.face_names),
         **edge_data,
         **coedge_arrays,
@@ -296,6 +298,7 @@ class _FaceGeometry:
         self.sample_point = np.zeros((count, 3))
         self.sample_normal = np.zeros((count, 3))
         self.loop_count = np.zeros(count, dtype=np.int16)
+        self.adaptive_rule = np.zeros(count, dtype=bool)
         self.integration_ms = 0.0
         self.reversed = np.zeros(count, dtype=bool)
         self.uv_centre = np.zeros((count, 2))
@@ -322,7 +325,8 @@ class _FaceGeometry:
         self.u_start[i] = umin
 
         if kind not in _ELEMENTARY_SURFACES:
-            self.integrate(i, face, freeform=kind in _FREEFORM_SURFACES)
+            self.adaptive_rule[i] = adaptive_rule(face, kind in _FREEFORM_SURFACES)
+            self.integrate(i, face)
             point, normal = _outward_normal(adaptor, reversed_face, *self.uv_centre[i])
             self.sample_point[i] = _xyz(point)
             if normal is not None:
@@ -385,13 +389,13 @@ class _FaceGeometry:
             self.u_start,
         )
         for i in np.flatnonzero((self.frames.kind >= 0) & ~exact).tolist():
-            self.integrate(i, faces[i], freeform=False)
+            self.integrate(i, faces[i])
 
-    def integrate(self, i: int, face, freeform: bool) -> None:
-        """Area and centroid by OCCT, by the rule face_integrals.py picks; timed,
+    def integrate(self, i: int, face) -> None:
+        """Area and centroid by OCCT, by the rule face_integrals.py picked; timed,
         because on real parts this is most of the graph's cost (make bench)."""
         started = time.perf_counter()
-        self.area[i], self.centroid[i] = surface_properties(face, freeform)
+        self.area[i], self.centroid[i] = surface_properties(face, self.adaptive_rule[i])
         self.integration_ms += (time.perf_counter() - started) * 1000.0
 
 

@@ -33,7 +33,7 @@ from OCP.TopoDS import TopoDS_Edge
 from .elementary_faces import cross
 from .face_integrals import volume_from_origin
 from .outline import PartOutline
-from .topology import BSPLINE, CONE, CYLINDER, LINE, PLANE, SPHERE, PartTopology
+from .topology import CONE, CYLINDER, LINE, PLANE, SPHERE, PartTopology
 
 _GAUSS_X, _GAUSS_W = np.polynomial.legendre.leggauss(8)
 
@@ -75,7 +75,7 @@ def part_volume(topology: PartTopology, outline: PartOutline) -> float:
         )
     others = (kinds != PLANE) & (kinds != CYLINDER) & (kinds != CONE) & (kinds != SPHERE)
     for face_id in np.flatnonzero(others).tolist():
-        total += 3.0 * volume_from_origin(graph.face(face_id), freeform=kinds[face_id] == BSPLINE)
+        total += 3.0 * volume_from_origin(graph.face(face_id), graph.face_adaptive_rule[face_id])
     return abs(total / 3.0)
 
 
