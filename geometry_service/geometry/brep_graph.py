@@ -57,6 +57,7 @@ from .elementary_faces import (
     plane_pcurves,
 )
 from .face_integrals import adaptive_rule, surface_properties
+from .spline_patches import measure_rectangles
 
 SURFACE_TYPES = ("plane", "cylinder", "cone", "sphere", "torus", "bspline", "other")
 CURVE_TYPES = ("line", "circle", "ellipse", "bspline", "other")
@@ -128,6 +129,7 @@ class BRepGraph:
     face_sample_normal: np.ndarray  # (F, 3) outward normal there
     face_loop_count: np.ndarray  # int16, number of wires
     face_adaptive_rule: np.ndarray  # bool: OCCT integrates the face by its adaptive rule
+    face_volume_share: np.ndarray  # 1/3 of the integral of x.n where measured here, else NaN
     face_names: list[str | None]
 
     # Edges (E).
@@ -230,6 +232,7 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
         pcurves,
     )
     surfaces.measure_elementary(faces, pcurves, coedge_arrays)
+    surfaces.measure_freeform(faces)
 
     return BRepGraph(
         face_surface_type=surfaces.surface_type,
@@ -244,6 +247,7 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
         face_sample_normal=surfaces.sample_normal,
         face_loop_count=surfaces.loop_count,
         face_adaptive_rule=surfaces.adaptive_rule,
+        face_volume_share=surfaces.volume_share,
         face_names=list(model.face_names),
         **edge_data,
         **coedge_arrays,
@@ -299,10 +303,13 @@ class _FaceGeometry:
         self.sample_normal = np.zeros((count, 3))
         self.loop_count = np.zeros(count, dtype=np.int16)
         self.adaptive_rule = np.zeros(count, dtype=bool)
+        self.volume_share = np.full(count, np.nan)
+        self.freeform: list[int] = []  # measured after the loop, all at once
         self.integration_ms = 0.0
         self.reversed = np.zeros(count, dtype=bool)
         self.uv_centre = np.zeros((count, 2))
         self.u_start = np.zeros(count)
+        self.uv_bounds = np.zeros((count, 4))
         self.frames = SurfaceFrames(
             kind=np.full(count, -1),
             origin=np.zeros((count, 3)),
@@ -320,13 +327,15 @@ class _FaceGeometry:
         kind = adaptor.GetType().value
         code = _SURFACE_CODE.get(kind, _OTHER_SURFACE)
         self.surface_type[i] = code
-        umin, umax, vmin, vmax = BRepTools.UVBounds_s(face)
+        umin, umax, vmin, vmax = self.uv_bounds[i] = BRepTools.UVBounds_s(face)
         self.uv_centre[i] = (0.5 * (umin + umax), 0.5 * (vmin + vmax))
         self.u_start[i] = umin
 
         if kind not in _ELEMENTARY_SURFACES:
-            self.adaptive_rule[i] = adaptive_rule(face, kind in _FREEFORM_SURFACES)
-            self.integrate(i, face)
+            if kind in _FREEFORM_SURFACES:
+                self.freeform.append(i)
+            else:
+                self.integrate(i, face)
             point, normal = _outward_normal(adaptor, reversed_face, *self.uv_centre[i])
             self.sample_point[i] = _xyz(point)
             if normal is not None:
@@ -389,6 +398,22 @@ class _FaceGeometry:
             self.u_start,
         )
         for i in np.flatnonzero((self.frames.kind >= 0) & ~exact).tolist():
+            self.integrate(i, faces[i])
+
+    def measure_freeform(self, faces: list) -> None:
+        """Area and centroid of the B-spline and Bezier faces: from arrays where a
+        face is a whole rational patch (spline_patches.py, which also gives its
+        share of the volume), by OCCT's integration where not."""
+        if not self.freeform:
+            return
+        ids = np.array(self.freeform)
+        patches = measure_rectangles([faces[i] for i in self.freeform], self.uv_bounds[ids])
+        done = ids[patches.measured]
+        self.area[done] = patches.area[patches.measured]
+        self.centroid[done] = patches.centroid[patches.measured]
+        self.volume_share[done] = patches.volume_share[patches.measured]
+        for i in ids[~patches.measured].tolist():
+            self.adaptive_rule[i] = adaptive_rule(faces[i], freeform=True)
             self.integrate(i, faces[i])
 
     def integrate(self, i: int, face) -> None:

@@ -17,8 +17,10 @@ S comes from the face's loops by Stokes: S = 1/2 of the loop integral of
 x cross dx, exact for lines (a x b) and circles, 8-point Gauss quadrature on
 each tangent-continuous span of other curves (about 1e-6 of the volume on a
 real part's B-spline intersections; splitting at every knot costs 3x for
-little more). Areas and centroids are the graph's. Tori and free-form faces go
-through OCCT, measured from the origin, by the rule face_integrals.py picks.
+little more). Areas and centroids are the graph's. Free-form faces that are
+whole rational patches come with their share from the graph
+(spline_patches.py); tori and other free-form faces go through OCCT, measured
+from the origin, by the rule face_integrals.py picks.
 """
 
 from __future__ import annotations
@@ -74,7 +76,10 @@ def part_volume(topology: PartTopology, outline: PartOutline) -> float:
             + np.einsum("ij,ij->i", graph.face_axis_point[spheres], vector_area[spheres]).sum()
         )
     others = (kinds != PLANE) & (kinds != CYLINDER) & (kinds != CONE) & (kinds != SPHERE)
-    for face_id in np.flatnonzero(others).tolist():
+    shares = graph.face_volume_share
+    measured = others & np.isfinite(shares)
+    total += 3.0 * float(shares[measured].sum())
+    for face_id in np.flatnonzero(others & ~measured).tolist():
         total += 3.0 * volume_from_origin(graph.face(face_id), graph.face_adaptive_rule[face_id])
     return abs(total / 3.0)
 

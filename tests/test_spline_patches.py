@@ -1,0 +1,110 @@
+"""Free-form faces that are whole rational patches (a quarter cylinder written
+as a rational B-spline, as some exporters do) are measured from their poles,
+to the exact figures; a trimmed one stays with OCCT's integration.
+
+The parts are built here and converted to B-splines, so their areas,
+centroids and volumes are known in closed form.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from OCP.BRep import BRep_Tool
+from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut
+from OCP.BRepBuilderAPI import BRepBuilderAPI_NurbsConvert
+from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox, BRepPrimAPI_MakeCylinder
+from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
+from OCP.gp import gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
+from OCP.TopAbs import TopAbs_FACE
+from OCP.TopExp import TopExp
+from OCP.TopoDS import TopoDS_Shape
+
+from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
+from geometry_service.geometry.cad_reader import CadModel
+from geometry_service.geometry.part import Part
+from training.placement import placed, random_placement
+
+BSPLINE = SURFACE_TYPES.index("bspline")
+RADIUS, HEIGHT = 12.0, 30.0
+
+
+def _model(shape: TopoDS_Shape) -> CadModel:
+    faces = IndexedMapOfShape()
+    TopExp.MapShapes_s(shape, TopAbs_FACE, faces)
+    names = [None] * faces.Extent()
+    return CadModel(shape=shape, faces=faces, face_names=names, solid_count=1, read_ms=0.0)
+
+
+def _as_splines(shape: TopoDS_Shape) -> TopoDS_Shape:
+    """Every face on a B-spline: the quarter cylinder on a rational one."""
+    return BRepBuilderAPI_NurbsConvert(shape, True).Shape()
+
+
+def _quarter_cylinder() -> TopoDS_Shape:
+    return BRepPrimAPI_MakeCylinder(RADIUS, HEIGHT, math.pi / 2).Shape()
+
+
+def _curved_face(graph) -> int:
+    """The largest face on a rational surface: the quarter cylinder's wall (flat
+    faces convert to polynomial B-splines)."""
+    rational = [
+        face
+        for face in np.flatnonzero(graph.face_surface_type == BSPLINE).tolist()
+        if BRep_Tool.Surface_s(graph.face(face)).IsURational()
+        or BRep_Tool.Surface_s(graph.face(face)).IsVRational()
+    ]
+    return max(rational, key=lambda face: graph.face_area[face])
+
+
+@pytest.mark.parametrize("seed", [None, 5])
+def test_a_rational_quarter_cylinder_is_measured_exactly(seed: int | None) -> None:
+    shape = _as_splines(_quarter_cylinder())
+    placement = gp_Trsf() if seed is None else random_placement(seed)
+    graph = build_graph(_model(placed(shape, placement)))
+    face = _curved_face(graph)
+    assert graph.face_area[face] == pytest.approx(math.pi / 2 * RADIUS * HEIGHT, rel=1e-12)
+    # As built, x.n = R on the wall: a third of R times its area. Moved by t,
+    # x.n gains t.n, whose integral is t . (the wall's integral of n dA,
+    # R H (1, 1, 0) as built, turned).
+    shift = np.array(gp_Pnt(0.0, 0.0, 0.0).Transformed(placement).Coord())
+    vector_area = np.array(
+        gp_Vec(RADIUS * HEIGHT, RADIUS * HEIGHT, 0.0).Transformed(placement).Coord()
+    )
+    expected = (RADIUS * math.pi / 2 * RADIUS * HEIGHT + shift @ vector_area) / 3.0
+    assert graph.face_volume_share[face] == pytest.approx(expected, rel=1e-11)
+    if seed is None:  # the arc's centroid: 2R/pi from the axis on each side of the quarter
+        assert graph.face_centroid[face] == pytest.approx(
+            [2 * RADIUS / math.pi, 2 * RADIUS / math.pi, HEIGHT / 2], rel=1e-12
+        )
+    volume = Part.from_graph(graph).volume  # the flat faces' shares by OCCT's rules
+    assert volume == pytest.approx(math.pi / 4 * RADIUS**2 * HEIGHT, rel=1e-5)
+
+
+def test_a_concave_rational_face_counts_against_the_volume() -> None:
+    """A block with a quarter cylinder cut from one edge: the cut face points
+    toward the axis, so x.n = -R and its share of the volume is negative."""
+    block = BRepPrimAPI_MakeBox(20.0, 20.0, HEIGHT).Shape()
+    shape = _as_splines(BRepAlgoAPI_Cut(block, _quarter_cylinder()).Shape())
+    graph = build_graph(_model(shape))
+    face = _curved_face(graph)
+    assert graph.face_volume_share[face] == pytest.approx(
+        -math.pi / 6 * RADIUS**2 * HEIGHT, rel=1e-12
+    )
+    volume = Part.from_graph(graph).volume
+    assert volume == pytest.approx((400.0 - math.pi / 4 * RADIUS**2) * HEIGHT, rel=1e-5)
+
+
+def test_a_trimmed_rational_face_stays_with_occt() -> None:
+    """A hole through the curved wall gives its face an inner loop off its box's sides."""
+    drill = BRepPrimAPI_MakeCylinder(
+        gp_Ax2(gp_Pnt(0.0, 0.0, HEIGHT / 2), gp_Dir(1.0, 1.0, 0.0)), 2.0, 2 * RADIUS
+    ).Shape()
+    shape = _as_splines(BRepAlgoAPI_Cut(_quarter_cylinder(), drill).Shape())
+    graph = build_graph(_model(shape))
+    face = _curved_face(graph)
+    assert np.isnan(graph.face_volume_share[face])
+    assert graph.face_adaptive_rule[face]
+    assert graph.face_area[face] < math.pi / 2 * RADIUS * HEIGHT - 4 * math.pi
