@@ -1,6 +1,6 @@
-"""Free-form faces that are whole rational patches (a quarter cylinder written
-as a rational B-spline, as some exporters do) are measured from their poles,
-to the exact figures; a trimmed one stays with OCCT's integration.
+"""Free-form faces on rational patches bounded by their (u, v) box (a cylinder's
+wall written as a rational B-spline, as some exporters do) are measured from
+their poles, to the exact figures; a trimmed one stays with OCCT's integration.
 
 The parts are built here and converted to B-splines, so their areas,
 centroids and volumes are known in closed form.
@@ -43,8 +43,8 @@ def _as_splines(shape: TopoDS_Shape) -> TopoDS_Shape:
     return BRepBuilderAPI_NurbsConvert(shape, True).Shape()
 
 
-def _quarter_cylinder() -> TopoDS_Shape:
-    return BRepPrimAPI_MakeCylinder(RADIUS, HEIGHT, math.pi / 2).Shape()
+def _cylinder_sector(angle: float = math.pi / 2) -> TopoDS_Shape:
+    return BRepPrimAPI_MakeCylinder(RADIUS, HEIGHT, angle).Shape()
 
 
 def _curved_face(graph) -> int:
@@ -59,35 +59,42 @@ def _curved_face(graph) -> int:
     return max(rational, key=lambda face: graph.face_area[face])
 
 
-@pytest.mark.parametrize("seed", [None, 5])
-def test_a_rational_quarter_cylinder_is_measured_exactly(seed: int | None) -> None:
-    shape = _as_splines(_quarter_cylinder())
+@pytest.mark.parametrize(
+    ("angle", "seed"), [(math.pi / 2, None), (math.pi / 2, 5), (math.pi, None), (math.pi, 7)]
+)
+def test_a_rational_cylinder_wall_is_measured_exactly(angle: float, seed: int | None) -> None:
+    """A quarter turn converts to one rational knot patch, a half turn to two."""
+    shape = _as_splines(_cylinder_sector(angle))
     placement = gp_Trsf() if seed is None else random_placement(seed)
     graph = build_graph(_model(placed(shape, placement)))
     face = _curved_face(graph)
-    assert graph.face_area[face] == pytest.approx(math.pi / 2 * RADIUS * HEIGHT, rel=1e-12)
+    assert graph.face_area[face] == pytest.approx(angle * RADIUS * HEIGHT, rel=1e-12)
     # As built, x.n = R on the wall: a third of R times its area. Moved by t,
     # x.n gains t.n, whose integral is t . (the wall's integral of n dA,
-    # R H (1, 1, 0) as built, turned).
+    # R H (sin a, 1 - cos a, 0) as built, turned).
     shift = np.array(gp_Pnt(0.0, 0.0, 0.0).Transformed(placement).Coord())
-    vector_area = np.array(
-        gp_Vec(RADIUS * HEIGHT, RADIUS * HEIGHT, 0.0).Transformed(placement).Coord()
-    )
-    expected = (RADIUS * math.pi / 2 * RADIUS * HEIGHT + shift @ vector_area) / 3.0
+    wall = gp_Vec(RADIUS * HEIGHT * math.sin(angle), RADIUS * HEIGHT * (1 - math.cos(angle)), 0.0)
+    vector_area = np.array(wall.Transformed(placement).Coord())
+    expected = (RADIUS * angle * RADIUS * HEIGHT + shift @ vector_area) / 3.0
     assert graph.face_volume_share[face] == pytest.approx(expected, rel=1e-11)
-    if seed is None:  # the arc's centroid: 2R/pi from the axis on each side of the quarter
+    if seed is None:  # the arc's centroid: R sin(a) / a, R (1 - cos a) / a
         assert graph.face_centroid[face] == pytest.approx(
-            [2 * RADIUS / math.pi, 2 * RADIUS / math.pi, HEIGHT / 2], rel=1e-12
+            [
+                RADIUS * math.sin(angle) / angle,
+                RADIUS * (1 - math.cos(angle)) / angle,
+                HEIGHT / 2,
+            ],
+            abs=1e-11,
         )
     volume = Part.from_graph(graph).volume  # the flat faces' shares by OCCT's rules
-    assert volume == pytest.approx(math.pi / 4 * RADIUS**2 * HEIGHT, rel=1e-5)
+    assert volume == pytest.approx(angle / 2 * RADIUS**2 * HEIGHT, rel=1e-5)
 
 
 def test_a_concave_rational_face_counts_against_the_volume() -> None:
     """A block with a quarter cylinder cut from one edge: the cut face points
     toward the axis, so x.n = -R and its share of the volume is negative."""
     block = BRepPrimAPI_MakeBox(20.0, 20.0, HEIGHT).Shape()
-    shape = _as_splines(BRepAlgoAPI_Cut(block, _quarter_cylinder()).Shape())
+    shape = _as_splines(BRepAlgoAPI_Cut(block, _cylinder_sector()).Shape())
     graph = build_graph(_model(shape))
     face = _curved_face(graph)
     assert graph.face_volume_share[face] == pytest.approx(
@@ -102,7 +109,7 @@ def test_a_trimmed_rational_face_stays_with_occt() -> None:
     drill = BRepPrimAPI_MakeCylinder(
         gp_Ax2(gp_Pnt(0.0, 0.0, HEIGHT / 2), gp_Dir(1.0, 1.0, 0.0)), 2.0, 2 * RADIUS
     ).Shape()
-    shape = _as_splines(BRepAlgoAPI_Cut(_quarter_cylinder(), drill).Shape())
+    shape = _as_splines(BRepAlgoAPI_Cut(_cylinder_sector(), drill).Shape())
     graph = build_graph(_model(shape))
     face = _curved_face(graph)
     assert np.isnan(graph.face_volume_share[face])

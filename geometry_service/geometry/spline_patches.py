@@ -1,25 +1,31 @@
-"""Free-form faces on rational patches that are whole rectangles in (u, v), in numpy.
+"""Free-form faces on rational surfaces, bounded by their (u, v) box, in numpy.
 
 Some exporters write cylinders and other surfaces of revolution as rational
 B-splines: the 70 "B-spline" faces of as1-oc-214-mat.stp are quarter
 cylinders. OCCT integrates such a face twice, once for its area and centroid
 (the graph) and once for its share of the part's volume, over a trimmed
-domain in (u, v): over the OCCT and NIST sets, 101 rational faces that are
-whole knot patches cost it 39.9 ms (0.4 ms a face; the 336 polynomial ones
-0.1 ms, no more than reading them here would), and its adaptive rule leaves
-areas 2.4e-4 off on as1-oc-214-mat.stp.
+domain in (u, v), and its adaptive rule is loose on them: against a 1e-10
+integration, areas up to 4.9e-3 off and one face's volume share 5.7e-2 off
+over the OCCT and NIST sets.
 
-A face whose loops run along the sides of its (u, v) box, within one knot
-span in u and one in v, is one rational polynomial patch of (p + 1) x
-(q + 1) poles: GAUSS_POINTS Gauss-Legendre points in u times as many in v
-integrate its smooth integrands directly. The basis (The NURBS Book, A2.2
-and A2.3) is evaluated on the points in u and in v only, and the grid comes
-from tensor products, for all such faces of a part at once (one batch per
-pair of degrees); one set of points gives the area (|x_u x x_v|), the first
-moments and the volume share (x . (x_u x x_v) / 3) together. The graph
-gathers its free-form faces and measures them here after its loop over faces.
+A face whose loops run along the sides of its (u, v) box covers whole knot
+patches (clipped to the box), each one rational polynomial patch of
+(p + 1) x (q + 1) poles: GAUSS_POINTS Gauss-Legendre points in u times as
+many in v integrate its smooth integrands directly. The basis (The NURBS
+Book, A2.2 and A2.3) is evaluated on the points in u and in v only and the
+grid comes from tensor products, for every patch of every such face of a
+part at once (one batch per pair of degrees); one set of points gives the
+area (|x_u x x_v|), the first moments and the volume share
+(x . (x_u x x_v) / 3) together. The graph gathers its free-form faces and
+measures them here after its loop over faces.
 
-Every other free-form face is left to OCCT (``measured`` False).
+115 faces of the OCCT and NIST sets qualify: here within 2.1e-7 of a 1e-10
+integration (median 9e-13), in 38.3 ms for all, against 50.8 ms of OCCT's
+two integrations (as1-oc-214-mat.stp: 11.1 against 34.3). Every other
+free-form face is left to OCCT (``measured`` False): polynomial ones (OCCT
+takes 0.1 ms a face on whole patches, no more than reading them here),
+periodic ones, degrees above MAX_DEGREE, more than MAX_PATCHES patches, and
+trimmed faces.
 """
 
 from __future__ import annotations
@@ -42,6 +48,19 @@ GAUSS_POINTS = 16
 """Points per knot span in each direction: see the measurements in CHANGELOG
 (2026-12-04) against OCCT integrating to 1e-10."""
 
+MAX_PATCHES = 64
+"""A face over more knot patches than this stays with OCCT (each patch costs
+GAUSS_POINTS squared points here)."""
+
+
+MAX_DEGREE = 3
+"""Faces of higher degree stay with OCCT. The basis costs a numpy step per pair
+of its recurrence's indices (66 at degree 11), and OCCT is quick on the
+common high-degree patches (degree 2 x 7-11 on r0901_ec.stp and
+ec_turbine-A.stp: 0.12-0.6 ms a face for area and volume), while it is slow on
+the low-degree ones that exporters write for cylinders (degree 1 x 3: 0.42
+ms; 3 x 3: 0.6-1.0 ms)."""
+
 SIDE_TOLERANCE = 1e-9
 """A boundary curve is on a side of the box when the box of its poles is within
 this fraction of the box's diagonal of that side."""
@@ -62,90 +81,105 @@ class RectangleMeasures:
 
 @dataclass(frozen=True)
 class _Patch:
-    """One face's knot patch as read from OCCT: the knots around its span in
+    """One knot patch of a face, as read from OCCT: the knots around its span in
     each direction (degree on each side, enough for the basis), its poles in
-    homogeneous form and the face's (u, v) box."""
+    homogeneous form and the part of the face's (u, v) box over it."""
 
     u_knots: np.ndarray  # (2p,)
     v_knots: np.ndarray  # (2q,)
     homogeneous: np.ndarray  # (p + 1, q + 1, 4): w x, w y, w z, w
-    bounds: tuple[float, ...]
+    bounds: tuple[float, float, float, float]
     sign: float  # -1 for a reversed face
 
     @property
     def degrees(self) -> tuple[int, int]:
         return len(self.u_knots) // 2, len(self.v_knots) // 2
 
-    @classmethod
-    def read(cls, face: TopoDS_Face, bounds: tuple[float, ...]) -> _Patch | None:
-        surface = BRep_Tool.Surface_s(face)  # with the face's location applied
-        if not isinstance(surface, (Geom_BSplineSurface, Geom_BezierSurface)) or not (
-            surface.IsURational() or surface.IsVRational()
-        ):
+
+def _patches(face: TopoDS_Face, bounds: tuple[float, ...]) -> list[_Patch] | None:
+    """The knot patches under a face on a rational surface whose loops run along
+    the sides of its box ``bounds``; None for any other face."""
+    surface = BRep_Tool.Surface_s(face)  # with the face's location applied
+    if not isinstance(surface, (Geom_BSplineSurface, Geom_BezierSurface)) or not (
+        surface.IsURational() or surface.IsVRational()
+    ):
+        return None
+    if isinstance(surface, Geom_BSplineSurface):
+        if surface.IsUPeriodic() or surface.IsVPeriodic():
             return None
-        umin, umax, vmin, vmax = bounds
-        if isinstance(surface, Geom_BSplineSurface):
-            if surface.IsUPeriodic() or surface.IsVPeriodic():
-                return None
-            u_knots = _flat_knots(surface.UKnot, surface.UMultiplicity, surface.NbUKnots())
-            v_knots = _flat_knots(surface.VKnot, surface.VMultiplicity, surface.NbVKnots())
-        else:
-            u_knots = np.repeat([0.0, 1.0], surface.UDegree() + 1)
-            v_knots = np.repeat([0.0, 1.0], surface.VDegree() + 1)
-        p, q = surface.UDegree(), surface.VDegree()
-        if p < 1 or q < 1:
-            return None
-        u_span, v_span = _span(u_knots, p, umin, umax), _span(v_knots, q, vmin, vmax)
-        if u_span is None or v_span is None or not _loops_on_box_sides(face, bounds):
-            return None
-        rows = range(u_span - p + 1, u_span + 2)  # OCCT counts poles from 1
-        columns = range(v_span - q + 1, v_span + 2)
-        poles = np.array([[surface.Pole(i, j).Coord() for j in columns] for i in rows])
-        weights = np.array([[surface.Weight(i, j) for j in columns] for i in rows])
-        return cls(
-            u_knots[u_span - p + 1 : u_span + p + 1],
-            v_knots[v_span - q + 1 : v_span + q + 1],
-            np.concatenate([poles * weights[..., None], weights[..., None]], axis=2),
-            bounds,
-            -1.0 if face.Orientation() == TopAbs_REVERSED else 1.0,
+        u_knots = _flat_knots(surface.UKnot, surface.UMultiplicity, surface.NbUKnots())
+        v_knots = _flat_knots(surface.VKnot, surface.VMultiplicity, surface.NbVKnots())
+    else:
+        u_knots = np.repeat([0.0, 1.0], surface.UDegree() + 1)
+        v_knots = np.repeat([0.0, 1.0], surface.VDegree() + 1)
+    p, q = surface.UDegree(), surface.VDegree()
+    umin, umax, vmin, vmax = bounds
+    u_spans, v_spans = _spans(u_knots, p, umin, umax), _spans(v_knots, q, vmin, vmax)
+    if (
+        not 1 <= p <= MAX_DEGREE
+        or not 1 <= q <= MAX_DEGREE
+        or len(u_spans) * len(v_spans) > MAX_PATCHES
+        or not _loops_on_box_sides(face, bounds)
+    ):
+        return None
+    first_u, first_v = u_spans[0][0] - p, v_spans[0][0] - q  # first poles used, from 0
+    rows = range(first_u + 1, u_spans[-1][0] + 2)  # OCCT counts poles from 1
+    columns = range(first_v + 1, v_spans[-1][0] + 2)
+    poles = np.array([[surface.Pole(i, j).Coord() for j in columns] for i in rows])
+    weights = np.array([[surface.Weight(i, j) for j in columns] for i in rows])
+    homogeneous = np.concatenate([poles * weights[..., None], weights[..., None]], axis=2)
+    sign = -1.0 if face.Orientation() == TopAbs_REVERSED else 1.0
+    return [
+        _Patch(
+            u_knots[ku - p + 1 : ku + p + 1],
+            v_knots[kv - q + 1 : kv + q + 1],
+            homogeneous[ku - p - first_u : ku + 1 - first_u, kv - q - first_v : kv + 1 - first_v],
+            (u_low, u_high, v_low, v_high),
+            sign,
         )
+        for ku, u_low, u_high in u_spans
+        for kv, v_low, v_high in v_spans
+    ]
 
 
 def measure_rectangles(faces: list[TopoDS_Face], bounds: np.ndarray) -> RectangleMeasures:
-    """Area, centroid and volume share of each face that is a whole rational
-    knot patch (``bounds``: (F, 4) umin, umax, vmin, vmax of each face's
-    loops); ``measured`` is False for the others."""
+    """Area, centroid and volume share of each face on a rational surface whose
+    loops run along the sides of its box (``bounds``: (F, 4) umin, umax, vmin,
+    vmax of each face's loops); ``measured`` is False for the others."""
     count = len(faces)
-    result = RectangleMeasures(
-        np.zeros(count, dtype=bool), np.zeros(count), np.zeros((count, 3)), np.zeros(count)
-    )
+    area, moment, share = np.zeros(count), np.zeros((count, 3)), np.zeros(count)
+    read = np.zeros(count, dtype=bool)
     groups: dict[tuple[int, int], list[tuple[int, _Patch]]] = {}
     for index, face in enumerate(faces):
-        patch = _Patch.read(face, tuple(bounds[index].tolist()))
-        if patch is not None:
-            groups.setdefault(patch.degrees, []).append((index, patch))
+        patches = _patches(face, tuple(bounds[index].tolist()))
+        if patches:
+            read[index] = True
+            groups.setdefault(patches[0].degrees, []).extend((index, patch) for patch in patches)
     for members in groups.values():
-        indices = np.array([index for index, _ in members])
-        area, moment, share = _integrate([patch for _, patch in members])
-        good = area > 0.0
-        chosen = indices[good]
-        result.measured[chosen] = True
-        result.area[chosen] = area[good]
-        result.centroid[chosen] = moment[good] / area[good, None]
-        result.volume_share[chosen] = share[good]
-    return result
+        owner = np.array([index for index, _ in members])
+        patch_area, patch_moment, patch_share = _integrate([patch for _, patch in members])
+        np.add.at(area, owner, patch_area)
+        np.add.at(moment, owner, patch_moment)
+        np.add.at(share, owner, patch_share)
+    measured = read & (area > 0.0) & np.isfinite(share) & np.isfinite(moment).all(axis=1)
+    centroid = np.zeros((count, 3))
+    centroid[measured] = moment[measured] / area[measured, None]
+    return RectangleMeasures(measured, area, centroid, share)
 
 
-def _span(knots: np.ndarray, degree: int, low: float, high: float) -> int | None:
-    """The flat index k of the one knot span [knots[k], knots[k + 1]] that holds
-    [low, high] (to rounding), None where the range crosses a knot."""
-    inner = knots[degree : len(knots) - degree]
-    slack = 1e-12 * max(1.0, float(np.abs(inner).max()))
-    k = int(np.searchsorted(knots, low + slack, side="right")) - 1
-    k = min(max(k, degree), len(knots) - degree - 2)
-    if high > knots[k + 1] + slack:
-        return None
-    return k
+def _spans(
+    knots: np.ndarray, degree: int, low: float, high: float
+) -> list[tuple[int, float, float]]:
+    """The knot spans under [low, high]: the flat index k of each non-empty span
+    [knots[k], knots[k + 1]] and the part of [low, high] over it (an end within
+    rounding of a knot counts as on it)."""
+    slack = 1e-12 * max(1.0, float(np.abs(knots[degree : len(knots) - degree]).max()))
+    last = len(knots) - degree - 2
+    first_span = min(max(int(np.searchsorted(knots, low + slack, side="right")) - 1, degree), last)
+    last_span = min(max(int(np.searchsorted(knots, high - slack, side="right")) - 1, degree), last)
+    spans = [k for k in range(first_span, last_span + 1) if knots[k + 1] > knots[k]]
+    cuts = [low, *(float(knots[k]) for k in spans[1:]), high]
+    return [(k, cuts[i], cuts[i + 1]) for i, k in enumerate(spans)]
 
 
 def _integrate(patches: list[_Patch]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
