@@ -36,7 +36,6 @@ period, and trimmed faces.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from OCP.Bnd import Bnd_Box2d
@@ -69,6 +68,7 @@ SIDE_TOLERANCE = 1e-9
 """A boundary curve is on a side of the box when the box of its poles is within
 this fraction of the box's diagonal of that side."""
 
+_GAUSS_X, _GAUSS_W = np.polynomial.legendre.leggauss(GAUSS_POINTS)
 _LINE = GeomAbs_CurveType.GeomAbs_Line
 _SPLINES = (GeomAbs_CurveType.GeomAbs_BSplineCurve, GeomAbs_CurveType.GeomAbs_BezierCurve)
 
@@ -108,6 +108,9 @@ def _patches(face: TopoDS_Face, bounds: tuple[float, ...]) -> list[_Patch] | Non
         surface.IsURational() or surface.IsVRational()
     ):
         return None
+    p, q = surface.UDegree(), surface.VDegree()
+    if not (1 <= p <= MAX_DEGREE and 1 <= q <= MAX_DEGREE):
+        return None  # before reading knots: high degrees are common on real parts
     if isinstance(surface, Geom_BSplineSurface):
         if surface.IsUPeriodic() or surface.IsVPeriodic():
             surface = _not_periodic(surface)
@@ -116,17 +119,11 @@ def _patches(face: TopoDS_Face, bounds: tuple[float, ...]) -> list[_Patch] | Non
     else:
         u_knots = np.repeat([0.0, 1.0], surface.UDegree() + 1)
         v_knots = np.repeat([0.0, 1.0], surface.VDegree() + 1)
-    p, q = surface.UDegree(), surface.VDegree()
     umin, umax, vmin, vmax = bounds
     if not _within(bounds, surface.Bounds()):
         return None  # a periodic surface's face beyond its first period
     u_spans, v_spans = _spans(u_knots, p, umin, umax), _spans(v_knots, q, vmin, vmax)
-    if (
-        not 1 <= p <= MAX_DEGREE
-        or not 1 <= q <= MAX_DEGREE
-        or len(u_spans) * len(v_spans) > MAX_PATCHES
-        or not _loops_on_box_sides(face, bounds)
-    ):
+    if len(u_spans) * len(v_spans) > MAX_PATCHES or not _loops_on_box_sides(face, bounds):
         return None
     first_u, first_v = u_spans[0][0] - p, v_spans[0][0] - q  # first poles used, from 0
     rows = range(first_u + 1, u_spans[-1][0] + 2)  # OCCT counts poles from 1
@@ -211,10 +208,10 @@ def _spans(
 
 
 def _integrate(patches: list[_Patch]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Area, first moment (F, 3) and volume share of whole-patch faces of one
-    pair of degrees, on a GAUSS_POINTS x GAUSS_POINTS grid each."""
+    """Area, first moment (P, 3) and volume share of each of ``patches`` (of one
+    pair of degrees), on a GAUSS_POINTS x GAUSS_POINTS grid each."""
     p, q = patches[0].degrees
-    x, w = _gauss(GAUSS_POINTS)
+    x, w = _GAUSS_X, _GAUSS_W
     bounds = np.array([patch.bounds for patch in patches])
     u_half, v_half = 0.5 * (bounds[:, 1] - bounds[:, 0]), 0.5 * (bounds[:, 3] - bounds[:, 2])
     u = (bounds[:, 0] + u_half)[:, None] + u_half[:, None] * x  # (F, G)
@@ -245,11 +242,6 @@ def _flat_knots(knot, multiplicity, count: int) -> np.ndarray:
     return np.repeat(
         [knot(i) for i in range(1, count + 1)], [multiplicity(i) for i in range(1, count + 1)]
     )
-
-
-@lru_cache(maxsize=4)
-def _gauss(count: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.polynomial.legendre.leggauss(count)
 
 
 def _loops_on_box_sides(face: TopoDS_Face, bounds: tuple[float, float, float, float]) -> bool:
