@@ -29,6 +29,9 @@ from OCP.TopExp import TopExp
 
 from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.cad_reader import CadModel
+from geometry_service.geometry.elementary_faces import PCURVE_LINE, PCURVE_TRACE
+from geometry_service.geometry.measure import edge_v_ranges
+from geometry_service.geometry.topology import PartTopology
 
 RADIUS = 5.0
 HEIGHT = 10.0
@@ -95,3 +98,22 @@ def test_a_bent_side_leaves_the_face_to_occt() -> None:
     graph = build_graph(_quarter_cylinder(bent=0.01))
     assert graph.integration_ms > 0.0
     assert graph.face_area[0] != pytest.approx(RADIUS * TURN * HEIGHT, rel=1e-6)
+
+
+@pytest.mark.parametrize("lean", [0.0, 0.3])
+def test_the_v_ranges_of_straight_traces_are_their_ends(lean: float) -> None:
+    """Axial extents come from the traces' ends, without asking OCCT to bound them."""
+    topology = PartTopology(build_graph(_quarter_cylinder(lean=lean)))
+    kinds = topology.graph.coedge_pcurves.kind
+    assert set(kinds.tolist()) <= {PCURVE_LINE, PCURVE_TRACE}
+    ranges = sorted(edge_v_ranges(topology, 0).values())
+    np.testing.assert_allclose(ranges, [(0, 0), (0, HEIGHT), (0, HEIGHT), (HEIGHT, HEIGHT)])
+
+
+def test_the_v_range_of_a_bent_side_is_bounded_by_occt() -> None:
+    """The bottom side's inner poles sit 0.01 above it: the cubic peaks at 3/4 of that."""
+    topology = PartTopology(build_graph(_quarter_cylinder(bent=0.01)))
+    ranges = sorted(edge_v_ranges(topology, 0).values())
+    np.testing.assert_allclose(
+        ranges, [(0, 0.0075), (0, HEIGHT), (0, HEIGHT), (HEIGHT, HEIGHT)], atol=1e-12
+    )

@@ -151,6 +151,7 @@ class BRepGraph:
     coedge_prev: np.ndarray  # int32
     coedge_mate: np.ndarray  # int32, the coedge on the other side of the edge, -1 if none
     coedge_reversed: np.ndarray  # bool, runs against the edge's curve
+    coedge_pcurves: Pcurves = field(repr=False)  # curves in (u, v) where lines, circles, traces
 
     faces: IndexedMapOfShape = field(repr=False)
     edges: IndexedMapOfShape = field(repr=False)
@@ -251,6 +252,7 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
         face_names=list(model.face_names),
         **edge_data,
         **coedge_arrays,
+        coedge_pcurves=pcurves,
         faces=model.faces,
         edges=edges,
         build_ms=(time.perf_counter() - started) * 1000.0,

@@ -113,7 +113,7 @@ def part_outline(topology: PartTopology) -> PartOutline:
         graph.edge_range[circles, 1],
     )
     parts = [topology.edge_ends[edges].reshape(-1, 3), arcs.samples()]
-    parts += [topology.edge_points(e)[::4] for e in others]  # every fourth sample, ends kept
+    parts += [topology.outline_points(e) for e in others]
     return PartOutline(np.concatenate(parts), arcs, others)
 
 
