@@ -24,7 +24,6 @@ from .topology import TORUS, PartTopology
 _FEW_POINTS = 200  # below this the monotone chain beats numpy's per-call cost
 _FEW_CORNERS = 24  # and below this plain Python beats numpy for the calipers
 _ANALYTIC_EDGES = (CURVE_TYPES.index("line"), CURVE_TYPES.index("circle"))
-_STRAIGHT_PCURVES = (PCURVE_LINE, PCURVE_TRACE)
 
 
 @dataclass(frozen=True)
@@ -97,18 +96,18 @@ def edge_v_ranges(topology: PartTopology, face_id: int) -> dict[int, tuple[float
     graph = topology.graph
     coedges = topology.coedges(face_id)
     pcurves = graph.coedge_pcurves
-    straight = np.isin(pcurves.kind[coedges], _STRAIGHT_PCURVES)
+    kinds = pcurves.kind[coedges]
+    straight = ((kinds == PCURVE_LINE) | (kinds == PCURVE_TRACE)).tolist()
     data = pcurves.data[coedges]
-    v_first = data[:, 1] + pcurves.first[coedges] * data[:, 3]
-    v_last = data[:, 1] + pcurves.last[coedges] * data[:, 3]
+    v_first = (data[:, 1] + pcurves.first[coedges] * data[:, 3]).tolist()
+    v_last = (data[:, 1] + pcurves.last[coedges] * data[:, 3]).tolist()
     face = None
     ranges: dict[int, tuple[float, float]] = {}
     for k, edge_id in enumerate(graph.coedge_edge[coedges].tolist()):
         if edge_id in ranges:
             continue
         if straight[k]:
-            low, high = sorted((float(v_first[k]), float(v_last[k])))
-            ranges[edge_id] = (low, high)
+            ranges[edge_id] = (min(v_first[k], v_last[k]), max(v_first[k], v_last[k]))
             continue
         face = graph.face(face_id) if face is None else face
         edge = graph.edge(edge_id)

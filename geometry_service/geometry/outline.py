@@ -17,11 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from OCP.Bnd import Bnd_Box
+from OCP.BndLib import BndLib_Add3dCurve
 from OCP.BRep import BRep_Builder
-from OCP.BRepAdaptor import BRepAdaptor_Surface
+from OCP.BRepAdaptor import BRepAdaptor_Curve, BRepAdaptor_Surface
 from OCP.BRepBndLib import BRepBndLib
 from OCP.BRepClass import BRepClass_FaceClassifier
 from OCP.BRepTools import BRepTools
+from OCP.GeomAbs import GeomAbs_CurveType
 from OCP.gp import gp_Pnt2d
 from OCP.TopAbs import TopAbs_IN, TopAbs_ON
 from OCP.TopoDS import TopoDS_Compound, TopoDS_Face
@@ -32,6 +34,7 @@ from .topology import CIRCLE, LINE, SPHERE, TORUS, PartTopology
 _CIRCLE_SAMPLES = 9
 _ARC_SAMPLES = 9  # per arc, ends included: enough to choose a frame; extents come from the arcs
 _UV_TOL = 1e-9
+_HULL_CURVES = (GeomAbs_CurveType.GeomAbs_BSplineCurve, GeomAbs_CurveType.GeomAbs_BezierCurve)
 
 
 @dataclass
@@ -118,20 +121,42 @@ def part_outline(topology: PartTopology) -> PartOutline:
 
 
 def exact_other_curves_box(
-    graph: BRepGraph, edges: list[int]
+    graph: BRepGraph, edges: list[int], lower: np.ndarray, upper: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """OCCT's optimal box of the edges that are neither lines nor circles."""
-    if not edges:
-        return None
+    """OCCT's optimal box of those ``edges`` (neither lines nor circles) that may
+    reach outside the box [lower, upper]; None where none can.
+
+    A B-spline or Bezier curve lies within the hull of its poles, so where the
+    box of its poles (one quick OCCT call) stays inside, the curve does too and
+    needs no optimisation (about 50 us an edge: 52 near the box on
+    trj2_as1-ec-214.stp, of which 46 stay inside by their poles).
+    """
     builder = BRep_Builder()
     compound = TopoDS_Compound()
     builder.MakeCompound(compound)
-    for edge in edges:
-        builder.Add(compound, graph.edge(edge))
+    bounded = 0
+    for edge_id in edges:
+        edge = graph.edge(edge_id)
+        if not _poles_inside(BRepAdaptor_Curve(edge), lower, upper):
+            builder.Add(compound, edge)
+            bounded += 1
+    if not bounded:
+        return None
     box = Bnd_Box()
     BRepBndLib.AddOptimal_s(compound, box, False, False)
     box.SetGap(0.0)
     return np.array(box.CornerMin().Coord()), np.array(box.CornerMax().Coord())
+
+
+def _poles_inside(curve: BRepAdaptor_Curve, lower: np.ndarray, upper: np.ndarray) -> bool:
+    """Whether the curve is a B-spline or Bezier whose poles' box lies within [lower, upper]."""
+    if curve.GetType() not in _HULL_CURVES:
+        return False
+    box = Bnd_Box()
+    BndLib_Add3dCurve.Add_s(curve, 0.0, box)
+    box.SetGap(0.0)
+    low, high = box.CornerMin().Coord(), box.CornerMax().Coord()
+    return all(lower[k] <= low[k] and high[k] <= upper[k] for k in range(3))
 
 
 def bulge_points(graph: BRepGraph, directions: np.ndarray, reach: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ def stock_box(topology: PartTopology, outline: PartOutline) -> StockBox:
     reach = 0.5 * graph.edge_length[outline.other_curves][:, None, None]
     near = np.any((ends - reach < lower) | (ends + reach > upper), axis=(1, 2))
     curves = exact_other_curves_box(
-        graph, [e for e, n in zip(outline.other_curves, near, strict=True) if n]
+        graph, [e for e, n in zip(outline.other_curves, near, strict=True) if n], lower, upper
     )
     if curves is not None:
         lower, upper = np.minimum(lower, curves[0]), np.maximum(upper, curves[1])
