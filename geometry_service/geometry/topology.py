@@ -7,6 +7,7 @@ an edge, which edges bound my outer loop). This answers them once per part.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,10 @@ _CURVE_STEPS = [i / CURVE_SAMPLES for i in range(CURVE_SAMPLES + 1)]
 _OUTLINE_STEPS = _CURVE_STEPS[::OUTLINE_STRIDE]
 
 
+def _dot(u: list[float], v: list[float]) -> float:
+    return u[0] * v[0] + u[1] * v[1] + u[2] * v[2]
+
+
 @dataclass
 class Neighbour:
     face: int
@@ -66,6 +71,11 @@ class PartTopology:
         self._outline_points: dict[int, np.ndarray] = {}
         self._face_edges: list[list[int] | None] = [None] * self.face_count
         self._edge_ends: np.ndarray | None = None
+        # Plain floats for the pairwise tests the recognizers ask thousands of
+        # times a part: numpy's per-call cost on 3-vectors is 10 x their arithmetic.
+        self._axes: list[list[float]] = graph.face_axis.tolist()
+        self._axis_points: list[list[float]] = graph.face_axis_point.tolist()
+        self._samples: list[list[float]] = graph.face_sample_point.tolist()
 
     @property
     def edge_ends(self) -> np.ndarray:
@@ -153,14 +163,10 @@ class PartTopology:
     def coplanar(self, a: int, b: int) -> bool:
         """Two planar faces on one plane, facing the same way: pieces of one wall or
         floor that another cut split."""
-        graph = self.graph
-        normal = graph.face_axis[a]
+        normal, other = self._axes[a], self._axes[b]
         return (
-            float(np.dot(normal, graph.face_axis[b])) > 1.0 - 1e-4
-            and abs(
-                float(np.dot(normal, graph.face_sample_point[a]))
-                - float(np.dot(normal, graph.face_sample_point[b]))
-            )
+            _dot(normal, other) > 1.0 - 1e-4
+            and abs(_dot(normal, self._samples[a]) - _dot(normal, self._samples[b]))
             < 10.0 * self.length_tol
         )
 
@@ -172,12 +178,14 @@ class PartTopology:
 
     def coaxial(self, a: int, b: int) -> bool:
         """Two rotational faces turn about the same line."""
-        graph = self.graph
-        if not self.parallel(graph.face_axis[a], graph.face_axis[b]):
+        axis = self._axes[a]
+        if abs(_dot(axis, self._axes[b])) <= 1.0 - ANGLE_TOL:
             return False
-        offset = graph.face_axis_point[b] - graph.face_axis_point[a]
-        axis = graph.face_axis[a]
-        return float(np.linalg.norm(offset - np.dot(offset, axis) * axis)) < 1e3 * self.length_tol
+        start, end = self._axis_points[a], self._axis_points[b]
+        offset = [end[k] - start[k] for k in range(3)]
+        along = _dot(offset, axis)
+        across = [offset[k] - along * axis[k] for k in range(3)]
+        return math.sqrt(_dot(across, across)) < 1e3 * self.length_tol
 
     def inward(self, face: int) -> bool:
         """A rotational face whose material lies outside it (a bore, not a shaft).

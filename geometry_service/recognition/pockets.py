@@ -394,13 +394,16 @@ def _classify(
     members = set(cut.faces)
     outer_walls, island_walls, open_sides = [], [], set()
     for piece in floor_faces:
-        outer = topology.outer_loop_edges(piece)
+        # A face of one loop has every neighbour on it; only one of more asks OCCT
+        # which loop is the outer one.
+        outer = topology.outer_loop_edges(piece) if graph.face_loop_count[piece] > 1 else None
         for n in topology.neighbours[piece]:
             if n.face in floor_faces:
                 continue
+            on_outer = outer is None or n.edge in outer
             if n.face in members and n.convexity in (CONCAVE, SMOOTH):
-                (outer_walls if n.edge in outer else island_walls).append(n.face)
-            elif n.edge in outer:
+                (outer_walls if on_outer else island_walls).append(n.face)
+            elif on_outer:
                 open_sides.add(n.face)
     walls = [f for f in cut.faces if f not in floor_faces]
     if not walls:
