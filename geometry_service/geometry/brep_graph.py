@@ -828,9 +828,12 @@ def _normal_along_coedge(coedges: _CoedgeLists, coedge_id: int, faces, adaptors,
     face_id = coedges.face[coedge_id]
     face = faces[face_id]
     edge = TopoDS.Edge(coedges.oriented_edges[coedge_id])
-    if adaptors[face_id] is None or BRep_Tool.CurveOnSurface_s(edge, face, 0.0, 0.0) is None:
+    if adaptors[face_id] is None:
         return None
-    uv: gp_Pnt2d = BRepAdaptor_Curve2d(edge, face).Value(parameter)
+    curve = BRep_Tool.CurveOnSurface_s(edge, face, 0.0, 0.0)  # the coedge's own, by orientation
+    if curve is None:
+        return None
+    uv: gp_Pnt2d = curve.Value(parameter)
     _, normal = _outward_normal(
         adaptors[face_id], face.Orientation().value == _REVERSED, uv.X(), uv.Y()
     )
