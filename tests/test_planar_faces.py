@@ -27,7 +27,7 @@ from OCP.TopoDS import TopoDS_Shape
 
 from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
 from geometry_service.geometry.cad_reader import CadModel
-from geometry_service.geometry.face_integrals import surface_properties
+from geometry_service.geometry.face_integrals import Rule, surface_properties
 from tests import part_builders as builders
 
 PLANE = SURFACE_TYPES.index("plane")
@@ -50,7 +50,7 @@ def test_planes_with_lines_and_circles_match_occt_without_integrating(seed: int 
     assert len(planes) == 6
     assert graph.integration_ms == 0.0  # no face went to OCCT
     for face in planes.tolist():
-        area, centroid = surface_properties(graph.face(face), adaptive=False)
+        area, centroid = surface_properties(graph.face(face), Rule.FIXED)
         assert graph.face_area[face] == pytest.approx(area, rel=1e-9)
         assert graph.face_centroid[face] == pytest.approx(centroid, abs=1e-7)
     holed = sorted(graph.face_area[planes].tolist())[-2:]  # top and bottom: 100 x 60 less the hole

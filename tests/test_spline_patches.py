@@ -24,6 +24,7 @@ from OCP.TopoDS import TopoDS_Shape
 
 from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
 from geometry_service.geometry.cad_reader import CadModel
+from geometry_service.geometry.face_integrals import Rule
 from geometry_service.geometry.part import Part
 from training.placement import placed, random_placement
 
@@ -124,5 +125,5 @@ def test_a_trimmed_rational_face_stays_with_occt() -> None:
     graph = build_graph(_model(shape))
     face = _curved_face(graph)
     assert np.isnan(graph.face_volume_share[face])
-    assert graph.face_adaptive_rule[face]
+    assert graph.face_rule[face] == Rule.ADAPTIVE
     assert graph.face_area[face] < math.pi / 2 * RADIUS * HEIGHT - 4 * math.pi

@@ -56,7 +56,7 @@ from .elementary_faces import (
     integrable,
     plane_pcurves,
 )
-from .face_integrals import adaptive_rule, surface_properties
+from .face_integrals import Rule, face_rule, surface_properties
 from .spline_patches import measure_rectangles
 
 SURFACE_TYPES = ("plane", "cylinder", "cone", "sphere", "torus", "bspline", "other")
@@ -70,6 +70,7 @@ _KIND_CYLINDER = GeomAbs_SurfaceType.GeomAbs_Cylinder.value
 _KIND_CONE = GeomAbs_SurfaceType.GeomAbs_Cone.value
 _KIND_SPHERE = GeomAbs_SurfaceType.GeomAbs_Sphere.value
 _KIND_TORUS = GeomAbs_SurfaceType.GeomAbs_Torus.value
+_KIND_EXTRUSION = GeomAbs_SurfaceType.GeomAbs_SurfaceOfExtrusion.value
 _KIND_LINE = GeomAbs_CurveType.GeomAbs_Line.value
 _KIND_CIRCLE = GeomAbs_CurveType.GeomAbs_Circle.value
 _KIND_BSPLINE_CURVE = GeomAbs_CurveType.GeomAbs_BSplineCurve.value
@@ -128,7 +129,7 @@ class BRepGraph:
     face_sample_point: np.ndarray  # (F, 3) a point on the face (its UV centre)
     face_sample_normal: np.ndarray  # (F, 3) outward normal there
     face_loop_count: np.ndarray  # int16, number of wires
-    face_adaptive_rule: np.ndarray  # bool: OCCT integrates the face by its adaptive rule
+    face_rule: np.ndarray  # int8 face_integrals.Rule: how OCCT integrates the face
     face_volume_share: np.ndarray  # 1/3 of the integral of x.n where measured here, else NaN
     face_names: list[str | None]
 
@@ -247,7 +248,7 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
         face_sample_point=surfaces.sample_point,
         face_sample_normal=surfaces.sample_normal,
         face_loop_count=surfaces.loop_count,
-        face_adaptive_rule=surfaces.adaptive_rule,
+        face_rule=surfaces.rule,
         face_volume_share=surfaces.volume_share,
         face_names=list(model.face_names),
         **edge_data,
@@ -304,7 +305,7 @@ class _FaceGeometry:
         self.sample_point = np.zeros((count, 3))
         self.sample_normal = np.zeros((count, 3))
         self.loop_count = np.zeros(count, dtype=np.int16)
-        self.adaptive_rule = np.zeros(count, dtype=bool)
+        self.rule = np.full(count, Rule.FIXED, dtype=np.int8)
         self.volume_share = np.full(count, np.nan)
         self.freeform: list[int] = []  # measured after the loop, all at once
         self.integration_ms = 0.0
@@ -337,6 +338,7 @@ class _FaceGeometry:
             if kind in _FREEFORM_SURFACES:
                 self.freeform.append(i)
             else:
+                self.rule[i] = face_rule(face, freeform=False, extruded=kind == _KIND_EXTRUSION)
                 self.integrate(i, face)
             point, normal = _outward_normal(adaptor, reversed_face, *self.uv_centre[i])
             self.sample_point[i] = _xyz(point)
@@ -415,14 +417,14 @@ class _FaceGeometry:
         self.centroid[done] = patches.centroid[patches.measured]
         self.volume_share[done] = patches.volume_share[patches.measured]
         for i in ids[~patches.measured].tolist():
-            self.adaptive_rule[i] = adaptive_rule(faces[i], freeform=True)
+            self.rule[i] = face_rule(faces[i], freeform=True)
             self.integrate(i, faces[i])
 
     def integrate(self, i: int, face) -> None:
         """Area and centroid by OCCT, by the rule face_integrals.py picked; timed,
         because on real parts this is most of the graph's cost (make bench)."""
         started = time.perf_counter()
-        self.area[i], self.centroid[i] = surface_properties(face, self.adaptive_rule[i])
+        self.area[i], self.centroid[i] = surface_properties(face, Rule(self.rule[i]))
         self.integration_ms += (time.perf_counter() - started) * 1000.0
 
 

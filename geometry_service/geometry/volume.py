@@ -33,7 +33,7 @@ from OCP.gp import gp_Pnt, gp_Vec
 from OCP.TopoDS import TopoDS_Edge
 
 from .elementary_faces import cross
-from .face_integrals import volume_from_origin
+from .face_integrals import Rule, volume_from_origin
 from .outline import PartOutline
 from .topology import CONE, CYLINDER, LINE, PLANE, SPHERE, PartTopology
 
@@ -80,7 +80,7 @@ def part_volume(topology: PartTopology, outline: PartOutline) -> float:
     measured = others & np.isfinite(shares)
     total += 3.0 * float(shares[measured].sum())
     for face_id in np.flatnonzero(others & ~measured).tolist():
-        total += 3.0 * volume_from_origin(graph.face(face_id), graph.face_adaptive_rule[face_id])
+        total += 3.0 * volume_from_origin(graph.face(face_id), Rule(graph.face_rule[face_id]))
     return abs(total / 3.0)
 
 
