@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from OCP.TopoDS import TopoDS_Shape
 
@@ -18,6 +19,7 @@ from geometry_service.composition import shop_limits
 from geometry_service.config import Settings
 from geometry_service.graceful_degradation import Tier, TierFailure
 from geometry_service.manufacturing.limits import ShopLimits
+from geometry_service.manufacturing.samples import FaceSamples
 from geometry_service.part_analysis import analyze_file
 from geometry_service.worker_result import WorkerResult
 from tests.feature_parts import (
@@ -271,3 +273,16 @@ def test_shop_limits_come_from_the_environment() -> None:
     limits = shop_limits(settings)
     assert limits.machine_envelope_mm == (1000.0, 500.0, 400.0) and limits.min_wall_mm == 0.8
     assert shop_limits(Settings.from_env({})) == ShopLimits()
+
+
+def test_sample_totals_per_face_count_each_face_and_leave_unsampled_faces_at_zero() -> None:
+    """Samples of faces 0 and 2 (face 1 and 3 have none), reached in two directions."""
+    samples = FaceSamples(
+        points=np.zeros((5, 3)),
+        normals=np.zeros((5, 3)),
+        face=np.array([0, 0, 2, 2, 2]),
+        face_count=4,
+    )
+    reached = np.array([[True, False], [True, True], [False, False], [True, False], [True, True]])
+    np.testing.assert_array_equal(samples.totals(reached), [[2, 1], [0, 0], [2, 1], [0, 0]])
+    np.testing.assert_array_equal(samples.totals(np.arange(5.0)), [1, 0, 9, 0])

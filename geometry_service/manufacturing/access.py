@@ -84,8 +84,7 @@ def face_access(
 
     face_count = samples.face_count
     per_face = np.bincount(samples.face, minlength=face_count).astype(float)
-    counts = np.zeros((face_count, len(vectors)))
-    np.add.at(counts, samples.face, reached)
+    counts = samples.totals(reached)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(per_face[:, None] > 0, counts / per_face[:, None], np.nan)
         unreached = (
