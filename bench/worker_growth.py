@@ -18,7 +18,6 @@ before its last reading. Three passes start the count on the plateau.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import itertools
 import resource
 from dataclasses import asdict, dataclass, field
@@ -77,12 +76,8 @@ def worker_memory() -> WorkerMemory:
 
 
 def _trim_heap() -> None:
-    """Hand glibc's free heap back to the system; a no-op where libc is not glibc."""
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        trim = None
+    """Hand glibc's free heap back to the system; a no-op where libc has no malloc_trim."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is not None:
         trim(0)
 

@@ -39,7 +39,8 @@ _CURVE_STEPS = [i / CURVE_SAMPLES for i in range(CURVE_SAMPLES + 1)]
 _OUTLINE_STEPS = _CURVE_STEPS[::OUTLINE_STRIDE]
 
 
-def _dot(u: list[float], v: list[float]) -> float:
+def _dot(u, v) -> float:
+    """The dot product of two 3-vectors (lists or arrays), without numpy's per-call cost."""
     return u[0] * v[0] + u[1] * v[1] + u[2] * v[2]
 
 
@@ -170,16 +171,16 @@ class PartTopology:
             < 10.0 * self.length_tol
         )
 
-    def parallel(self, u: np.ndarray, v: np.ndarray) -> bool:
-        return abs(float(np.dot(u, v))) > 1.0 - ANGLE_TOL
+    def parallel(self, u, v) -> bool:
+        return abs(float(_dot(u, v))) > 1.0 - ANGLE_TOL
 
-    def perpendicular(self, u: np.ndarray, v: np.ndarray) -> bool:
-        return abs(float(np.dot(u, v))) < ANGLE_TOL
+    def perpendicular(self, u, v) -> bool:
+        return abs(float(_dot(u, v))) < ANGLE_TOL
 
     def coaxial(self, a: int, b: int) -> bool:
         """Two rotational faces turn about the same line."""
         axis = self._axes[a]
-        if abs(_dot(axis, self._axes[b])) <= 1.0 - ANGLE_TOL:
+        if not self.parallel(axis, self._axes[b]):
             return False
         start, end = self._axis_points[a], self._axis_points[b]
         offset = [end[k] - start[k] for k in range(3)]
