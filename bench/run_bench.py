@@ -4,7 +4,7 @@ Measures, warm and in this process, read / graph / mesh / recognize (and,
 with the shipped model, tier 1's input features and inference) for
 generated parts (10 to 2,000 faces) and for the MFCAD sample, the NIST parts
 and the 20 largest OCCT test files when the shared data is unpacked, with the
-server's side of a whole answer for each (worker, pickling, JSON, gzip,
+server's side of a whole answer for each (worker, pickling, JSON, brotli,
 bytes); the peak RSS of this process; and the RSS growth
 of one worker process over many mixed parts. Prints a table and PASS / FAIL
 per target, writes the figures as JSON, and exits 1 if a target fails.

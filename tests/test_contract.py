@@ -18,8 +18,10 @@ from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
 
+import brotli
 import numpy as np
 import pytest
+from backports import zstd
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate as validate_openapi
@@ -240,29 +242,42 @@ def test_the_binary_mesh_is_the_json_mesh_at_full_precision(
         assert binary["features"] == text["features"] and binary["faces"] == text["faces"]
 
 
-# ------------------------------------------------------------------ gzip
+# ------------------------------------------------------------------ compression
+
+DECODERS = {"gzip": gzip.decompress, "br": brotli.decompress, "zstd": zstd.decompress}
 
 
-def test_gzip_answers_decode_to_the_same_json(
-    client: FlaskClient, answers: dict[str, dict]
+@pytest.mark.parametrize(
+    ("accepted", "coding"),
+    [
+        ("gzip", "gzip"),  # curl --compressed, most HTTP libraries
+        ("gzip, br", "br"),  # Deno's fetch: the quote site's edge function
+        ("gzip, deflate, br, zstd", "zstd"),  # browsers
+        ("zstd;q=0.5, gzip", "gzip"),  # the client's preference first
+    ],
+)
+def test_compressed_answers_decode_to_the_same_json(
+    client: FlaskClient, answers: dict[str, dict], accepted: str, coding: str
 ) -> None:
     file_hash = answers["hole_plate"]["file_hash"]
     plain = client.get(f"/results/{file_hash}")
-    packed = client.get(f"/results/{file_hash}", headers={"Accept-Encoding": "gzip, br"})
+    packed = client.get(f"/results/{file_hash}", headers={"Accept-Encoding": accepted})
     assert "Content-Encoding" not in plain.headers
-    assert packed.headers["Content-Encoding"] == "gzip"
+    assert packed.headers["Content-Encoding"] == coding
     assert "Accept-Encoding" in packed.headers["Vary"]
-    decoded = gzip.decompress(packed.get_data())
+    decoded = DECODERS[coding](packed.get_data())
     assert len(packed.get_data()) < len(decoded) / 3
     assert json.loads(decoded) == plain.get_json()
     check_against_document("/results/{file_hash}", "get", plain)
 
 
-def test_analyze_answers_come_gzipped_too(client: FlaskClient, part_files: dict[str, Path]) -> None:
+def test_analyze_answers_come_compressed_too(
+    client: FlaskClient, part_files: dict[str, Path]
+) -> None:
     shaft = part_files["turned_shaft"].read_bytes()
-    response = post(client, "/analyze", shaft, **{"Accept-Encoding": "gzip"})
-    assert response.headers["Content-Encoding"] == "gzip"
-    body = json.loads(gzip.decompress(response.get_data()))
+    response = post(client, "/analyze", shaft, **{"Accept-Encoding": "gzip, br"})
+    assert response.headers["Content-Encoding"] == "br"
+    body = json.loads(brotli.decompress(response.get_data()))
     assert body["success"] is True and body["recommended_processes"] == ["CNC Lathe"]
 
 
