@@ -35,6 +35,7 @@ period, and trimmed faces.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,8 +90,8 @@ class _Patch:
     each direction (degree on each side, enough for the basis), its poles in
     homogeneous form and the part of the face's (u, v) box over it."""
 
-    u_knots: np.ndarray  # (2p,)
-    v_knots: np.ndarray  # (2q,)
+    u_knots: list[float]  # (2p,)
+    v_knots: list[float]  # (2q,)
     homogeneous: np.ndarray  # (p + 1, q + 1, 4): w x, w y, w z, w
     bounds: tuple[float, float, float, float]
     sign: float  # -1 for a reversed face
@@ -117,8 +118,8 @@ def _patches(face: TopoDS_Face, bounds: tuple[float, ...]) -> list[_Patch] | Non
         u_knots = _flat_knots(surface.UKnot, surface.UMultiplicity, surface.NbUKnots())
         v_knots = _flat_knots(surface.VKnot, surface.VMultiplicity, surface.NbVKnots())
     else:
-        u_knots = np.repeat([0.0, 1.0], surface.UDegree() + 1)
-        v_knots = np.repeat([0.0, 1.0], surface.VDegree() + 1)
+        u_knots = [0.0] * (p + 1) + [1.0] * (p + 1)
+        v_knots = [0.0] * (q + 1) + [1.0] * (q + 1)
     umin, umax, vmin, vmax = bounds
     if not _within(bounds, surface.Bounds()):
         return None  # a periodic surface's face beyond its first period
@@ -193,17 +194,18 @@ def _within(bounds: tuple[float, ...], domain: tuple[float, ...]) -> bool:
 
 
 def _spans(
-    knots: np.ndarray, degree: int, low: float, high: float
+    knots: list[float], degree: int, low: float, high: float
 ) -> list[tuple[int, float, float]]:
     """The knot spans under [low, high]: the flat index k of each non-empty span
     [knots[k], knots[k + 1]] and the part of [low, high] over it (an end within
-    rounding of a knot counts as on it)."""
-    slack = 1e-12 * max(1.0, float(np.abs(knots[degree : len(knots) - degree]).max()))
+    rounding of a knot counts as on it). Plain Python: a face has a few knots,
+    too few for numpy's per-call cost to pay."""
+    slack = 1e-12 * max(1.0, max(map(abs, knots[degree : len(knots) - degree]), default=0.0))
     last = len(knots) - degree - 2
-    first_span = min(max(int(np.searchsorted(knots, low + slack, side="right")) - 1, degree), last)
-    last_span = min(max(int(np.searchsorted(knots, high - slack, side="right")) - 1, degree), last)
+    first_span = min(max(bisect_right(knots, low + slack) - 1, degree), last)
+    last_span = min(max(bisect_right(knots, high - slack) - 1, degree), last)
     spans = [k for k in range(first_span, last_span + 1) if knots[k + 1] > knots[k]]
-    cuts = [low, *(float(knots[k]) for k in spans[1:]), high]
+    cuts = [low, *(knots[k] for k in spans[1:]), high]
     return [(k, cuts[i], cuts[i + 1]) for i, k in enumerate(spans)]
 
 
@@ -238,10 +240,11 @@ def _integrate(patches: list[_Patch]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return element.sum(axis=1), np.einsum("fn,fnk->fk", element, point), signs * cone / 3.0
 
 
-def _flat_knots(knot, multiplicity, count: int) -> np.ndarray:
-    return np.repeat(
-        [knot(i) for i in range(1, count + 1)], [multiplicity(i) for i in range(1, count + 1)]
-    )
+def _flat_knots(knot, multiplicity, count: int) -> list[float]:
+    flat: list[float] = []
+    for index in range(1, count + 1):
+        flat += [knot(index)] * multiplicity(index)
+    return flat
 
 
 def _loops_on_box_sides(face: TopoDS_Face, bounds: tuple[float, float, float, float]) -> bool:
