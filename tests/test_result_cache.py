@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-import zlib
 
 import pytest
 import redis
+from backports import zstd
 
 from geometry_service.composition import build_cache
 from geometry_service.config import Settings
 from geometry_service.result_cache import (
+    COMPRESSION_LEVEL,
     InProcessLRUCache,
     RedisCache,
     cache_key,
@@ -110,7 +111,7 @@ def test_redis_round_trip_with_ttl_and_compression(redis_cache, redis_url: str) 
     assert cache.get(key) == RESULT
     raw = redis.Redis.from_url(redis_url)
     stored = raw.get(key)
-    assert len(stored) < len(str(RESULT))  # zlib-compressed, not plain JSON
+    assert len(stored) < len(str(RESULT))  # zstd-compressed, not plain JSON
     assert 0 < raw.ttl(key) <= 30
     raw.close()
     stats = cache.stats()
@@ -122,7 +123,7 @@ def test_redis_corrupt_value_is_a_miss(redis_cache, redis_url: str) -> None:
     key = cache_key(uuid.uuid4().hex, {}, "test")
     keys.append(key)
     raw = redis.Redis.from_url(redis_url)
-    raw.set(key, b"not zlib")
+    raw.set(key, b"not zstd")
     raw.close()
     assert cache.get(key) is None
     assert cache.stats().errors == 1
@@ -158,7 +159,7 @@ def test_lru_skips_a_value_larger_than_its_byte_budget() -> None:
     cache.set("small", {"n": 1})
     cache.set("huge", _incompressible(20_000, 1))
     assert cache.get("huge") is None and cache.get("small") == {"n": 1}
-    assert cache.stats().bytes == len(zlib.compress(b'{"n":1}', 1))
+    assert cache.stats().bytes == len(zstd.compress(b'{"n":1}', COMPRESSION_LEVEL))
 
 
 def test_replacing_a_key_counts_its_bytes_once() -> None:
