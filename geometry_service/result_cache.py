@@ -35,12 +35,12 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from . import answer_json
-
 try:
     from compression import zstd  # Python 3.14
 except ImportError:  # before 3.14, its backport (requirements.txt)
     from backports import zstd
+
+from . import answer_json
 from .json_logging import log_event
 
 log = logging.getLogger("geometry_service.cache")

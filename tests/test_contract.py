@@ -21,7 +21,6 @@ from pathlib import Path
 import brotli
 import numpy as np
 import pytest
-from backports import zstd
 from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate as validate_openapi
@@ -29,6 +28,7 @@ from werkzeug.test import TestResponse
 
 from geometry_service import __version__
 from geometry_service.config import Settings
+from geometry_service.result_cache import zstd  # the project's one zstd import (3.14 or backport)
 from geometry_service.worker_pool import GeometryPool
 from tests import feature_parts, pool_tasks
 from tests import part_builders as parts

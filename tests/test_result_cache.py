@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 import redis
-from backports import zstd
 
 from geometry_service.composition import build_cache
 from geometry_service.config import Settings
@@ -17,6 +16,7 @@ from geometry_service.result_cache import (
     InProcessLRUCache,
     RedisCache,
     cache_key,
+    zstd,
 )
 from tests.fakes import FakeClock, closed_port
 
