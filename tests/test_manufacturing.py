@@ -17,8 +17,11 @@ from geometry_service import part_analysis
 from geometry_service.analysis_request import AnalysisRequest
 from geometry_service.composition import shop_limits
 from geometry_service.config import Settings
+from geometry_service.geometry.cad_reader import read_cad
+from geometry_service.geometry.mesher import mesh_model
 from geometry_service.graceful_degradation import Tier, TierFailure
 from geometry_service.manufacturing.limits import ShopLimits
+from geometry_service.manufacturing.ray_scene import RayScene
 from geometry_service.manufacturing.samples import FaceSamples
 from geometry_service.part_analysis import analyze_file
 from geometry_service.worker_result import WorkerResult
@@ -63,6 +66,22 @@ def feature_of(result: WorkerResult, family_types: tuple[str, ...]) -> dict[str,
     found = [f for f in result.features if f["type"] in family_types]
     assert len(found) == 1, [f["type"] for f in result.features]
     return found[0]
+
+
+def test_the_any_hit_query_agrees_with_the_first_hits_ray_by_ray(tmp_path: Path) -> None:
+    """Tool access asks only whether a ray is blocked; that answer must be the first-hit
+    query's, ray for ray, on a part with a pocket (rays from all around, many grazing)."""
+    model = read_cad(write_step(deep_rounded_pocket(), tmp_path / "pocket.step"))
+    mesh = mesh_model(model)
+    scene = RayScene(mesh.vertices, mesh.indices)
+    rng = np.random.default_rng(15)
+    origins = rng.uniform((-10.0, -10.0, -10.0), (110.0, 70.0, 50.0), size=(20_000, 3))
+    directions = rng.normal(size=(20_000, 3))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    blocked = scene.blocked(origins, directions)
+    assert 0.2 < blocked.mean() < 0.8  # both answers are well represented
+    np.testing.assert_array_equal(blocked, ~scene.first_hits(origins, directions).missed)
+    assert scene.blocked(np.zeros((0, 3)), np.zeros((0, 3))).shape == (0,)
 
 
 # ------------------------------------------------------------------ parts

@@ -78,9 +78,9 @@ def face_access(
         + offset * samples.normals[sample_index]
         + offset * vectors[direction_index]
     )
-    hits = scene.first_hits(origins, vectors[direction_index])
+    free = ~scene.blocked(origins, vectors[direction_index])
     reached = np.zeros(facing.shape, dtype=bool)
-    reached[sample_index[hits.missed], direction_index[hits.missed]] = True
+    reached[sample_index[free], direction_index[free]] = True
 
     face_count = samples.face_count
     per_face = np.bincount(samples.face, minlength=face_count).astype(float)

