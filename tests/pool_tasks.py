@@ -54,3 +54,10 @@ def threads_after_matrix_product() -> int:
     matrix = np.ones((400, 400))
     matrix @ matrix
     return len(os.listdir("/proc/self/task"))
+
+
+def frozen_objects() -> int:
+    """How many objects this worker keeps out of the collector's generations."""
+    import gc
+
+    return gc.get_freeze_count()

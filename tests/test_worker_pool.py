@@ -140,6 +140,12 @@ def test_a_worker_multiplies_matrices_in_one_thread(pool: GeometryPool) -> None:
     assert pool.run(pool_tasks.threads_after_matrix_product) == 1
 
 
+def test_a_worker_keeps_the_preloaded_modules_out_of_the_collector(pool: GeometryPool) -> None:
+    # Scanned in full, what the forkserver imported made a collection a 67 ms pause
+    # (worker_pool.freeze_imports); the geometry code alone is tens of thousands of objects.
+    assert pool.run(pool_tasks.frozen_objects) > 20_000
+
+
 def test_a_real_part_analyzes_through_the_pool(pool: GeometryPool, tmp_path: Path) -> None:
     path = parts.write_step(parts.box_with_through_hole(), tmp_path / "holed.step")
 
