@@ -77,6 +77,7 @@ def pool_settings(settings: Settings) -> PoolSettings:
         queue_limit=settings.queue_limit,
         memory_limit_mb=settings.worker_memory_limit_mb,
         log_level=settings.log_level,
+        model_path=settings.model_path,
     )
 
 

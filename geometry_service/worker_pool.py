@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pebble import ProcessExpired, ProcessPool
@@ -32,7 +33,10 @@ from .json_logging import configure_logging, log_event
 
 log = logging.getLogger("geometry_service.worker_pool")
 
-PRELOAD_MODULES = ["geometry_service.part_analysis"]
+PRELOAD_MODULES = ["geometry_service.part_analysis", "numpy.ma"]
+"""What the forkserver imports once for every worker it forks. numpy.ma is loaded
+lazily by the first ``np.unique`` (numpy 2.4 asks whether its array is masked):
+25 ms of a fresh worker's first request, every WORKER_MAX_TASKS analyses."""
 
 
 class WorkerTimeout(TransientError):
@@ -63,6 +67,7 @@ class PoolSettings:
     queue_limit: int = 16
     memory_limit_mb: int = 4096
     log_level: str = "INFO"
+    model_path: Path | None = None  # the model a new worker loads before its first task
 
 
 @dataclass
@@ -93,10 +98,10 @@ def limit_math_threads() -> None:
         os.environ.setdefault(name, value)
 
 
-def _init_worker(memory_limit_mb: int, log_level: str) -> None:
+def _init_worker(memory_limit_mb: int, log_level: str, model_path: Path | None) -> None:
     """Runs once in each new worker: cap its memory, log JSON lines, silence OCCT's
-    console output, and take what the forkserver imported out of the collector's
-    sight (:func:`freeze_imports`)."""
+    console output, load the model, and take all that out of the collector's sight
+    (:func:`freeze_imports`)."""
     configure_logging(log_level)
     if memory_limit_mb > 0:
         limit = memory_limit_mb * 1024 * 1024
@@ -104,7 +109,22 @@ def _init_worker(memory_limit_mb: int, log_level: str) -> None:
     from .geometry.cad_reader import silence_occt
 
     silence_occt()
+    if model_path is not None:
+        load_model_early(model_path)
     freeze_imports()
+
+
+def load_model_early(path: Path) -> None:
+    """Load the ONNX model now (25 ms of onnxruntime's session set-up), while the worker
+    waits for its first task, not during it. A missing or broken model is left for
+    that task to report (tier 1 then fails with the model's error, as ever): a worker
+    that failed to start would only be started again and again."""
+    from .brepnet_wrapper import load_model
+
+    try:
+        load_model(path)
+    except Exception as exc:  # reported by the first task that asks for the model
+        log_event(log, logging.WARNING, "model_not_loaded_early", path=str(path), error=repr(exc))
 
 
 def freeze_imports() -> None:
@@ -140,7 +160,7 @@ class GeometryPool:
             max_workers=settings.workers,
             max_tasks=settings.max_tasks_per_worker,
             initializer=_init_worker,
-            initargs=(settings.memory_limit_mb, settings.log_level),
+            initargs=(settings.memory_limit_mb, settings.log_level, settings.model_path),
             context=context,
         )
         self._capacity = settings.workers + settings.queue_limit

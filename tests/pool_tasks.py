@@ -61,3 +61,12 @@ def frozen_objects() -> int:
     import gc
 
     return gc.get_freeze_count()
+
+
+def warm_state() -> tuple[bool, int]:
+    """Whether this worker started with numpy.ma imported, and how many models it holds."""
+    import sys
+
+    from geometry_service.brepnet_wrapper import _load_model
+
+    return "numpy.ma" in sys.modules, _load_model.cache_info().currsize

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from geometry_service.analysis_request import AnalysisRequest, analyze_in_worker
+from geometry_service.config import Settings
 from geometry_service.errors import ErrorType, PermanentError
 from geometry_service.worker_pool import (
     GeometryPool,
@@ -27,13 +28,18 @@ from geometry_service.worker_pool import (
     PoolSettings,
     WorkerLost,
     WorkerTimeout,
+    load_model_early,
 )
 from tests import part_builders as parts
 from tests import pool_tasks
 
 TIMEOUT_S = 2.0
 SETTINGS = PoolSettings(
-    workers=2, max_tasks_per_worker=100, task_timeout_s=TIMEOUT_S, queue_limit=1
+    workers=2,
+    max_tasks_per_worker=100,
+    task_timeout_s=TIMEOUT_S,
+    queue_limit=1,
+    model_path=Settings().model_path,
 )
 
 
@@ -144,6 +150,23 @@ def test_a_worker_keeps_the_preloaded_modules_out_of_the_collector(pool: Geometr
     # Scanned in full, what the forkserver imported made a collection a 67 ms pause
     # (worker_pool.freeze_imports); the geometry code alone is tens of thousands of objects.
     assert pool.run(pool_tasks.frozen_objects) > 20_000
+
+
+def test_a_worker_is_warm_before_its_first_task(pool: GeometryPool) -> None:
+    # numpy.ma (imported by the first np.unique) and the ONNX session were 50 ms of a
+    # fresh worker's first request (worker_pool.PRELOAD_MODULES, load_model_early).
+    assert pool.run(pool_tasks.warm_state) == (True, 1)
+
+
+def test_a_model_that_fails_to_load_early_is_left_for_the_task_to_report(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+
+    load_model_early(broken)  # must not raise: a worker that cannot start is restarted forever
+
+    assert "model_not_loaded_early" in caplog.text
 
 
 def test_a_real_part_analyzes_through_the_pool(pool: GeometryPool, tmp_path: Path) -> None:
