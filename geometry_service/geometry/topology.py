@@ -77,6 +77,7 @@ class PartTopology:
         self._axes: list[list[float]] = graph.face_axis.tolist()
         self._axis_points: list[list[float]] = graph.face_axis_point.tolist()
         self._samples: list[list[float]] = graph.face_sample_point.tolist()
+        self._normals: list[list[float]] = graph.face_sample_normal.tolist()
 
     @property
     def edge_ends(self) -> np.ndarray:
@@ -193,9 +194,8 @@ class PartTopology:
 
         Its outward normal points toward its axis.
         """
-        graph = self.graph
-        point = graph.face_sample_point[face]
-        axis = graph.face_axis[face]
-        radial = point - graph.face_axis_point[face]
-        radial = radial - np.dot(radial, axis) * axis
-        return float(np.dot(graph.face_sample_normal[face], radial)) < 0.0
+        axis = self._axes[face]
+        offset = [self._samples[face][k] - self._axis_points[face][k] for k in range(3)]
+        along = _dot(offset, axis)
+        radial = [offset[k] - along * axis[k] for k in range(3)]
+        return _dot(self._normals[face], radial) < 0.0
