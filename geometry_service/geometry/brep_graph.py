@@ -55,6 +55,7 @@ from .elementary_faces import (
     cross,
     integrable,
     plane_pcurves,
+    uv_boxes,
 )
 from .face_integrals import Rule, face_rule, surface_properties
 from .spline_patches import measure_rectangles
@@ -330,11 +331,9 @@ class _FaceGeometry:
         kind = adaptor.GetType().value
         code = _SURFACE_CODE.get(kind, _OTHER_SURFACE)
         self.surface_type[i] = code
-        umin, umax, vmin, vmax = self.uv_bounds[i] = BRepTools.UVBounds_s(face)
-        self.uv_centre[i] = (0.5 * (umin + umax), 0.5 * (vmin + vmax))
-        self.u_start[i] = umin
 
         if kind not in _ELEMENTARY_SURFACES:
+            self._set_uv_bounds([i], np.array([BRepTools.UVBounds_s(face)]))
             if kind in _FREEFORM_SURFACES:
                 self.freeform.append(i)
             else:
@@ -382,12 +381,27 @@ class _FaceGeometry:
             self.axis[i] = frames.z[i]
             self.axis_point[i] = frames.origin[i]
 
+    def _set_uv_bounds(self, faces, bounds: np.ndarray) -> None:
+        """Each face's box in (u, v), the centre its sample point is taken at, and the
+        lowest u, where the antiderivatives of area_and_centroid start."""
+        self.uv_bounds[faces] = bounds
+        self.uv_centre[faces] = 0.5 * (bounds[:, 0:4:2] + bounds[:, 1:4:2])
+        self.u_start[faces] = bounds[:, 0]
+
     def measure_elementary(self, faces: list, pcurves: Pcurves, coedges: dict) -> None:
-        """Sample points, normals, areas and centroids of the elementary faces:
-        arrays where their loops are lines and circles, OCCT's integration where not."""
+        """(u, v) boxes, sample points, normals, areas and centroids of the elementary
+        faces: arrays where their loops are lines and circles, OCCT's where not."""
         elementary = np.flatnonzero(self.frames.kind >= 0)
         if not len(elementary):
             return
+        bounds, known = uv_boxes(pcurves, coedges["coedge_face"], len(self.frames.kind))
+        boxed = known[elementary]
+        self._set_uv_bounds(elementary[boxed], bounds[elementary[boxed]])
+        unboxed = elementary[~boxed].tolist()
+        if unboxed:
+            self._set_uv_bounds(
+                unboxed, np.array([BRepTools.UVBounds_s(faces[i]) for i in unboxed])
+            )
         u, v = self.uv_centre[elementary].T
         point, normal = self.frames.unit_normals(elementary, u, v, self.reversed[elementary])
         self.sample_point[elementary], self.sample_normal[elementary] = point, normal

@@ -29,6 +29,7 @@ from OCP.TopAbs import TopAbs_IN, TopAbs_ON
 from OCP.TopoDS import TopoDS_Compound, TopoDS_Face
 
 from .brep_graph import BRepGraph
+from .elementary_faces import arc_range
 from .topology import CIRCLE, LINE, SPHERE, TORUS, PartTopology
 
 _CIRCLE_SAMPLES = 9
@@ -54,16 +55,14 @@ class Arcs:
         """Exact lowest and highest projection of the arcs on ``direction``."""
         if not len(self.radius):
             return math.inf, -math.inf
-        base = self.center @ direction
-        a, b = self.x @ direction, self.y @ direction
-        peak = np.arctan2(b, a)  # angle of the highest point on the full circle
-        amplitude = self.radius * np.hypot(a, b)
-        ends = [
-            base + self.radius * (a * np.cos(t) + b * np.sin(t)) for t in (self.first, self.last)
-        ]
-        low, high = np.minimum(*ends), np.maximum(*ends)
-        high = np.where(_angle_within(peak, self.first, self.last), base + amplitude, high)
-        low = np.where(_angle_within(peak + np.pi, self.first, self.last), base - amplitude, low)
+        low, high = arc_range(
+            self.center @ direction,
+            self.x @ direction,
+            self.y @ direction,
+            self.radius,
+            self.first,
+            self.last,
+        )
         return float(low.min()), float(high.max())
 
     def samples(self, count: int = _ARC_SAMPLES) -> np.ndarray:
@@ -73,12 +72,6 @@ class Arcs:
             np.cos(t)[:, :, None] * self.x[:, None, :] + np.sin(t)[:, :, None] * self.y[:, None, :]
         )
         return points.reshape(-1, 3)
-
-
-def _angle_within(angle: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """Whether each angle falls in its arc's parameter range."""
-    offset = np.mod(angle - first, 2.0 * np.pi)
-    return offset <= (last - first) + 1e-12
 
 
 @dataclass
