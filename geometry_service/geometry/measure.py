@@ -18,7 +18,7 @@ from OCP.BRepAdaptor import BRepAdaptor_Curve2d, BRepAdaptor_Surface
 from OCP.BRepTools import BRepTools
 
 from .brep_graph import CURVE_TYPES, SURFACE_TYPES, BRepGraph
-from .elementary_faces import PCURVE_LINE, PCURVE_TRACE
+from .elementary_faces import PCURVE_LINE, PCURVE_TRACE, cross
 from .topology import TORUS, PartTopology
 
 _FEW_POINTS = 200  # below this the monotone chain beats numpy's per-call cost
@@ -259,7 +259,7 @@ def oriented_extent(points: np.ndarray, normal: np.ndarray) -> tuple[float, floa
     a, b, d = min_area_rectangle(np.stack([points @ u, points @ v], axis=1))
     direction = d[0] * u + d[1] * v
     if a < b:
-        a, b, direction = b, a, np.cross(normal, direction)
+        a, b, direction = b, a, cross(normal, direction)
     if direction[int(np.argmax(np.abs(direction)))] < 0:
         direction = -direction  # a direction without a sense: report it one way
     return a, b, direction

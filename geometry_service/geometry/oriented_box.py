@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .brep_graph import BRepGraph
+from .elementary_faces import cross
 from .measure import min_area_rectangle, plane_basis
 from .outline import PartOutline, bulge_points
 from .topology import CONE, CYLINDER, PLANE, PartTopology
@@ -61,7 +62,7 @@ def minimal_box(topology: PartTopology, outline: PartOutline) -> OrientedBox:
         flat = np.stack([points @ u, points @ v], axis=1)
         _, _, along = min_area_rectangle(flat)
         x = along[0] * u + along[1] * v
-        frame = np.stack([x, np.cross(direction, x), direction])
+        frame = np.stack([x, cross(direction, x), direction])
         box = _box_in_frame(frame, outline)
         if box.volume < best.volume * (1.0 - 1e-9):
             best = box

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ..geometry.elementary_faces import cross
 from ..geometry.measure import bulges_out, edge_v_ranges, unit
 from ..geometry.topology import (
     BSPLINE,
@@ -206,7 +207,7 @@ def _planar_chamfer(topology: PartTopology, face: int, oblique) -> Candidate:
     ends = topology.edge_points(a.edge)
     direction = ends[-1] - ends[0]  # along the chamfered edge (a line, or a curve's chord)
     if np.linalg.norm(direction) < topology.length_tol:
-        direction = np.cross(normal, graph.face_sample_normal[a.face])
+        direction = cross(normal, graph.face_sample_normal[a.face])
     offset = graph.edge_midpoint[b.edge] - graph.edge_midpoint[a.edge]
     norm = float(np.linalg.norm(direction))
     if norm > 1e-12:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..disjoint_sets import DisjointSets
+from ..geometry.elementary_faces import cross
 from ..geometry.measure import (
     extent_along,
     face_outline,
@@ -303,7 +304,7 @@ def _encircle(topology: PartTopology, planes: list[list[int]], floor_normal: np.
     if len(across) < 3:
         return False
     reference = across[0] / np.linalg.norm(across[0])
-    other = np.cross(floor_normal, reference)
+    other = cross(floor_normal, reference)
     angles = np.sort(np.arctan2(across @ other, across @ reference))
     gaps = np.diff(np.r_[angles, angles[0] + 2.0 * np.pi])
     return float(gaps.max()) < np.pi - 1e-3
@@ -832,10 +833,10 @@ def _common_axis(topology: PartTopology, faces: list[int]) -> np.ndarray | None:
     else:
         for i in range(len(normals)):
             for j in range(i + 1, len(normals)):
-                cross = np.cross(normals[i], normals[j])
-                norm = float(np.linalg.norm(cross))
+                across = cross(normals[i], normals[j])
+                norm = float(np.linalg.norm(across))
                 if norm > 1e-3:
-                    axis = cross / norm
+                    axis = across / norm
                     break
             if axis is not None:
                 break
