@@ -129,6 +129,7 @@ class BRepGraph:
     face_half_angle: np.ndarray  # cone half angle in radians; NaN otherwise
     face_sample_point: np.ndarray  # (F, 3) a point on the face (its UV centre)
     face_sample_normal: np.ndarray  # (F, 3) outward normal there
+    face_uv_bounds: np.ndarray  # (F, 4) umin, umax, vmin, vmax in the surface's parameters
     face_loop_count: np.ndarray  # int16, number of wires
     face_rule: np.ndarray  # int8 face_integrals.Rule: how OCCT integrates the face
     face_volume_share: np.ndarray  # 1/3 of the integral of x.n where measured here, else NaN
@@ -248,6 +249,7 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
         face_half_angle=surfaces.half_angle,
         face_sample_point=surfaces.sample_point,
         face_sample_normal=surfaces.sample_normal,
+        face_uv_bounds=surfaces.uv_bounds,
         face_loop_count=surfaces.loop_count,
         face_rule=surfaces.rule,
         face_volume_share=surfaces.volume_share,
@@ -333,7 +335,7 @@ class _FaceGeometry:
         self.surface_type[i] = code
 
         if kind not in _ELEMENTARY_SURFACES:
-            self._set_uv_bounds([i], np.array([BRepTools.UVBounds_s(face)]))
+            self._set_uv_bounds(i, BRepTools.UVBounds_s(face))
             if kind in _FREEFORM_SURFACES:
                 self.freeform.append(i)
             else:
@@ -381,12 +383,14 @@ class _FaceGeometry:
             self.axis[i] = frames.z[i]
             self.axis_point[i] = frames.origin[i]
 
-    def _set_uv_bounds(self, faces, bounds: np.ndarray) -> None:
+    def _set_uv_bounds(self, faces, bounds) -> None:
         """Each face's box in (u, v), the centre its sample point is taken at, and the
-        lowest u, where the antiderivatives of area_and_centroid start."""
+        lowest u, where the antiderivatives of area_and_centroid start: for one face
+        (an index and OCCT's 4-tuple, 2 us) or many (indices and an (F, 4) array)."""
+        bounds = np.asarray(bounds)
         self.uv_bounds[faces] = bounds
-        self.uv_centre[faces] = 0.5 * (bounds[:, 0:4:2] + bounds[:, 1:4:2])
-        self.u_start[faces] = bounds[:, 0]
+        self.uv_centre[faces] = 0.5 * (bounds[..., 0:4:2] + bounds[..., 1:4:2])
+        self.u_start[faces] = bounds[..., 0]
 
     def measure_elementary(self, faces: list, pcurves: Pcurves, coedges: dict) -> None:
         """(u, v) boxes, sample points, normals, areas and centroids of the elementary
@@ -399,9 +403,7 @@ class _FaceGeometry:
         self._set_uv_bounds(elementary[boxed], bounds[elementary[boxed]])
         unboxed = elementary[~boxed].tolist()
         if unboxed:
-            self._set_uv_bounds(
-                unboxed, np.array([BRepTools.UVBounds_s(faces[i]) for i in unboxed])
-            )
+            self._set_uv_bounds(unboxed, [BRepTools.UVBounds_s(faces[i]) for i in unboxed])
         u, v = self.uv_centre[elementary].T
         point, normal = self.frames.unit_normals(elementary, u, v, self.reversed[elementary])
         self.sample_point[elementary], self.sample_normal[elementary] = point, normal

@@ -65,8 +65,10 @@ def revolution_surface(graph: BRepGraph, face_id: int) -> RevolutionSurface:
 
 
 def uv_bounds(graph: BRepGraph, face_id: int) -> tuple[float, float, float, float]:
-    """(umin, umax, vmin, vmax) of a face in its surface's parameters."""
-    return BRepTools.UVBounds_s(graph.face(face_id))
+    """(umin, umax, vmin, vmax) of a face in its surface's parameters: the box the
+    graph took (OCCT's, or its loops' own lines and circles, within 2e-13 of it)."""
+    umin, umax, vmin, vmax = graph.face_uv_bounds[face_id].tolist()
+    return umin, umax, vmin, vmax
 
 
 def face_vertices(topology: PartTopology, face_ids: list[int]) -> np.ndarray:
