@@ -32,7 +32,7 @@ from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_SHELL
 from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopoDS import TopoDS, TopoDS_Compound, TopoDS_Shape
 
-from geometry_service.geometry.cad_reader import silence_occt
+from geometry_service.geometry.cad_reader import CadModel, silence_occt
 from training.placement import placed, random_placement
 from training.shapes import box_at, cut, cylinder, revolve
 
@@ -292,6 +292,20 @@ def turned_and_moved(shape: TopoDS_Shape, seed: int) -> TopoDS_Shape:
 
 
 # -------------------------------------------------------------------- STEP
+
+
+def model_of(shape: TopoDS_Shape, solid_count: int = 1) -> CadModel:
+    """``shape`` as the reader would hand it over (faces mapped, no names), without a
+    file: for tests of the graph on shapes built here."""
+    faces = IndexedMapOfShape()
+    TopExp.MapShapes_s(shape, TopAbs_FACE, faces)
+    return CadModel(
+        shape=shape,
+        faces=faces,
+        face_names=[None] * faces.Extent(),
+        solid_count=solid_count,
+        read_ms=0.0,
+    )
 
 
 def write_step(shape: TopoDS_Shape, path: Path, unit: str = "MM") -> Path:

@@ -21,7 +21,6 @@ from OCP.BRepBuilderAPI import (
 from OCP.BRepLib import BRepLib
 from OCP.BRepPrimAPI import BRepPrimAPI_MakePrism
 from OCP.collections import Array1_double, Array1_int, Array2_gp_Pnt, HArray1_gp_Pnt2d
-from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 from OCP.GC import GC_MakeArcOfCircle
 from OCP.Geom import Geom_BSplineSurface
 from OCP.Geom2d import Geom2d_Circle
@@ -29,12 +28,9 @@ from OCP.Geom2dAPI import Geom2dAPI_Interpolate
 from OCP.GeomAbs import GeomAbs_SurfaceType
 from OCP.GeomConvert import GeomConvert
 from OCP.gp import gp_Ax2, gp_Ax2d, gp_Circ, gp_Dir, gp_Dir2d, gp_Pnt, gp_Pnt2d, gp_Vec
-from OCP.TopAbs import TopAbs_FACE
-from OCP.TopExp import TopExp
 from OCP.TopoDS import TopoDS
 
 from geometry_service.geometry.brep_graph import build_graph
-from geometry_service.geometry.cad_reader import CadModel
 from geometry_service.geometry.face_integrals import (
     MANY_BOUNDARY_SPANS,
     Rule,
@@ -42,6 +38,7 @@ from geometry_service.geometry.face_integrals import (
     surface_properties,
     volume_from_origin,
 )
+from tests.part_builders import model_of
 
 SIDE_MM = 100.0
 RADIUS = 0.3  # in (u, v); 30 mm on the part
@@ -142,8 +139,5 @@ def test_an_extruded_face_gets_the_kronrod_volume() -> None:
 
 def test_the_graph_keeps_the_kronrod_rule_of_an_extruded_face() -> None:
     face = _extruded_quarter(30.0, 25.0)
-    faces = IndexedMapOfShape()
-    TopExp.MapShapes_s(face, TopAbs_FACE, faces)
-    model = CadModel(shape=face, faces=faces, face_names=[None], solid_count=0, read_ms=0.0)
-    graph = build_graph(model)
+    graph = build_graph(model_of(face, solid_count=0))
     assert graph.face_rule.tolist() == [Rule.KRONROD]

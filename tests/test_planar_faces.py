@@ -18,26 +18,14 @@ from OCP.BRepBuilderAPI import (
     BRepBuilderAPI_MakeWire,
 )
 from OCP.collections import Array1_gp_Pnt
-from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 from OCP.Geom import Geom_BezierCurve
 from OCP.gp import gp_Pnt
-from OCP.TopAbs import TopAbs_FACE
-from OCP.TopExp import TopExp
-from OCP.TopoDS import TopoDS_Shape
 
 from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
-from geometry_service.geometry.cad_reader import CadModel
 from geometry_service.geometry.face_integrals import Rule, surface_properties
 from tests import part_builders as builders
 
 PLANE = SURFACE_TYPES.index("plane")
-
-
-def _model(shape: TopoDS_Shape) -> CadModel:
-    faces = IndexedMapOfShape()
-    TopExp.MapShapes_s(shape, TopAbs_FACE, faces)
-    names = [None] * faces.Extent()
-    return CadModel(shape=shape, faces=faces, face_names=names, solid_count=1, read_ms=0.0)
 
 
 @pytest.mark.parametrize("seed", [None, 3, 11])
@@ -45,7 +33,7 @@ def test_planes_with_lines_and_circles_match_occt_without_integrating(seed: int 
     shape = builders.box_with_through_hole(10.0)
     if seed is not None:  # turned and moved far off the origin and the axes
         shape = builders.turned_and_moved(shape, seed)
-    graph = build_graph(_model(shape))
+    graph = build_graph(builders.model_of(shape))
     planes = np.flatnonzero(graph.face_surface_type == PLANE)
     assert len(planes) == 6
     assert graph.integration_ms == 0.0  # no face went to OCCT
@@ -65,7 +53,7 @@ def test_a_plane_with_a_free_form_edge_stays_with_occt() -> None:
     arch = BRepBuilderAPI_MakeEdge(Geom_BezierCurve(poles)).Edge()
     base = BRepBuilderAPI_MakeEdge(gp_Pnt(40.0, 0.0, 5.0), gp_Pnt(0.0, 0.0, 5.0)).Edge()
     face = BRepBuilderAPI_MakeFace(BRepBuilderAPI_MakeWire(arch, base).Wire(), True).Face()
-    graph = build_graph(_model(face))
+    graph = build_graph(builders.model_of(face))
     assert graph.face_surface_type.tolist() == [PLANE]
     assert graph.integration_ms > 0.0
     # The arch's area: 40 x 30 x 3/5 (Bernstein weights of the cubic's middle poles).

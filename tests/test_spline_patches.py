@@ -16,27 +16,17 @@ from OCP.BRep import BRep_Tool
 from OCP.BRepAlgoAPI import BRepAlgoAPI_Cut
 from OCP.BRepBuilderAPI import BRepBuilderAPI_NurbsConvert
 from OCP.BRepPrimAPI import BRepPrimAPI_MakeBox, BRepPrimAPI_MakeCylinder
-from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 from OCP.gp import gp_Ax2, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
-from OCP.TopAbs import TopAbs_FACE
-from OCP.TopExp import TopExp
 from OCP.TopoDS import TopoDS_Shape
 
 from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
-from geometry_service.geometry.cad_reader import CadModel
 from geometry_service.geometry.face_integrals import Rule
 from geometry_service.geometry.part import Part
+from tests.part_builders import model_of
 from training.placement import placed, random_placement
 
 BSPLINE = SURFACE_TYPES.index("bspline")
 RADIUS, HEIGHT = 12.0, 30.0
-
-
-def _model(shape: TopoDS_Shape) -> CadModel:
-    faces = IndexedMapOfShape()
-    TopExp.MapShapes_s(shape, TopAbs_FACE, faces)
-    names = [None] * faces.Extent()
-    return CadModel(shape=shape, faces=faces, face_names=names, solid_count=1, read_ms=0.0)
 
 
 def _as_splines(shape: TopoDS_Shape) -> TopoDS_Shape:
@@ -76,7 +66,7 @@ def test_a_rational_cylinder_wall_is_measured_exactly(angle: float, seed: int | 
     a whole turn to a periodic surface of three."""
     shape = _as_splines(_cylinder_sector(angle))
     placement = gp_Trsf() if seed is None else random_placement(seed)
-    graph = build_graph(_model(placed(shape, placement)))
+    graph = build_graph(model_of(placed(shape, placement)))
     face = _curved_face(graph)
     assert graph.face_area[face] == pytest.approx(angle * RADIUS * HEIGHT, rel=1e-12)
     # As built, x.n = R on the wall: a third of R times its area. Moved by t,
@@ -107,7 +97,7 @@ def test_a_concave_rational_face_counts_against_the_volume() -> None:
     toward the axis, so x.n = -R and its share of the volume is negative."""
     block = BRepPrimAPI_MakeBox(20.0, 20.0, HEIGHT).Shape()
     shape = _as_splines(BRepAlgoAPI_Cut(block, _cylinder_sector()).Shape())
-    graph = build_graph(_model(shape))
+    graph = build_graph(model_of(shape))
     face = _curved_face(graph)
     assert graph.face_volume_share[face] == pytest.approx(
         -math.pi / 6 * RADIUS**2 * HEIGHT, rel=1e-12
@@ -122,7 +112,7 @@ def test_a_trimmed_rational_face_stays_with_occt() -> None:
         gp_Ax2(gp_Pnt(0.0, 0.0, HEIGHT / 2), gp_Dir(1.0, 1.0, 0.0)), 2.0, 2 * RADIUS
     ).Shape()
     shape = _as_splines(BRepAlgoAPI_Cut(_cylinder_sector(), drill).Shape())
-    graph = build_graph(_model(shape))
+    graph = build_graph(model_of(shape))
     face = _curved_face(graph)
     assert np.isnan(graph.face_volume_share[face])
     assert graph.face_rule[face] == Rule.ADAPTIVE

@@ -20,18 +20,16 @@ from OCP.BRepBuilderAPI import (
 )
 from OCP.BRepLib import BRepLib
 from OCP.collections import Array1_gp_Pnt2d
-from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 from OCP.Geom import Geom_CylindricalSurface
 from OCP.Geom2d import Geom2d_BezierCurve
 from OCP.gp import gp_Ax3, gp_Pnt2d
-from OCP.TopAbs import TopAbs_FACE
-from OCP.TopExp import TopExp
 
 from geometry_service.geometry.brep_graph import build_graph
 from geometry_service.geometry.cad_reader import CadModel
 from geometry_service.geometry.elementary_faces import PCURVE_LINE, PCURVE_TRACE
 from geometry_service.geometry.measure import edge_v_ranges
 from geometry_service.geometry.topology import PartTopology
+from tests.part_builders import model_of
 
 RADIUS = 5.0
 HEIGHT = 10.0
@@ -69,9 +67,7 @@ def _quarter_cylinder(bent: float = 0.0, lean: float = 0.0) -> CadModel:
         BRepLib.BuildCurves3d_s(edge.Edge())
         wire.Add(edge.Edge())
     face = BRepBuilderAPI_MakeFace(surface, wire.Wire(), True).Face()
-    faces = IndexedMapOfShape()
-    TopExp.MapShapes_s(face, TopAbs_FACE, faces)
-    return CadModel(shape=face, faces=faces, face_names=[None], solid_count=0, read_ms=0.0)
+    return model_of(face, solid_count=0)
 
 
 def test_a_face_bounded_by_straight_traces_is_measured_from_arrays() -> None:

@@ -15,7 +15,6 @@ from geometry_service.geometry.brep_graph import SURFACE_TYPES, build_graph
 from geometry_service.geometry.elementary_faces import uv_boxes
 from tests import feature_parts as features
 from tests import part_builders as builders
-from tests.test_planar_faces import _model
 from training.shapes import cut
 
 ELEMENTARY = [
@@ -37,7 +36,7 @@ PARTS = {
 
 
 def _boxes(build):
-    graph = build_graph(_model(build()))
+    graph = build_graph(builders.model_of(build()))
     boxes, known = uv_boxes(graph.coedge_pcurves, graph.coedge_face, graph.face_count)
     return graph, boxes, known & np.isin(graph.face_surface_type, ELEMENTARY)
 
