@@ -58,6 +58,7 @@ from .elementary_faces import (
     uv_boxes,
 )
 from .face_integrals import Rule, face_rule, surface_properties
+from .instances import Copies, find_copies
 from .spline_patches import measure_rectangles
 
 SURFACE_TYPES = ("plane", "cylinder", "cone", "sphere", "torus", "bspline", "other")
@@ -203,19 +204,36 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
     frames, curves in (u, v), edge curves); the measures of elementary faces
     then come from arrays (elementary_faces.py), and OCCT integrates and
     evaluates only the free-form faces and the coedges whose curves the
-    arrays do not describe."""
+    arrays do not describe. A body placed several times (instances.py) is
+    measured once: its other placements' elementary faces and all their
+    edges take the first placement's measures, moved."""
     started = time.perf_counter()
     face_count = model.face_count
     edges = IndexedMapOfShape()
     TopExp.MapShapes_s(model.shape, TopAbs_EDGE, edges)
+    copies = find_copies(model.shape, model.faces, edges)
+    face_source = copies.face_source.tolist() if copies is not None else [-1] * face_count
 
     surfaces = _FaceGeometry(face_count)
     adaptors: list[BRepAdaptor_Surface | None] = []
     faces = []
     coedges = _CoedgeLists()
+    copied: list[int] = []  # faces that take their source's measures
     for face_id in range(face_count):
         face = TopoDS.Face(model.faces.FindKey(face_id + 1))
         faces.append(face)
+        source = face_source[face_id]
+        # Only an elementary source's measures are moved: a free-form face's share of
+        # the volume (spline_patches.py) is not a rigid motion's to carry.
+        if (
+            source >= 0
+            and surfaces.frames.kind[source] >= 0
+            and coedges.copy_face(face_id, source, copies.edge_copies(face_id))
+        ):
+            surfaces.loop_count[face_id] = surfaces.loop_count[source]
+            adaptors.append(None)
+            copied.append(face_id)
+            continue
         adaptor = _surface_adaptor(face)
         adaptors.append(adaptor)
         if adaptor is not None:
@@ -226,7 +244,7 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
     coedge_arrays = coedges.to_arrays()
     pcurves = coedges.pcurves()
     edge_data, edge_curves = _measure_edges(
-        edges, faces, adaptors, coedges, pcurves, surfaces, math.radians(smooth_angle_deg)
+        edges, faces, adaptors, coedges, pcurves, surfaces, math.radians(smooth_angle_deg), copies
     )
     plane_pcurves(
         surfaces.frames,
@@ -235,8 +253,12 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
         coedge_arrays["coedge_edge"],
         pcurves,
     )
+    if copied:
+        coedges.copy_pcurves(pcurves, copied, face_source)
     surfaces.measure_elementary(faces, pcurves, coedge_arrays)
     surfaces.measure_freeform(faces)
+    if copied:
+        surfaces.copy_measures(np.array(copied), copies)
 
     return BRepGraph(
         face_surface_type=surfaces.surface_type,
@@ -436,6 +458,33 @@ class _FaceGeometry:
             self.rule[i] = face_rule(faces[i], freeform=True)
             self.integrate(i, faces[i])
 
+    def copy_measures(self, faces: np.ndarray, copies: Copies) -> None:
+        """Each copied face's measures from its source: sizes, kinds and (u, v) as they
+        are, points moved and directions turned."""
+        source, motion = copies.face_source[faces], copies.face_motion[faces]
+        frames = self.frames
+        for array in (
+            self.surface_type,
+            self.area,
+            self.radius,
+            self.minor_radius,
+            self.half_angle,
+            self.rule,
+            self.reversed,
+            self.uv_bounds,
+            self.uv_centre,
+            self.u_start,
+            frames.kind,
+            frames.radius,
+            frames.minor,
+            frames.semi_angle,
+        ):
+            array[faces] = array[source]
+        for array in (self.centroid, self.axis_point, self.sample_point, frames.origin):
+            array[faces] = copies.moved_points(array[source], motion)
+        for array in (self.axis, self.sample_normal, frames.x, frames.y, frames.z):
+            array[faces] = copies.turned(array[source], motion)
+
     def integrate(self, i: int, face) -> None:
         """Area and centroid by OCCT, by the rule face_integrals.py picked; timed,
         because on real parts this is most of the graph's cost (make bench)."""
@@ -455,12 +504,14 @@ class _CoedgeLists:
         self.prev: list[int] = []
         self.oriented_edges: list = []
         self.pcurve_rows: list[tuple | None] = []
+        self.face_range: dict[int, tuple[int, int]] = {}  # face id: its first and past-last coedge
 
     def add_face_loops(self, face_id: int, face, edges: IndexedMapOfShape, kind: int) -> int:
         """Append the coedges of every loop of ``face``; return the loop count.
 
         On a curved elementary face each coedge's curve in (u, v) is read too:
         lines and circles as numbers, anything else marked for OCCT."""
+        first = len(self.face)
         loops = 0
         curved = kind > _PLANE  # a plane's curves in (u, v) come from its edges (plane_pcurves)
         wires = TopExp_Explorer(face, TopAbs_WIRE)
@@ -483,7 +534,40 @@ class _CoedgeLists:
             self.prev.extend(ids[-1:] + ids[:-1])
             loops += 1
             wires.Next()
+        self.face_range[face_id] = (first, len(self.face))
         return loops
+
+    def copy_face(self, face_id: int, source: int, edge_copies: dict[int, int]) -> bool:
+        """Append the coedges of ``face_id``, a moved copy of ``source``: the source's
+        loops over the copies of its edges (``edge_copies``: source edge id to copy
+        edge id), the same way round; False, and nothing appended, where an edge has
+        no copy there. Their curves in (u, v) come later (:meth:`copy_pcurves`)."""
+        start, end = self.face_range[source]
+        edges = [edge_copies.get(edge, -1) for edge in self.edge[start:end]]
+        if -1 in edges:
+            return False
+        first, count = len(self.face), end - start
+        shift = first - start
+        self.face.extend([face_id] * count)
+        self.edge.extend(edges)
+        self.reversed.extend(self.reversed[start:end])
+        self.next.extend([coedge + shift for coedge in self.next[start:end]])
+        self.prev.extend([coedge + shift for coedge in self.prev[start:end]])
+        self.oriented_edges.extend([None] * count)  # asked only of edges measured here
+        self.pcurve_rows.extend([None] * count)
+        self.face_range[face_id] = (first, first + count)
+        return True
+
+    def copy_pcurves(self, pcurves: Pcurves, faces: list[int], face_source: list[int]) -> None:
+        """Give the coedges of each copied face its source's curves in (u, v)."""
+        ranges = [self.face_range[face] for face in faces]
+        source_ranges = [self.face_range[face_source[face]] for face in faces]
+        copy = np.concatenate([np.arange(start, end) for start, end in ranges])
+        source = np.concatenate([np.arange(start, end) for start, end in source_ranges])
+        pcurves.kind[copy] = pcurves.kind[source]
+        pcurves.data[copy] = pcurves.data[source]
+        pcurves.first[copy] = pcurves.first[source]
+        pcurves.last[copy] = pcurves.last[source]
 
     def pcurves(self) -> Pcurves:
         """The coedges' curves in (u, v) as arrays; kind other where none was read."""
@@ -637,13 +721,16 @@ def _measure_edges(
     pcurves: Pcurves,
     surfaces: _FaceGeometry,
     smooth_tol: float,
+    copies: Copies | None,
 ) -> tuple[dict, EdgeCurves]:
     """Curve type, length, closure and convexity of every edge, and the lines and
     circles among their curves (which give the planes' boundaries in (u, v)).
 
     Convexity compares the two faces' outward normals at the edge's middle:
     from arrays where the face is elementary and the coedge's curve in (u, v)
-    a line or a circle, from OCCT where not."""
+    a line or a circle, from OCCT where not. A copied edge (instances.py)
+    takes its source's measures, moved, and is left out of the lines and
+    circles: its faces' curves in (u, v) are their sources'."""
     count = edges.Extent()
     curve_type = np.full(count, _OTHER_CURVE, dtype=np.int8)
     length = np.zeros(count)
@@ -667,13 +754,16 @@ def _measure_edges(
     plane_edges[np.asarray(coedges.edge, dtype=int)[coedge_on_plane]] = True
     on_plane = plane_edges.tolist()
     point, d1 = gp_Pnt(), gp_Vec()
-    for edge_id in range(count):
+    copied = copies.edge_source >= 0 if copies is not None else np.zeros(count, dtype=bool)
+    measured = np.zeros(count, dtype=bool)  # has a curve: a midpoint to move to its copies
+    for edge_id in np.flatnonzero(~copied).tolist():
         edge = TopoDS.Edge(edges.FindKey(edge_id + 1))
         if BRep_Tool.Degenerated_s(edge):
             degenerate[edge_id] = True
             continue
         if not BRep_Tool.IsGeometric_s(edge):
             continue
+        measured[edge_id] = True
         curve = BRepAdaptor_Curve(edge)
         kind = curve.GetType().value
         curve_type[edge_id] = _CURVE_CODE.get(kind, _OTHER_CURVE)
@@ -748,7 +838,7 @@ def _measure_edges(
         table = np.array(circles, dtype=float)
         circle_frame[table[:, 0].astype(int)] = table[:, 1:]
     edge_range = np.column_stack([np.array(firsts, dtype=float), np.array(lasts, dtype=float)])
-    return {
+    data = {
         "edge_curve_type": curve_type,
         "edge_length": length,
         "edge_convexity": convexity,
@@ -759,7 +849,43 @@ def _measure_edges(
         "edge_radius": radius,
         "edge_circle": circle_frame,
         "edge_range": edge_range,
-    }, _plane_edge_curves(lines, on_planes, curve_type, radius, circle_frame, edge_range)
+    }
+    if copied.any():
+        _copy_edges(data, copies, measured)
+    return data, _plane_edge_curves(lines, on_planes, curve_type, radius, circle_frame, edge_range)
+
+
+_EDGE_INVARIANTS = (
+    "edge_curve_type",
+    "edge_length",
+    "edge_convexity",
+    "edge_dihedral",
+    "edge_closed",
+    "edge_degenerate",
+    "edge_radius",
+    "edge_range",
+)
+"""What a rigid motion leaves as it is of an edge (convexity too: the faces on
+both sides of a copied edge are moved with it)."""
+
+
+def _copy_edges(data: dict, copies: Copies, measured: np.ndarray) -> None:
+    """Each copied edge's measures from its source: the invariants as they are, the
+    midpoint and a circle's frame moved (where the source has them)."""
+    copy = np.flatnonzero(copies.edge_source >= 0)
+    source, motion = copies.edge_source[copy], copies.edge_motion[copy]
+    for name in _EDGE_INVARIANTS:
+        data[name][copy] = data[name][source]
+    has_point = measured[source]
+    data["edge_midpoint"][copy[has_point]] = copies.moved_points(
+        data["edge_midpoint"][source[has_point]], motion[has_point]
+    )
+    frame = data["edge_circle"]
+    circle = np.any(frame[source] != 0.0, axis=1)
+    rows, sources, motions = copy[circle], source[circle], motion[circle]
+    frame[rows, 0:3] = copies.moved_points(frame[sources, 0:3], motions)
+    frame[rows, 3:6] = copies.turned(frame[sources, 3:6], motions)
+    frame[rows, 6:9] = copies.turned(frame[sources, 6:9], motions)
 
 
 def _plane_edge_curves(
