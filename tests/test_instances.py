@@ -9,6 +9,7 @@ from dataclasses import fields
 import numpy as np
 import pytest
 from OCP.BRep import BRep_Builder
+from OCP.BRepBuilderAPI import BRepBuilderAPI_NurbsConvert
 from OCP.gp import gp_Ax1, gp_Dir, gp_Pnt, gp_Trsf, gp_Vec
 from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS_Compound, TopoDS_Shape
@@ -51,6 +52,10 @@ def _compound(shapes: list[TopoDS_Shape]) -> TopoDS_Compound:
 
 BODIES = {
     "chamfered hole plate": lambda: builders.hole_grid_plate(1, 2),
+    # every face on a B-spline: the whole rational patches carry their volume share
+    "chamfered hole plate on B-splines": lambda: BRepBuilderAPI_NurbsConvert(
+        builders.hole_grid_plate(1, 2), True
+    ).Shape(),
     "chamfered and filleted block": builders.chamfered_filleted_block,
     "turned shaft": builders.turned_shaft,
 }

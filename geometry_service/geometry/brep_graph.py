@@ -205,8 +205,8 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
     then come from arrays (elementary_faces.py), and OCCT integrates and
     evaluates only the free-form faces and the coedges whose curves the
     arrays do not describe. A body placed several times (instances.py) is
-    measured once: its other placements' elementary faces and all their
-    edges take the first placement's measures, moved."""
+    measured once: its other placements' faces and edges take the first
+    placement's measures, moved."""
     started = time.perf_counter()
     face_count = model.face_count
     edges = IndexedMapOfShape()
@@ -223,11 +223,9 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
         face = TopoDS.Face(model.faces.FindKey(face_id + 1))
         faces.append(face)
         source = face_source[face_id]
-        # Only an elementary source's measures are moved: a free-form face's share of
-        # the volume (spline_patches.py) is not a rigid motion's to carry.
         if (
             source >= 0
-            and surfaces.frames.kind[source] >= 0
+            and adaptors[source] is not None  # a source with no surface was not measured
             and coedges.copy_face(face_id, source, copies.edge_copies(face_id))
         ):
             surfaces.loop_count[face_id] = surfaces.loop_count[source]
@@ -332,6 +330,7 @@ class _FaceGeometry:
         self.loop_count = np.zeros(count, dtype=np.int16)
         self.rule = np.full(count, Rule.FIXED, dtype=np.int8)
         self.volume_share = np.full(count, np.nan)
+        self.vector_area = np.full((count, 3), np.nan)  # where volume_share is measured here
         self.freeform: list[int] = []  # measured after the loop, all at once
         self.integration_ms = 0.0
         self.reversed = np.zeros(count, dtype=bool)
@@ -454,13 +453,16 @@ class _FaceGeometry:
         self.area[done] = patches.area[patches.measured]
         self.centroid[done] = patches.centroid[patches.measured]
         self.volume_share[done] = patches.volume_share[patches.measured]
+        self.vector_area[done] = patches.vector_area[patches.measured]
         for i in ids[~patches.measured].tolist():
             self.rule[i] = face_rule(faces[i], freeform=True)
             self.integrate(i, faces[i])
 
     def copy_measures(self, faces: np.ndarray, copies: Copies) -> None:
         """Each copied face's measures from its source: sizes, kinds and (u, v) as they
-        are, points moved and directions turned."""
+        are, points moved and directions turned, and a volume share measured here
+        moved too: x.n over the copy is (R x + t).(R n) over the source, its share
+        plus t.(R S)/3 for the source's vector area S."""
         source, motion = copies.face_source[faces], copies.face_motion[faces]
         frames = self.frames
         for array in (
@@ -480,10 +482,20 @@ class _FaceGeometry:
             frames.semi_angle,
         ):
             array[faces] = array[source]
-        for array in (self.centroid, self.axis_point, self.sample_point, frames.origin):
+        for array in (self.centroid, self.sample_point):
             array[faces] = copies.moved_points(array[source], motion)
+        framed = frames.kind[source] >= 0  # the others have no axis point: zeros stay zeros
+        for array in (self.axis_point, frames.origin):
+            array[faces] = array[source]
+            array[faces[framed]] = copies.moved_points(array[source[framed]], motion[framed])
         for array in (self.axis, self.sample_normal, frames.x, frames.y, frames.z):
             array[faces] = copies.turned(array[source], motion)
+        vector_area = copies.turned(self.vector_area[source], motion)
+        self.vector_area[faces] = vector_area
+        self.volume_share[faces] = (
+            self.volume_share[source]
+            + np.einsum("ij,ij->i", copies.translation[motion], vector_area) / 3.0
+        )
 
     def integrate(self, i: int, face) -> None:
         """Area and centroid by OCCT, by the rule face_integrals.py picked; timed,

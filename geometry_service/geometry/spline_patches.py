@@ -82,6 +82,7 @@ class RectangleMeasures:
     area: np.ndarray  # (F,)
     centroid: np.ndarray  # (F, 3)
     volume_share: np.ndarray  # (F,) 1/3 of the integral of x.n (signed, outward n)
+    vector_area: np.ndarray  # (F, 3) the integral of n (outward): moves a copy's volume share
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ def measure_rectangles(faces: list[TopoDS_Face], bounds: np.ndarray) -> Rectangl
     vmax of each face's loops); ``measured`` is False for the others."""
     count = len(faces)
     area, moment, share = np.zeros(count), np.zeros((count, 3)), np.zeros(count)
+    vector_area = np.zeros((count, 3))
     read = np.zeros(count, dtype=bool)
     groups: dict[tuple[int, int], list[tuple[int, _Patch]]] = {}
     for index, face in enumerate(faces):
@@ -161,14 +163,17 @@ def measure_rectangles(faces: list[TopoDS_Face], bounds: np.ndarray) -> Rectangl
             groups.setdefault(patches[0].degrees, []).extend((index, patch) for patch in patches)
     for members in groups.values():
         owner = np.array([index for index, _ in members])
-        patch_area, patch_moment, patch_share = _integrate([patch for _, patch in members])
+        patch_area, patch_moment, patch_share, patch_vector = _integrate(
+            [patch for _, patch in members]
+        )
         np.add.at(area, owner, patch_area)
         np.add.at(moment, owner, patch_moment)
         np.add.at(share, owner, patch_share)
+        np.add.at(vector_area, owner, patch_vector)
     measured = read & (area > 0.0) & np.isfinite(share) & np.isfinite(moment).all(axis=1)
     centroid = np.zeros((count, 3))
     centroid[measured] = moment[measured] / area[measured, None]
-    return RectangleMeasures(measured, area, centroid, share)
+    return RectangleMeasures(measured, area, centroid, share, vector_area)
 
 
 def _not_periodic(surface: Geom_BSplineSurface) -> Geom_BSplineSurface:
@@ -209,9 +214,9 @@ def _spans(
     return [(k, cuts[i], cuts[i + 1]) for i, k in enumerate(spans)]
 
 
-def _integrate(patches: list[_Patch]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Area, first moment (P, 3) and volume share of each of ``patches`` (of one
-    pair of degrees), on a GAUSS_POINTS x GAUSS_POINTS grid each."""
+def _integrate(patches: list[_Patch]) -> tuple[np.ndarray, ...]:
+    """Area, first moment (P, 3), volume share and vector area (P, 3) of each of
+    ``patches`` (of one pair of degrees), on a GAUSS_POINTS x GAUSS_POINTS grid each."""
     p, q = patches[0].degrees
     x, w = _GAUSS_X, _GAUSS_W
     bounds = np.array([patch.bounds for patch in patches])
@@ -237,7 +242,12 @@ def _integrate(patches: list[_Patch]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     element = np.linalg.norm(normal, axis=2) * weight
     cone = np.einsum("fnk,fnk,fn->f", point, normal, weight)
     signs = np.array([patch.sign for patch in patches])
-    return element.sum(axis=1), np.einsum("fn,fnk->fk", element, point), signs * cone / 3.0
+    return (
+        element.sum(axis=1),
+        np.einsum("fn,fnk->fk", element, point),
+        signs * cone / 3.0,
+        signs[:, None] * np.einsum("fnk,fn->fk", normal, weight),
+    )
 
 
 def _flat_knots(knot, multiplicity, count: int) -> list[float]:
