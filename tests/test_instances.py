@@ -16,6 +16,7 @@ from OCP.TopoDS import TopoDS_Compound, TopoDS_Shape
 
 from geometry_service.geometry.brep_graph import BRepGraph, build_graph
 from geometry_service.geometry.instances import find_copies
+from geometry_service.geometry.topology import PartTopology
 from tests import part_builders as builders
 from tests.part_builders import model_of
 
@@ -128,3 +129,27 @@ def test_the_later_placements_are_found_as_copies_of_the_first() -> None:
 def test_distinct_bodies_and_a_body_placed_once_have_no_copies() -> None:
     model = model_of(_compound(builders.two_solid_assembly()), solid_count=2)
     assert find_copies(model.shape, model.faces, build_graph(model).edges) is None
+
+
+def test_every_placement_has_the_ends_outline_and_outer_loops_it_has_alone(assembly) -> None:
+    together, alone = assembly
+    topology = PartTopology(together)
+    faces, edges = 0, 0
+    for single in alone:
+        own = PartTopology(single)
+        np.testing.assert_allclose(
+            topology.edge_ends[edges : edges + single.edge_count], own.edge_ends, atol=1e-9
+        )
+        for edge in range(single.edge_count):
+            np.testing.assert_allclose(
+                topology.outline_points(edges + edge), own.outline_points(edge), atol=1e-9
+            )
+            np.testing.assert_allclose(
+                topology.edge_points(edges + edge), own.edge_points(edge), atol=1e-9
+            )
+        for face in range(single.face_count):
+            assert topology.outer_loop_edges(faces + face) == {
+                edges + edge for edge in own.outer_loop_edges(face)
+            }
+        faces += single.face_count
+        edges += single.edge_count

@@ -161,6 +161,7 @@ class BRepGraph:
     edges: IndexedMapOfShape = field(repr=False)
     build_ms: float = 0.0
     integration_ms: float = 0.0  # of build_ms: OCCT integrating the faces arrays do not measure
+    copies: Copies | None = field(default=None, repr=False)  # placements of repeated bodies
 
     @property
     def face_count(self) -> int:
@@ -281,6 +282,7 @@ def build_graph(model: CadModel, smooth_angle_deg: float = 1.0) -> BRepGraph:
         edges=edges,
         build_ms=(time.perf_counter() - started) * 1000.0,
         integration_ms=surfaces.integration_ms,
+        copies=copies,
     )
 
 

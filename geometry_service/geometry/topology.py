@@ -81,13 +81,27 @@ class PartTopology:
 
     @property
     def edge_ends(self) -> np.ndarray:
-        """(E, 2, 3): the two end points of every edge, read once per part."""
+        """(E, 2, 3): the two end points of every edge, read once per part (a copied
+        edge's moved from its source's)."""
         if self._edge_ends is None:
+            copies = self.graph.copies
             ends = np.zeros((self.graph.edge_count, 2, 3))
-            for edge in range(self.graph.edge_count):
+            copied = (
+                copies.edge_source >= 0
+                if copies is not None
+                else np.zeros(self.graph.edge_count, dtype=bool)
+            )
+            for edge in np.flatnonzero(~copied).tolist():
                 shape = self.graph.edge(edge)
                 ends[edge, 0] = BRep_Tool.Pnt_s(TopExp.FirstVertex_s(shape)).Coord()
                 ends[edge, 1] = BRep_Tool.Pnt_s(TopExp.LastVertex_s(shape)).Coord()
+            if copied.any():
+                edges = np.flatnonzero(copied)
+                moved = copies.moved_points(
+                    ends[copies.edge_source[edges]].reshape(-1, 3),
+                    np.repeat(copies.edge_motion[edges], 2),
+                )
+                ends[edges] = moved.reshape(-1, 2, 3)
             self._edge_ends = ends
         return self._edge_ends
 
@@ -97,7 +111,9 @@ class PartTopology:
         edge. Several recognizers measure the same edges, so they are cached."""
         points = self._edge_points.get(edge)
         if points is None:
-            points = self._sampled(edge, _CURVE_STEPS)
+            points = self._copied(edge, self.edge_points)
+            if points is None:
+                points = self._sampled(edge, _CURVE_STEPS)
             self._edge_points[edge] = points
         return points
 
@@ -107,13 +123,24 @@ class PartTopology:
         samples are not cached: the outline reads every curve of the part, most of
         which no recognizer samples (as1-oc-214-mat.stp: 9 of 13 ms of its outline)."""
         points = self._edge_points.get(edge)
-        if points is not None:
-            return points[::OUTLINE_STRIDE]
+        if points is not None:  # a line's two ends or a collapsed edge's point are all kept
+            return points[::OUTLINE_STRIDE] if len(points) > 2 else points
         points = self._outline_points.get(edge)
         if points is None:
-            points = self._sampled(edge, _OUTLINE_STEPS)
+            points = self._copied(edge, self.outline_points)
+            if points is None:
+                points = self._sampled(edge, _OUTLINE_STEPS)
             self._outline_points[edge] = points
         return points
+
+    def _copied(self, edge: int, points_of) -> np.ndarray | None:
+        """A copied edge's points (instances.py): its source's, by ``points_of``, moved;
+        None for an edge that is no copy."""
+        copies = self.graph.copies
+        if copies is None or copies.edge_source[edge] < 0:
+            return None
+        points = points_of(int(copies.edge_source[edge]))
+        return copies.moved_points(points, np.full(len(points), copies.edge_motion[edge]))
 
     def _sampled(self, edge: int, steps: list[float]) -> np.ndarray:
         """The edge's points at ``steps`` (fractions of its parameter range)."""
@@ -141,7 +168,12 @@ class PartTopology:
         return self._face_coedges[face]
 
     def outer_loop_edges(self, face: int) -> set[int]:
-        """Edge ids of the face's outer wire (islands and holes are inner wires)."""
+        """Edge ids of the face's outer wire (islands and holes are inner wires); a
+        copied face's are its source's copies."""
+        copies = self.graph.copies
+        if copies is not None and copies.face_source[face] >= 0:
+            targets = copies.edge_copies(face)
+            return {targets[edge] for edge in self.outer_loop_edges(int(copies.face_source[face]))}
         wire = BRepTools.OuterWire_s(self.graph.face(face))
         edges: set[int] = set()
         explorer = TopExp_Explorer(wire, TopAbs_EDGE)
