@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from OCP.collections import IndexedMap_TopoDS_Shape_TopTools_ShapeMapHasher as IndexedMapOfShape
 from OCP.TopAbs import TopAbs_EDGE, TopAbs_FACE, TopAbs_SOLID
-from OCP.TopExp import TopExp_Explorer
+from OCP.TopExp import TopExp, TopExp_Explorer
 from OCP.TopLoc import TopLoc_Location
 from OCP.TopoDS import TopoDS_Shape
 
@@ -93,12 +93,16 @@ def find_copies(
     edge_source = np.full(edges.Extent(), -1, dtype=np.int64)
     edge_motion = np.full(edges.Extent(), -1, dtype=np.int64)
     rotations, translations, edge_targets = [], [], []
+    source_ids: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per body: its faces', edges' ids
     for solid, source in repeats:
         motion = _rigid_motion(solid, source)
         if motion is None:
             continue
-        face_pairs = _pairs(solid, source, faces, TopAbs_FACE)
-        edge_pairs = _pairs(solid, source, edges, TopAbs_EDGE)
+        body = bodies.FindIndex(source.Located(TopLoc_Location()))
+        if body not in source_ids:
+            source_ids[body] = (_ids(source, faces, TopAbs_FACE), _ids(source, edges, TopAbs_EDGE))
+        face_pairs = _pairs(_ids(solid, faces, TopAbs_FACE), source_ids[body][0])
+        edge_pairs = _pairs(_ids(solid, edges, TopAbs_EDGE), source_ids[body][1])
         if face_pairs is None or edge_pairs is None:
             continue
         taken = np.concatenate([face_source[face_pairs[0]], edge_source[edge_pairs[0]]])
@@ -134,20 +138,25 @@ def _rigid_motion(solid: TopoDS_Shape, source: TopoDS_Shape):
     return matrix[:, :3], matrix[:, 3]
 
 
-def _pairs(solid, source, shapes: IndexedMapOfShape, kind) -> tuple[np.ndarray, np.ndarray] | None:
-    """(ids in ``solid``, ids in ``source``) of the sub-shapes of ``kind`` met in the
-    same order walking both; None where one is not in ``shapes``, a copy's id is
-    not after its source's, or the walks differ in length."""
-    copies, sources = [], []
-    walk, source_walk = TopExp_Explorer(solid, kind), TopExp_Explorer(source, kind)
-    while walk.More() and source_walk.More():
-        copies.append(shapes.FindIndex(walk.Current()) - 1)
-        sources.append(shapes.FindIndex(source_walk.Current()) - 1)
-        walk.Next()
-        source_walk.Next()
-    if walk.More() or source_walk.More():
-        return None
-    copy_ids, source_ids = np.array(copies, dtype=np.int64), np.array(sources, dtype=np.int64)
-    if len(copy_ids) == 0 or np.any(source_ids < 0) or np.any(copy_ids <= source_ids):
+def _ids(solid: TopoDS_Shape, shapes: IndexedMapOfShape, kind) -> np.ndarray:
+    """The ids in ``shapes`` of the distinct sub-shapes of ``kind`` of ``solid``, in
+    OCCT's order (which follows the body, not its placement); -1 for one not there."""
+    own = IndexedMapOfShape()
+    TopExp.MapShapes_s(solid, kind, own)
+    return np.array(
+        [shapes.FindIndex(own.FindKey(index)) - 1 for index in range(1, own.Extent() + 1)],
+        dtype=np.int64,
+    )
+
+
+def _pairs(copy_ids: np.ndarray, source_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(copy ids, source ids) matched by position; None where the lists differ in
+    length, one is missing, or a copy's id is not after its source's."""
+    if (
+        len(copy_ids) != len(source_ids)
+        or len(copy_ids) == 0
+        or np.any(source_ids < 0)
+        or np.any(copy_ids <= source_ids)
+    ):
         return None
     return copy_ids, source_ids
