@@ -885,7 +885,7 @@ both sides of a copied edge are moved with it)."""
 
 def _copy_edges(data: dict, copies: Copies, measured: np.ndarray) -> None:
     """Each copied edge's measures from its source: the invariants as they are, the
-    midpoint and a circle's frame moved (where the source has them)."""
+    midpoint moved where the source has a curve, and a circle's frame moved."""
     copy = np.flatnonzero(copies.edge_source >= 0)
     source, motion = copies.edge_source[copy], copies.edge_motion[copy]
     for name in _EDGE_INVARIANTS:
@@ -895,7 +895,7 @@ def _copy_edges(data: dict, copies: Copies, measured: np.ndarray) -> None:
         data["edge_midpoint"][source[has_point]], motion[has_point]
     )
     frame = data["edge_circle"]
-    circle = np.any(frame[source] != 0.0, axis=1)
+    circle = has_point & (data["edge_curve_type"][source] == _CURVE_CODE[_KIND_CIRCLE])
     rows, sources, motions = copy[circle], source[circle], motion[circle]
     frame[rows, 0:3] = copies.moved_points(frame[sources, 0:3], motions)
     frame[rows, 3:6] = copies.turned(frame[sources, 3:6], motions)

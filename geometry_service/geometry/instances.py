@@ -13,9 +13,10 @@ parts in ``make bench`` (issue 15).
 
 Copies are found solid by solid: a solid whose shape (not location) is that
 of an earlier solid, placed by a rotation and translation (no scale, no
-mirror), is a copy when its faces and edges, walked in OCCT's order, are all
-faces and edges of the part other than the earlier solid's; its k-th face is
-then a copy of the earlier solid's k-th face, and likewise its edges.
+mirror), is a copy when its faces and edges, listed in OCCT's order (each
+solid's own map, which follows the body, not its placement), are all faces
+and edges of the part other than the earlier solid's; its k-th face is then
+a copy of the earlier solid's k-th face, and likewise its edges.
 """
 
 from __future__ import annotations
