@@ -144,7 +144,10 @@ def analyze_manufacturing(
     size = float(np.linalg.norm(block.size))
     directions = candidate_directions(block.axes, features, turning[0] if turning else None)
     scene = RayScene(mesh.vertices, mesh.indices)
-    samples = sample_faces(mesh.vertices, mesh.indices, mesh.face_ids, graph.face_count)
+    normals, areas = triangle_normals(mesh.vertices, mesh.indices)
+    samples = sample_faces(
+        mesh.vertices, mesh.indices, mesh.face_ids, graph.face_count, normals, areas
+    )
     access = face_access(scene, samples, directions, size)
     plan = plan_setups(features, access, recognition.part_type, turning)
 
@@ -158,7 +161,6 @@ def analyze_manufacturing(
     corners = sharp_internal_corners(
         pairs, pair_edges, graph.edge_convexity, graph.edge_curve_type, topology.edge_ends, access
     )
-    normals, _ = triangle_normals(mesh.vertices, mesh.indices)
     walls = thin_walls(scene, samples, normals, mesh.face_ids, size, limits.min_wall_mm)
     tolerances = attach_tolerances(pmi, face_feature)
     warnings = [

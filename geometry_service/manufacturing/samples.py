@@ -54,10 +54,16 @@ def triangle_normals(vertices: np.ndarray, indices: np.ndarray) -> tuple[np.ndar
 
 
 def sample_faces(
-    vertices: np.ndarray, indices: np.ndarray, face_ids: np.ndarray, face_count: int
+    vertices: np.ndarray,
+    indices: np.ndarray,
+    face_ids: np.ndarray,
+    face_count: int,
+    normals: np.ndarray,
+    areas: np.ndarray,
 ) -> FaceSamples:
-    """Samples on the ``TRIANGLES_PER_FACE`` largest triangles of every meshed face."""
-    normals, areas = triangle_normals(vertices, indices)
+    """Samples on the ``TRIANGLES_PER_FACE`` largest triangles of every meshed face;
+    ``normals`` and ``areas`` are the triangles' (:func:`triangle_normals`), which the
+    wall check reads too."""
     usable = np.flatnonzero(areas > 0.0)
     # Largest first within each face: sort by face, then by area descending.
     order = usable[np.lexsort((-areas[usable], face_ids[usable]))]
