@@ -99,7 +99,8 @@ class SurfaceFrames:
 
         def by_kind(on_cylinder, on_cone, on_sphere, on_torus):
             """Each point's value for its face's kind, zero on any other: nested
-            np.where, a tenth of np.select's cost on the few points of a small part."""
+            np.where, the same values as np.select at under a third of its cost on
+            the few points of a small part (29 against 101 us for 8 points)."""
             on_others = np.where(sphere, on_sphere, np.where(torus, on_torus, 0.0))
             return np.where(cylinder, on_cylinder, np.where(cone, on_cone, on_others))
 
