@@ -621,7 +621,15 @@ def _retry_after_s(error: ServiceError) -> int | None:
 
 
 def _rounded(timings: dict[str, Any]) -> dict[str, Any]:
-    return {k: round(v, 1) if isinstance(v, float) else v for k, v in timings.items()}
+    """Timings to 0.1 ms for the log and the DLQ, nested ones (a tier's own) included."""
+    return {
+        key: round(value, 1)
+        if isinstance(value, float)
+        else _rounded(value)
+        if isinstance(value, dict)
+        else value
+        for key, value in timings.items()
+    }
 
 
 def _installed_version(package: str) -> str | None:

@@ -160,6 +160,9 @@ def test_degraded_answer_leaves_a_dlq_record(app: Flask, part_files: dict[str, P
     assert record["error_code"] == "degraded_model_missing"
     assert record["error_type"] == "systemic"
     assert record["details"]["answered_by"] == "tier_2_mesh_heuristics"
+    timings = record["details"]["timings"]
+    tier_ms = timings["tiers_ms"]["tier_2_mesh_heuristics"]
+    assert round(tier_ms, 1) == tier_ms and round(timings["mesh_ms"], 1) == timings["mesh_ms"]
 
 
 def bad_inputs() -> list[tuple[str, bytes, int, str]]:
