@@ -58,7 +58,7 @@ from .elementary_faces import (
     uv_boxes,
 )
 from .face_integrals import Rule, face_rule, surface_properties
-from .instances import Copies, find_copies
+from .instances import Copies, copied_edges, find_copies
 from .spline_patches import measure_rectangles
 
 SURFACE_TYPES = ("plane", "cylinder", "cone", "sphere", "torus", "bspline", "other")
@@ -768,7 +768,7 @@ def _measure_edges(
     plane_edges[np.asarray(coedges.edge, dtype=int)[coedge_on_plane]] = True
     on_plane = plane_edges.tolist()
     point, d1 = gp_Pnt(), gp_Vec()
-    copied = copies.edge_source >= 0 if copies is not None else np.zeros(count, dtype=bool)
+    copied = copied_edges(copies, count)
     measured = np.zeros(count, dtype=bool)  # has a curve: a midpoint to move to its copies
     for edge_id in np.flatnonzero(~copied).tolist():
         edge = TopoDS.Edge(edges.FindKey(edge_id + 1))

@@ -64,6 +64,13 @@ class Copies:
         return np.einsum("nij,nj->ni", self.rotation[motion], directions)
 
 
+def copied_edges(copies: Copies | None, count: int) -> np.ndarray:
+    """(E,) bool over ``count`` edges: which are copies, none where ``copies`` is None."""
+    if copies is None:
+        return np.zeros(count, dtype=bool)
+    return copies.edge_source >= 0
+
+
 def find_copies(
     shape: TopoDS_Shape, faces: IndexedMapOfShape, edges: IndexedMapOfShape
 ) -> Copies | None:

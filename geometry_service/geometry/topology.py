@@ -18,6 +18,7 @@ from OCP.TopAbs import TopAbs_EDGE
 from OCP.TopExp import TopExp, TopExp_Explorer
 
 from .brep_graph import CURVE_TYPES, SURFACE_TYPES, BRepGraph, Convexity
+from .instances import copied_edges
 
 PLANE = SURFACE_TYPES.index("plane")
 CYLINDER = SURFACE_TYPES.index("cylinder")
@@ -86,11 +87,7 @@ class PartTopology:
         if self._edge_ends is None:
             copies = self.graph.copies
             ends = np.zeros((self.graph.edge_count, 2, 3))
-            copied = (
-                copies.edge_source >= 0
-                if copies is not None
-                else np.zeros(self.graph.edge_count, dtype=bool)
-            )
+            copied = copied_edges(copies, self.graph.edge_count)
             for edge in np.flatnonzero(~copied).tolist():
                 shape = self.graph.edge(edge)
                 ends[edge, 0] = BRep_Tool.Pnt_s(TopExp.FirstVertex_s(shape)).Coord()
